@@ -1,0 +1,23 @@
+// Command web is the DCS migration-task dashboard: an HTTP server for
+// operations staff to see every migration task and stop a running one.
+//
+// With no DCS endpoint or region configured it runs in demo mode against the
+// built-in simulator. See README.md for every flag and environment variable.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "web:", err)
+		os.Exit(exitCode(err))
+	}
+}

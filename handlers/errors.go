@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// pageError is a failure the dashboard itself describes: bad input, a refused
+// request. Its text is written for the person reading the page.
+type pageError struct {
+	Status int
+	Title  string
+	Text   string
+}
+
+func (e *pageError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Text) }
+
+func badRequest(title, text string) error {
+	return &pageError{Status: http.StatusBadRequest, Title: title, Text: text}
+}
+
+// upstreamBanner turns a DCS API error into a banner a human can act on.
+func upstreamBanner(err error, what string) views.Banner {
+	apiErr, ok := dcs.AsAPIError(err)
+	if !ok {
+		return views.Banner{Kind: "error", Title: what + " failed.", Text: "An unexpected error occurred; the dashboard log has the details."}
+	}
+	b := views.Banner{
+		Kind:       "error",
+		Title:      what + " failed.",
+		HTTPStatus: apiErr.HTTPStatus,
+		Code:       apiErr.Code,
+		Message:    apiErr.Message,
+		RequestID:  apiErr.RequestID,
+	}
+	switch {
+	case apiErr.Kind == dcs.KindTimeout:
+		b.Text = "The DCS API did not answer in time. Try again in a moment; if it keeps happening, check the API's status."
+	case apiErr.Kind == dcs.KindNetwork:
+		b.Text = "The DCS API could not be reached. Check the dashboard's network path to the DCS endpoint."
+	case apiErr.Kind == dcs.KindDecode:
+		b.Text = "The DCS API answered with something that is not a valid response. Try again; if it persists, report the request id to Huawei Cloud support."
+	case apiErr.Kind == dcs.KindConfig:
+		b.Text = "The dashboard could not build the request. Check its DCS credentials and endpoint settings."
+	case apiErr.HTTPStatus == http.StatusUnauthorized:
+		b.Text = "The DCS API did not accept the dashboard's credentials. Check the access key, secret key and project id it runs with."
+	case apiErr.HTTPStatus == http.StatusForbidden:
+		b.Text = "The dashboard's account is not allowed to do this. Check its IAM permissions for DCS."
+	case apiErr.NotFound():
+		b.Text = "The DCS API does not know this task. It may have been deleted."
+	case apiErr.HTTPStatus >= 500:
+		b.Text = "The DCS API had an internal problem. Try again later; if it persists, give Huawei Cloud support the request id."
+	default:
+		b.Text = "The DCS API refused the request."
+	}
+	return b
+}
+
+// upstreamStatus is the status the dashboard answers with after an upstream error.
+func upstreamStatus(err error) int {
+	apiErr, ok := dcs.AsAPIError(err)
+	switch {
+	case !ok:
+		return http.StatusInternalServerError
+	case apiErr.NotFound():
+		return http.StatusNotFound
+	case apiErr.Kind == dcs.KindTimeout:
+		return http.StatusGatewayTimeout
+	case apiErr.Kind == dcs.KindResponse && apiErr.HTTPStatus < 500:
+		return http.StatusConflict
+	default:
+		return http.StatusBadGateway
+	}
+}
+
+// ErrorHandler renders every error a handler or middleware returns. htmx
+// requests get the banner alone, retargeted to the page's alert region so it
+// never replaces the element that made the request; other requests get a page.
+func (s *Server) ErrorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	banner := views.Banner{Kind: "error", Title: "Something went wrong.", Text: "The dashboard could not complete this request; its log has the details."}
+
+	var pe *pageError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &pe):
+		status = pe.Status
+		banner = views.Banner{Kind: "error", Title: pe.Title, Text: pe.Text}
+	case errors.As(err, &he):
+		status = he.Code
+		banner = views.Banner{Kind: "error", Title: http.StatusText(he.Code), Text: echoErrorText(he)}
+	default:
+		if _, ok := dcs.AsAPIError(err); ok {
+			status = upstreamStatus(err)
+			banner = upstreamBanner(err, "Reading from the DCS API")
+		}
+	}
+
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.Log(c.Request().Context(), level, "request failed", "status", status, "method", c.Request().Method,
+		"path", c.Request().URL.Path, "err", err.Error())
+
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Retarget", "#client-alerts")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		_ = render(c, status, views.BannerView(banner))
+		return
+	}
+	page := views.ErrorPage{Chrome: s.chrome(c, banner.Title), Status: status, Banner: banner}
+	_ = render(c, status, views.ErrorView(page))
+}
+
+func echoErrorText(he *echo.HTTPError) string {
+	switch he.Code {
+	case http.StatusNotFound:
+		return "There is no page at this address."
+	case http.StatusMethodNotAllowed:
+		return "This address does not accept that kind of request."
+	case http.StatusRequestEntityTooLarge:
+		return "The request was too large."
+	}
+	if msg, ok := he.Message.(string); ok {
+		return msg
+	}
+	return http.StatusText(he.Code)
+}

@@ -1,0 +1,32 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+)
+
+// isHTMX reports whether htmx made the request and will swap a fragment.
+// A history restore wants the whole page.
+func isHTMX(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
+}
+
+// render writes a component with the given status. Pages and fragments carry
+// operational data, so neither is cached.
+func render(c echo.Context, status int, comp templ.Component) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "HX-Request")
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+// redirectAfterPost sends a browser that posted a plain form to a page (303,
+// so a reload does not post again).
+func redirectAfterPost(c echo.Context, to string) error {
+	return c.Redirect(http.StatusSeeOther, to)
+}

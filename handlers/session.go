@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+const (
+	sessionName = "dcs_dashboard"
+	flashKey    = "flash"
+	csrfKey     = "csrf"
+)
+
+// Sessions keeps per-browser state (the CSRF token and flash messages) in a
+// signed and encrypted cookie, so the server holds nothing between requests
+// and any number of replicas can serve a user.
+type Sessions struct {
+	store *sessions.CookieStore
+	log   *slog.Logger
+}
+
+// SessionKey is one signing key and one encryption key.
+type SessionKey struct {
+	Hash    []byte // at least 32 bytes
+	Encrypt []byte // 16, 24 or 32 bytes (AES)
+}
+
+// NewSessions builds the cookie store once. The first key signs and encrypts;
+// every key is tried when reading, so keys rotate by listing the new one first.
+func NewSessions(keys []SessionKey, secure bool, log *slog.Logger) (*Sessions, error) {
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("sessions: at least one key is required")
+	}
+	var pairs [][]byte
+	for i, k := range keys {
+		if len(k.Hash) < 32 {
+			return nil, fmt.Errorf("sessions: key %d: signing key must be at least 32 bytes", i+1)
+		}
+		switch len(k.Encrypt) {
+		case 16, 24, 32:
+		default:
+			return nil, fmt.Errorf("sessions: key %d: encryption key must be 16, 24 or 32 bytes", i+1)
+		}
+		pairs = append(pairs, k.Hash, k.Encrypt)
+	}
+	store := sessions.NewCookieStore(pairs...)
+	store.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   12 * 60 * 60,
+		HttpOnly: true,
+		Secure:   secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+	return &Sessions{store: store, log: log}, nil
+}
+
+// RandomSessionKey makes a key for a process that was given none; sessions
+// then last until the process restarts.
+func RandomSessionKey() SessionKey {
+	k := SessionKey{Hash: make([]byte, 64), Encrypt: make([]byte, 32)}
+	_, _ = rand.Read(k.Hash)
+	_, _ = rand.Read(k.Encrypt)
+	return k
+}
+
+// get returns the request's session. A cookie that does not verify (tampered,
+// or signed with a retired key) yields a fresh empty session: the user is
+// signed out, never shown a 500.
+func (s *Sessions) get(c echo.Context) *sessions.Session {
+	sess, err := s.store.Get(c.Request(), sessionName)
+	if err != nil {
+		s.log.Info("session cookie rejected; starting a new session", "err", err.Error())
+		sess, _ = s.store.New(c.Request(), sessionName)
+		sess.IsNew = true
+	}
+	return sess
+}
+
+func (s *Sessions) save(c echo.Context, sess *sessions.Session) error {
+	return sess.Save(c.Request(), c.Response())
+}
+
+// AddFlash keeps a banner for the next page this browser loads (the redirect
+// after a form post). Banners are stored as JSON, so no gob registration is needed.
+func (s *Sessions) AddFlash(c echo.Context, b views.Banner) error {
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	sess := s.get(c)
+	sess.AddFlash(string(raw), flashKey)
+	return s.save(c, sess)
+}
+
+// Flashes returns and clears the banners kept for this browser.
+func (s *Sessions) Flashes(c echo.Context) []views.Banner {
+	sess := s.get(c)
+	raw := sess.Flashes(flashKey)
+	if len(raw) == 0 {
+		return nil
+	}
+	var out []views.Banner
+	for _, r := range raw {
+		var b views.Banner
+		if str, ok := r.(string); ok && json.Unmarshal([]byte(str), &b) == nil {
+			out = append(out, b)
+		}
+	}
+	if err := s.save(c, sess); err != nil {
+		s.log.Warn("could not clear flash messages", "err", err.Error())
+	}
+	return out
+}
+
+type csrfTokenKey struct{}
+
+// csrfTokenOf is the token forms must echo back; empty if the middleware did
+// not run (then every post is refused).
+func csrfTokenOf(c echo.Context) string {
+	tok, _ := c.Request().Context().Value(csrfTokenKey{}).(string)
+	return tok
+}
+
+func withCSRFToken(c echo.Context, tok string) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(context.WithValue(r.Context(), csrfTokenKey{}, tok)))
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+const maxReasonLength = 500
+
+// Stop outcomes, as logged and (later) audited.
+const (
+	outcomeAccepted = "accepted" // the API took the stop; the task is TERMINATING
+	outcomeRefused  = "refused"  // the API said no (4xx): nothing happened
+	outcomeUnknown  = "unknown"  // timeout, network or 5xx: it may or may not have happened
+)
+
+// stopper makes at most one upstream stop per task at a time: a second
+// request for the same task while one is in flight shares its result, so two
+// quick clicks make one call.
+type stopper struct {
+	tasks  TaskService
+	flight singleflight.Group
+}
+
+func newStopper(tasks TaskService) *stopper { return &stopper{tasks: tasks} }
+
+// stopResult is what happened, with the task as it should now be shown.
+type stopResult struct {
+	Outcome string
+	Task    dcs.Task
+	Err     error // the stop's error, nil when accepted
+	Took    time.Duration
+}
+
+func (st *stopper) stop(ctx context.Context, id string) stopResult {
+	v, _, _ := st.flight.Do(id, func() (any, error) {
+		return st.once(ctx, id), nil
+	})
+	return v.(stopResult)
+}
+
+// once sends the stop exactly once (never retried) and, when the answer does
+// not say what happened or leaves the task unknown, reads the task again so
+// the page shows its real status rather than a guess.
+func (st *stopper) once(ctx context.Context, id string) stopResult {
+	start := time.Now()
+	task, err := st.tasks.Stop(ctx, id)
+	res := stopResult{Outcome: outcomeAccepted, Task: task, Err: err}
+	if err != nil {
+		res.Outcome = outcomeRefused
+		if apiErr, ok := dcs.AsAPIError(err); !ok || apiErr.Ambiguous() {
+			res.Outcome = outcomeUnknown
+		}
+		res.Task = dcs.Task{ID: id}
+		if fresh, showErr := st.tasks.Show(ctx, id); showErr == nil {
+			res.Task = fresh
+		}
+	}
+	res.Took = time.Since(start)
+	return res
+}
+
+// Stop stops a task after the viewer confirmed it. With htmx it answers with
+// the task's status block (new status and result banner); a plain form post
+// is redirected back with the result as a flash message.
+func (s *Server) Stop(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	who := identityOf(c)
+	returnTo := safeReturnTo(c.FormValue("return_to"), id)
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if !who.CanStop() {
+		return &pageError{Status: http.StatusForbidden, Title: "Not allowed",
+			Text: "Your role may view tasks but not stop them. Nothing was sent to the DCS API."}
+	}
+	if n := utf8.RuneCountInString(reason); n > maxReasonLength {
+		return s.stopRefusedLocally(c, id, returnTo, reason, views.Banner{Kind: "error", Title: "Reason too long.",
+			Text: "The reason has " + strconv.Itoa(n) + " characters; at most " + strconv.Itoa(maxReasonLength) +
+				" are kept. Shorten it and confirm again. Nothing was sent to the DCS API."})
+	}
+
+	res := s.stopper.stop(detached(c.Request().Context()), id)
+	s.log.Info("stop attempt", "task_id", id, "task_name", res.Task.Name, "user", who.User, "reason", reason,
+		"outcome", res.Outcome, "status_after", string(res.Task.Status), "duration_ms", res.Took.Milliseconds(),
+		"err", errText(res.Err))
+
+	banner := stopBanner(res, who, reason)
+	if !isHTMX(c) {
+		if err := s.cfg.Sessions.AddFlash(c, banner); err != nil {
+			return err
+		}
+		return redirectAfterPost(c, returnTo)
+	}
+	st := s.state(c, res.Task, returnTo)
+	st.Banner = &banner
+	status := http.StatusOK
+	if res.Err != nil {
+		status = upstreamStatus(res.Err)
+		st.Reason = reason
+	}
+	return render(c, status, views.TaskStateView(st))
+}
+
+// stopRefusedLocally answers a stop the dashboard itself refused, keeping the
+// typed reason so nothing is lost.
+func (s *Server) stopRefusedLocally(c echo.Context, id, returnTo, reason string, b views.Banner) error {
+	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
+	if err != nil {
+		task = dcs.Task{ID: id}
+	}
+	st := s.state(c, task, returnTo)
+	st.Banner, st.Reason = &b, reason
+	if isHTMX(c) {
+		return render(c, http.StatusBadRequest, views.TaskStateView(st))
+	}
+	return render(c, http.StatusBadRequest, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
+}
+
+// stopBanner tells the viewer what happened, who asked and why.
+func stopBanner(res stopResult, who Identity, reason string) views.Banner {
+	name := res.Task.Name
+	if name == "" {
+		name = res.Task.ID
+	}
+	why := ""
+	if reason != "" {
+		why = " Reason: " + reason
+	}
+	at := time.Now().UTC().Format("15:04:05 UTC")
+	switch res.Outcome {
+	case outcomeAccepted:
+		return views.Banner{Kind: "success", Title: "Stop requested for " + name + ".",
+			Text: "The DCS API accepted the stop at " + at + ", requested by " + who.User + ". The task is " +
+				res.Task.Status.Label() + "; this status updates until it has stopped." + why}
+	case outcomeRefused:
+		b := upstreamBanner(res.Err, "Stopping "+name)
+		b.Text = "The DCS API refused the stop, so nothing changed. " + b.Text
+		if apiErr, ok := dcs.AsAPIError(res.Err); ok && apiErr.Code == "DCS.4957" {
+			b.Text = "The task's current status does not allow a stop (it may have finished or already be stopping). Nothing changed."
+		}
+		return b
+	default:
+		b := upstreamBanner(res.Err, "Stopping "+name)
+		b.Kind = "warning"
+		b.Title = "The outcome of the stop of " + name + " is unknown."
+		status := "could not be read either"
+		if res.Task.Status != "" {
+			status = "reads " + res.Task.Status.Label() + " (" + string(res.Task.Status) + ") now"
+		}
+		b.Text = "The stop request got no clear answer, so it may or may not have taken effect. The task " + status +
+			". Check the status before trying again. " + b.Text
+		return b
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,190 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+const (
+	maxQueryLength = 128
+	maxPage        = 100000
+	logsOnDetail   = 20
+)
+
+// List shows one page of tasks, filtered by the API's name filter.
+func (s *Server) List(c echo.Context) error {
+	query := strings.TrimSpace(c.QueryParam("q"))
+	if utf8.RuneCountInString(query) > maxQueryLength {
+		return badRequest("Search text too long", "Search for at most "+strconv.Itoa(maxQueryLength)+" characters of a task name.")
+	}
+	page := 1
+	if raw := c.QueryParam("page"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxPage {
+			return badRequest("Invalid page number", "The page must be a whole number from 1 to "+strconv.Itoa(maxPage)+".")
+		}
+		page = n
+	}
+	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: query, Page: page, PageSize: s.cfg.PageSize}
+	result, err := s.cfg.Tasks.List(c.Request().Context(), dcs.ListOptions{
+		Offset: (page - 1) * s.cfg.PageSize, Limit: s.cfg.PageSize, Name: query,
+	})
+	if err != nil {
+		b := upstreamBanner(err, "Listing migration tasks")
+		p.Error = &b
+		return render(c, upstreamStatus(err), views.ListView(p))
+	}
+	p.Total = result.Total
+	returnTo := c.Request().URL.RequestURI()
+	for _, t := range result.Tasks {
+		p.Rows = append(p.Rows, s.state(c, t, returnTo))
+	}
+	return render(c, http.StatusOK, views.ListView(p))
+}
+
+// Show is one task's page: the task, its progress (online migrations) and
+// its recent logs. Logs are read while the task is; progress as soon as the
+// task says it is an online migration, so no call is wasted on the others.
+func (s *Server) Show(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var (
+		wg      sync.WaitGroup
+		logs    dcs.LogPage
+		logsErr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		logs, logsErr = s.cfg.Tasks.Logs(ctx, id, dcs.LogOptions{Limit: logsOnDetail})
+	}()
+	task, err := s.cfg.Tasks.Show(ctx, id)
+	if err != nil {
+		wg.Wait()
+		return err
+	}
+	p := views.DetailPage{
+		Chrome: s.chrome(c, task.Name),
+		Task:   task,
+		State:  s.state(c, task, taskURL(id)),
+	}
+	if task.Type == dcs.TypeOnlineMigration {
+		stats, err := s.cfg.Tasks.Stats(ctx, id)
+		if err != nil {
+			b := upstreamBanner(err, "Reading migration progress")
+			p.StatsErr = &b
+		} else {
+			p.Stats = &stats
+		}
+	}
+	wg.Wait()
+	if logsErr != nil {
+		b := upstreamBanner(logsErr, "Reading migration logs")
+		p.LogsErr = &b
+	} else {
+		p.Logs = logs
+	}
+	return render(c, http.StatusOK, views.DetailView(p))
+}
+
+// Status is the status line alone, read again by a badge that is settling.
+// If the read fails the browser keeps the badge it has (204 swaps nothing)
+// and asks again at the next interval.
+func (s *Server) Status(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
+	if err != nil {
+		if !isHTMX(c) {
+			return err
+		}
+		s.log.Warn("status refresh failed", "task_id", id, "err", err.Error())
+		return c.NoContent(http.StatusNoContent)
+	}
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, taskURL(id))
+	}
+	returnTo := safeReturnTo(c.QueryParam("return_to"), id)
+	return render(c, http.StatusOK, views.StatusLine(s.state(c, task, returnTo)))
+}
+
+// ConfirmStop is the no-JavaScript confirmation page. A GET never stops anything.
+func (s *Server) ConfirmStop(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	st := s.state(c, task, safeReturnTo(c.QueryParam("return_to"), id))
+	if !st.CanStop {
+		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "Your role may view tasks but not stop them."}
+	}
+	if !task.Status.Stoppable() {
+		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
+			Text: "Its status is " + task.Status.Label() + "; only a task that is still migrating can be stopped."}
+	}
+	return render(c, http.StatusOK, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
+}
+
+// state builds the status block of a task for the current viewer.
+func (s *Server) state(c echo.Context, t dcs.Task, returnTo string) views.TaskState {
+	return views.TaskState{
+		Task:     t,
+		CSRF:     csrfTokenOf(c),
+		CanStop:  identityOf(c).CanStop(),
+		ReturnTo: returnTo,
+		Refresh:  s.cfg.Refresh,
+	}
+}
+
+// taskID reads and checks the :id path parameter before any upstream call.
+func taskID(c echo.Context) (string, error) {
+	id := c.Param("id")
+	if !dcs.ValidTaskID(id) {
+		return "", &pageError{Status: http.StatusNotFound, Title: "No such task",
+			Text: "That is not a valid migration task id: ids are letters, digits and hyphens, at most " +
+				strconv.Itoa(dcs.MaxTaskIDLength) + " characters."}
+	}
+	return id, nil
+}
+
+func taskURL(id string) string { return "/tasks/" + url.PathEscape(id) }
+
+// safeReturnTo accepts only the dashboard's own pages as a place to go back
+// to, so a crafted link cannot turn the stop flow into an open redirect.
+func safeReturnTo(raw, id string) string {
+	fallback := taskURL(id)
+	if raw == "" || !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") || strings.ContainsAny(raw, "\\\r\n") {
+		return fallback
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
+	}
+	if u.Path == "/" || u.Path == fallback {
+		return u.RequestURI()
+	}
+	return fallback
+}
+
+// detached keeps request-scoped values but not the request's cancellation:
+// a stop must finish and be recorded even if the browser goes away.
+func detached(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }

@@ -1,0 +1,201 @@
+package views
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+)
+
+// labels turn API enum values into words; unknown values are shown raw.
+var labels = map[string]string{
+	dcs.TypeBackupFileImport:   "Backup file import",
+	dcs.TypeOnlineMigration:    "Online migration",
+	dcs.MethodFull:             "Full",
+	dcs.MethodIncremental:      "Full + incremental",
+	dcs.NetworkVPC:             "VPC",
+	dcs.NetworkVPN:             "VPN",
+	dcs.FileSourceOBS:          "OBS bucket",
+	dcs.FileSourceBackupRecord: "Backup record",
+}
+
+func label(raw string) string {
+	if l, ok := labels[raw]; ok {
+		return l
+	}
+	if raw == "" {
+		return "—"
+	}
+	return raw
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// when shows a timestamp in UTC, or the API's raw text when it could not be
+// parsed: a page never fails or hides a value over a date format.
+func when(t dcs.Timestamp) string {
+	switch {
+	case t.IsZero():
+		return "—"
+	case t.Valid():
+		return t.Time.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	default:
+		return t.Raw
+	}
+}
+
+// machineTime is the datetime attribute of a <time> element.
+func machineTime(t dcs.Timestamp) string {
+	if !t.Valid() {
+		return ""
+	}
+	return t.Time.UTC().Format(time.RFC3339)
+}
+
+// humanBytes renders a size in binary units ("1.5 GiB").
+func humanBytes(n dcs.Number) string {
+	if !n.Valid {
+		return orDash(n.Raw)
+	}
+	v := n.Value
+	if v < 1024 {
+		return strconv.FormatInt(n.Int(), 10) + " B"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := -1
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " " + units[i]
+}
+
+// exactBytes renders the exact byte count with thousands separators.
+func exactBytes(n dcs.Number) string {
+	if !n.Valid {
+		return ""
+	}
+	return grouped(n.Int()) + " bytes"
+}
+
+func grouped(v int64) string {
+	s := strconv.FormatInt(v, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// figure renders a count or rate; a value the API sent as text that is not
+// a number is shown as sent.
+func figure(n dcs.Number) string {
+	if !n.Valid {
+		return orDash(n.Raw)
+	}
+	if n.Value == math.Trunc(n.Value) && math.Abs(n.Value) < 1e15 {
+		return grouped(n.Int())
+	}
+	return strconv.FormatFloat(n.Value, 'f', 1, 64)
+}
+
+// percent clamps progress to 0-100 for the bar; the text shows the raw figure.
+func percent(n dcs.Number) float64 {
+	if !n.Valid {
+		return 0
+	}
+	return math.Max(0, math.Min(100, n.Value))
+}
+
+func percentText(n dcs.Number) string {
+	if !n.Valid {
+		return orDash(n.Raw)
+	}
+	return strconv.FormatFloat(n.Value, 'f', -1, 64) + " %"
+}
+
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return "—"
+	case *b:
+		return "Yes"
+	default:
+		return "No"
+	}
+}
+
+// sourceSummary is the list's one-line answer to "where does data come from".
+func sourceSummary(t dcs.Task) string {
+	for _, s := range []string{t.Source.Name, t.Source.Addrs, t.DataSource} {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	if t.Backup != nil {
+		if t.Backup.Bucket != "" {
+			return "obs://" + t.Backup.Bucket
+		}
+		if t.Backup.BackupID != "" {
+			return "backup " + t.Backup.BackupID
+		}
+	}
+	return "—"
+}
+
+func targetSummary(t dcs.Task) string {
+	for _, s := range []string{t.Target.Name, t.Target.ID, t.Target.Addrs} {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return "—"
+}
+
+func taskURL(id string) string { return "/tasks/" + id }
+
+func stopURL(id string) string { return "/tasks/" + id + "/stop" }
+
+func statusURL(id, returnTo string) string {
+	return "/tasks/" + id + "/status?return_to=" + queryEscape(returnTo)
+}
+
+func everyTrigger(d time.Duration) string {
+	return fmt.Sprintf("every %dms", d.Milliseconds())
+}
+
+func listURL(query string, page int) string {
+	u := "/?page=" + strconv.Itoa(page)
+	if query != "" {
+		u += "&q=" + queryEscape(query)
+	}
+	return u
+}
+
+func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// passwordNote says whether an instance has a password. The password itself
+// never reaches this package: internal/dcs drops it while decoding.
+func passwordNote(set bool) string {
+	if set {
+		return "Set (not shown)"
+	}
+	return "Not set"
+}

@@ -1,0 +1,94 @@
+// Package views holds the dashboard's templ components: one file per page,
+// plus the fragments htmx swaps in, which are the same components the full
+// pages use. Components take props structs, never positional booleans.
+package views
+
+import (
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+)
+
+// Viewer is who is signed in, as every page shows it.
+type Viewer struct {
+	Name string
+	Role string
+}
+
+// Chrome is what the layout needs on every full page.
+type Chrome struct {
+	Title   string
+	Demo    bool
+	Viewer  Viewer
+	Flashes []Banner
+}
+
+// Banner is a message at the top of a page or inside a fragment. Error banners
+// carry what a human needs to act: the DCS code, its message and the request
+// id that Huawei support asks for.
+type Banner struct {
+	Kind       string // "success", "error", "warning" or "info"
+	Title      string
+	Text       string
+	HTTPStatus int
+	Code       string
+	Message    string
+	RequestID  string
+}
+
+// IsAlert reports whether the banner must interrupt a screen reader.
+func (b Banner) IsAlert() bool { return b.Kind == "error" || b.Kind == "warning" }
+
+// HasDetails reports whether the banner carries upstream error details.
+func (b Banner) HasDetails() bool {
+	return b.HTTPStatus != 0 || b.Code != "" || b.Message != "" || b.RequestID != ""
+}
+
+// TaskState is the block that shows a task's status and, where allowed, its
+// Stop control. A stop swaps the whole block (status plus result banner).
+type TaskState struct {
+	Task     dcs.Task
+	CSRF     string
+	CanStop  bool   // the viewer may stop tasks at all
+	ReturnTo string // where the no-JavaScript flow lands after a stop
+	Reason   string // kept when a stop was refused, so nothing typed is lost
+	Banner   *Banner
+	// Refresh is how often a status that is still settling (TERMINATING) is
+	// read again; the polling stops by itself at a finished status.
+	Refresh time.Duration
+}
+
+// ListPage is the task list.
+type ListPage struct {
+	Chrome   Chrome
+	Query    string
+	Page     int
+	PageSize int
+	Total    int
+	Rows     []TaskState
+	Error    *Banner
+}
+
+// DetailPage is one task with everything the API tells about it.
+type DetailPage struct {
+	Chrome   Chrome
+	Task     dcs.Task
+	State    TaskState
+	Stats    *dcs.Stats
+	StatsErr *Banner
+	Logs     dcs.LogPage
+	LogsErr  *Banner
+}
+
+// ConfirmStopPage is the no-JavaScript confirmation of a stop.
+type ConfirmStopPage struct {
+	Chrome Chrome
+	State  TaskState
+}
+
+// ErrorPage is a full page for a request that could not be served.
+type ErrorPage struct {
+	Chrome Chrome
+	Status int
+	Banner Banner
+}
