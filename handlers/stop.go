@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -24,15 +25,51 @@ const (
 	outcomeUnknown  = "unknown"  // timeout, network or 5xx: it may or may not have happened
 )
 
+// recentStopWindow is how long an accepted stop answers repeats for the same
+// task without another upstream call: long enough to absorb a double submit
+// or a retried form, short enough that a later, deliberate attempt reaches
+// the API.
+const recentStopWindow = 10 * time.Second
+
 // stopper makes at most one upstream stop per task at a time: a second
-// request for the same task while one is in flight shares its result, so two
-// quick clicks make one call.
+// request for the same task while one is in flight shares its result, and a
+// repeat right after an accepted stop gets that result again, so two quick
+// clicks make one call.
 type stopper struct {
 	tasks  TaskService
 	flight singleflight.Group
+
+	mu     sync.Mutex
+	recent map[string]acceptedStop
 }
 
-func newStopper(tasks TaskService) *stopper { return &stopper{tasks: tasks} }
+type acceptedStop struct {
+	res stopResult
+	at  time.Time
+}
+
+func newStopper(tasks TaskService) *stopper {
+	return &stopper{tasks: tasks, recent: map[string]acceptedStop{}}
+}
+
+// recentlyAccepted returns the result of a stop of id accepted within the window.
+func (st *stopper) recentlyAccepted(id string, now time.Time) (stopResult, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for k, a := range st.recent { // the map holds a few entries at most
+		if now.Sub(a.at) > recentStopWindow {
+			delete(st.recent, k)
+		}
+	}
+	a, ok := st.recent[id]
+	return a.res, ok
+}
+
+func (st *stopper) remember(id string, res stopResult, now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.recent[id] = acceptedStop{res: res, at: now}
+}
 
 // stopResult is what happened, with the task as it should now be shown.
 type stopResult struct {
@@ -40,11 +77,22 @@ type stopResult struct {
 	Task    dcs.Task
 	Err     error // the stop's error, nil when accepted
 	Took    time.Duration
+	// Repeat marks a request answered from a stop accepted moments ago,
+	// without another upstream call.
+	Repeat bool
 }
 
 func (st *stopper) stop(ctx context.Context, id string) stopResult {
 	v, _, _ := st.flight.Do(id, func() (any, error) {
-		return st.once(ctx, id), nil
+		if res, ok := st.recentlyAccepted(id, time.Now()); ok {
+			res.Repeat = true
+			return res, nil
+		}
+		res := st.once(ctx, id)
+		if res.Outcome == outcomeAccepted {
+			st.remember(id, res, time.Now())
+		}
+		return res, nil
 	})
 	return v.(stopResult)
 }
@@ -93,7 +141,7 @@ func (s *Server) Stop(c echo.Context) error {
 
 	res := s.stopper.stop(detached(c.Request().Context()), id)
 	s.log.Info("stop attempt", "task_id", id, "task_name", res.Task.Name, "user", who.User, "reason", reason,
-		"outcome", res.Outcome, "status_after", string(res.Task.Status), "duration_ms", res.Took.Milliseconds(),
+		"outcome", res.Outcome, "repeat", res.Repeat, "status_after", string(res.Task.Status), "duration_ms", res.Took.Milliseconds(),
 		"err", errText(res.Err))
 
 	banner := stopBanner(res, who, reason)
@@ -139,12 +187,16 @@ func stopBanner(res stopResult, who Identity, reason string) views.Banner {
 		why = " Reason: " + reason
 	}
 	at := time.Now().UTC().Format("15:04:05 UTC")
-	switch res.Outcome {
-	case outcomeAccepted:
+	switch {
+	case res.Repeat:
+		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + ".",
+			Text: "A stop of this task was accepted moments ago, so no second request was sent. The task is " +
+				res.Task.Status.Label() + "; this status updates until it has stopped."}
+	case res.Outcome == outcomeAccepted:
 		return views.Banner{Kind: "success", Title: "Stop requested for " + name + ".",
 			Text: "The DCS API accepted the stop at " + at + ", requested by " + who.User + ". The task is " +
 				res.Task.Status.Label() + "; this status updates until it has stopped." + why}
-	case outcomeRefused:
+	case res.Outcome == outcomeRefused:
 		b := upstreamBanner(res.Err, "Stopping "+name)
 		b.Text = "The DCS API refused the stop, so nothing changed. " + b.Text
 		if apiErr, ok := dcs.AsAPIError(res.Err); ok && apiErr.Code == "DCS.4957" {

@@ -14,7 +14,7 @@ import (
 	"sync"
 )
 
-//go:embed css js vendor
+//go:embed css js img vendor
 var files embed.FS
 
 // FS is the tree served under /static/.

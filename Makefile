@@ -1,0 +1,81 @@
+# DCS migration dashboard. `make run` starts demo mode; `make test` installs
+# what the tests need on a fresh machine and runs them all.
+
+SHELL := /bin/bash
+GO    ?= go
+# The dashboard listens here in `make run`.
+LISTEN ?= 127.0.0.1:8080
+
+# playwright-go drives Chromium through the Node.js driver of the exact
+# playwright-core version it pins (locked in package-lock.json). Its own
+# installer downloads the driver and browsers from the internet, so instead the
+# npm package is installed and the driver folder points at it.
+PLAYWRIGHT_DIR := $(CURDIR)/.cache/playwright-driver
+export PLAYWRIGHT_DRIVER_PATH := $(PLAYWRIGHT_DIR)
+export PLAYWRIGHT_NODEJS_PATH ?= $(shell command -v node)
+export CHROMIUM_PATH ?= /usr/bin/chromium
+
+.PHONY: all run build test unit e2e bench loadtest generate check-generated vet vendor check-vendor deps-e2e clean
+
+all: test
+
+## run: start the dashboard in demo mode (built-in DCS simulator) and print its URL.
+run: generate
+	$(GO) run ./cmd/web -listen $(LISTEN) -insecure-cookies
+
+## build: a static binary with every asset embedded, in bin/web.
+build: generate
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/web ./cmd/web
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/dcssim ./cmd/dcssim
+
+## test: everything: generated code up to date, vet, unit and handler tests, e2e in Chromium.
+test: check-generated vet check-vendor unit e2e
+
+generate:
+	$(GO) tool templ generate -path views
+
+# Generated code is committed; CI regenerates and fails if it differs.
+check-generated: generate
+	@git diff --exit-code -- views || { echo "views/*_templ.go were stale: run 'make generate' and commit"; exit 1; }
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./e2e/
+	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e: deps-e2e
+	$(GO) test -tags e2e -count=1 -timeout 15m ./e2e/
+
+## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
+bench: generate
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
+	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## vendor: copy the pinned htmx from npm into static/vendor (committed).
+vendor: node_modules/.package-lock.json
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+# The committed htmx must be exactly the version package-lock.json pins.
+check-vendor: node_modules/.package-lock.json
+	@cmp -s node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js || { echo "static/vendor/htmx.min.js differs from the pinned npm htmx.org: run 'make vendor'"; exit 1; }
+
+# Debian's Chromium (installed when missing) and the locked playwright-core.
+deps-e2e: node_modules/.package-lock.json
+	@if [ ! -x "$(CHROMIUM_PATH)" ]; then \
+		echo "Installing Debian's chromium"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@mkdir -p $(PLAYWRIGHT_DIR)
+	@ln -sfn $(CURDIR)/node_modules/playwright-core $(PLAYWRIGHT_DIR)/package
+	@[ -n "$(PLAYWRIGHT_NODEJS_PATH)" ] || { echo "node is required for the Playwright driver"; exit 1; }
+
+clean:
+	rm -rf bin .cache node_modules

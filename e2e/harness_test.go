@@ -1,0 +1,268 @@
+//go:build e2e
+
+// Package e2e drives the real dashboard binary in Chromium with playwright-go.
+// Each test starts its own simulator and its own dashboard process, so no test
+// depends on another's state; the browser is shared, with a fresh context per
+// test. Run with `make e2e` (it installs Chromium and the Playwright driver).
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+)
+
+const (
+	projectID = "e2e-project"
+	accessKey = "E2EACCESSKEY"
+	secretKey = "e2e-secret-key-not-a-real-one"
+)
+
+var (
+	webBinary string
+	browser   playwright.Browser
+	expect    = playwright.NewPlaywrightAssertions(10000)
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "dcs-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	webBinary = filepath.Join(dir, "web")
+	build := exec.Command("go", "build", "-o", webBinary, "../cmd/web")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the dashboard:", err)
+		return 1
+	}
+
+	pw, err := playwright.Run(&playwright.RunOptions{SkipInstallBrowsers: true, Verbose: false})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting Playwright (run through `make e2e`, which installs the driver):", err)
+		return 1
+	}
+	defer pw.Stop()
+	chromium := os.Getenv("CHROMIUM_PATH")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	browser, err = pw.Chromium.Launch(playwright.BrowserTypeLaunchOptions{
+		ExecutablePath: playwright.String(chromium),
+		// Chromium's own background traffic would try to leave this machine.
+		Args: []string{"--no-sandbox", "--disable-gpu", "--disable-background-networking",
+			"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "launching Chromium:", err)
+		return 1
+	}
+	defer browser.Close()
+	return m.Run()
+}
+
+// env is one simulator and one dashboard process serving it.
+type env struct {
+	sim     *dcssim.Simulator
+	baseURL string
+	log     *syncBuffer
+}
+
+type envOptions struct {
+	stopDelay time.Duration
+	timeout   time.Duration
+	extraArgs []string
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+/)`)
+
+// newEnv starts the simulator in this process (so the test can inject faults
+// and count calls) and the real dashboard binary against it.
+func newEnv(t *testing.T, opt envOptions) *env {
+	t.Helper()
+	if opt.stopDelay == 0 {
+		opt.stopDelay = 1500 * time.Millisecond
+	}
+	if opt.timeout == 0 {
+		opt.timeout = 5 * time.Second
+	}
+	sim := dcssim.New(dcssim.Config{ProjectID: projectID, AccessKey: accessKey, SecretKey: secretKey, StopDelay: opt.stopDelay})
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+
+	args := append([]string{"-listen", "127.0.0.1:0", "-dcs-endpoint", simSrv.URL, "-dcs-project-id", projectID,
+		"-dcs-timeout", opt.timeout.String(), "-refresh", "400ms"}, opt.extraArgs...)
+	cmd := exec.Command(webBinary, args...)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"HUAWEICLOUD_SDK_AK=" + accessKey,
+		"HUAWEICLOUD_SDK_SK=" + secretKey,
+		"HUAWEICLOUD_SDK_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "no-credentials"),
+	}
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("dashboard log:\n%s", logs.String())
+		}
+	})
+
+	urlCh := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				urlCh <- m[1]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-urlCh:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("dashboard did not start; log:\n%s", logs.String())
+	}
+	waitHealthy(t, base)
+	return &env{sim: sim, baseURL: base, log: logs}
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("dashboard never became healthy")
+}
+
+// newPage opens a fresh browser context. Console errors (CSP violations
+// included) fail the test: the dashboard must run clean under its own policy.
+func newPage(t *testing.T, javaScript bool) playwright.Page {
+	t.Helper()
+	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{JavaScriptEnabled: playwright.Bool(javaScript)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := ctx.NewPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var consoleErrors []string
+	page.OnConsole(func(m playwright.ConsoleMessage) {
+		if m.Type() == "error" {
+			mu.Lock()
+			consoleErrors = append(consoleErrors, m.Text())
+			mu.Unlock()
+		}
+	})
+	page.OnPageError(func(err error) {
+		mu.Lock()
+		consoleErrors = append(consoleErrors, "page error: "+err.Error())
+		mu.Unlock()
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			dir := filepath.Join("artifacts")
+			_ = os.MkdirAll(dir, 0o755)
+			name := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".png")
+			if _, err := page.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(name), FullPage: playwright.Bool(true)}); err == nil {
+				t.Logf("screenshot: e2e/%s", name)
+			}
+		}
+		mu.Lock()
+		errs := append([]string(nil), consoleErrors...)
+		mu.Unlock()
+		_ = ctx.Close()
+		for _, e := range errs {
+			if !expectedConsoleError(e) {
+				t.Errorf("browser console error: %s", e)
+			}
+		}
+	})
+	return page
+}
+
+// expectedConsoleError lets through the browser's own report of an HTTP error
+// status that a test provoked on purpose (the page shows a banner for it).
+func expectedConsoleError(msg string) bool {
+	return strings.HasPrefix(msg, "Failed to load resource: the server responded with a status of")
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func goTo(t *testing.T, page playwright.Page, url string) {
+	t.Helper()
+	resp, err := page.Goto(url)
+	must(t, err)
+	if resp == nil || resp.Status() >= 400 {
+		t.Fatalf("GET %s: unexpected response", url)
+	}
+}
+
+// syncBuffer collects the dashboard's log while the process writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,266 @@
+package handlers_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/dcs-dashboard/migrations/handlers"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+)
+
+const (
+	testProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	testAK      = "HANDLERSTESTAK000001"
+	testSK      = "handlers-test-secret-key-not-real"
+	stopDelay   = 5 * time.Second
+)
+
+// clock is the simulator's settable clock. It starts at the real time,
+// because the simulator checks the SDK's signature date against it (15 min).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// options vary the environment; the zero value is the demo dashboard.
+type options struct {
+	noDemo  bool
+	timeout time.Duration // the DCS client's timeout; 0 means 10s
+}
+
+// env is one dashboard wired exactly like cmd/web: the real dcs.Client over
+// the SDK, talking to a simulator over HTTP, behind the real Echo server.
+type env struct {
+	t      *testing.T
+	sim    *dcssim.Simulator
+	clock  *clock
+	url    string
+	client *http.Client // cookie jar, redirects not followed
+	logs   *logSink
+}
+
+// logSink keeps the server's log lines and echoes them to t.Log while the
+// test runs (never after, which would panic).
+type logSink struct {
+	mu   sync.Mutex
+	t    *testing.T
+	buf  bytes.Buffer
+	done bool
+}
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	if !l.done {
+		l.t.Helper()
+		l.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func newEnv(t *testing.T, opt options) *env {
+	t.Helper()
+	t.Setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "no-such-credentials"))
+	t.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", "")
+	sink := &logSink{t: t}
+	t.Cleanup(func() { sink.mu.Lock(); sink.done = true; sink.mu.Unlock() })
+	log := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	clk := &clock{t: time.Now().UTC()}
+	sim := dcssim.New(dcssim.Config{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK,
+		StopDelay: stopDelay, Now: clk.Now})
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(simSrv.Close)
+
+	timeout := opt.timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	client, err := dcs.NewClient(dcs.Config{Endpoint: simSrv.URL, ProjectID: testProject,
+		AccessKey: testAK, SecretKey: testSK, Timeout: timeout})
+	if err != nil {
+		t.Fatalf("dcs.NewClient: %v", err)
+	}
+	sessions, err := handlers.NewSessions([]handlers.SessionKey{handlers.RandomSessionKey()}, false, log)
+	if err != nil {
+		t.Fatalf("NewSessions: %v", err)
+	}
+	e, err := handlers.New(handlers.Config{Tasks: client, Sessions: sessions, Log: log,
+		Identity: handlers.LocalIdentity(), Demo: !opt.noDemo, Refresh: time.Second})
+	if err != nil {
+		t.Fatalf("handlers.New: %v", err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &env{t: t, sim: sim, clock: clk, url: srv.URL, client: hc, logs: sink}
+}
+
+// resp is an answer with its body read and parsed.
+type resp struct {
+	status int
+	header http.Header
+	body   string
+	doc    *goquery.Document
+}
+
+// find selects by data-testid.
+func (r *resp) find(testID string) *goquery.Selection {
+	return r.doc.Find(`[data-testid="` + testID + `"]`)
+}
+
+func (r *resp) text(testID string) string { return strings.TrimSpace(r.find(testID).First().Text()) }
+
+// do sends req with the env's cookie jar and parses the answer.
+func (e *env) do(req *http.Request) *resp {
+	e.t.Helper()
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("read %s: %v", req.URL, err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatalf("parse %s: %v", req.URL, err)
+	}
+	return &resp{status: res.StatusCode, header: res.Header, body: string(b), doc: doc}
+}
+
+// get fetches path; header pairs ("HX-Request", "true") are optional.
+func (e *env) get(path string, header ...string) *resp {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.url+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return e.do(req)
+}
+
+// post sends a form like a browser on the dashboard's own page would.
+func (e *env) post(path string, form url.Values, header ...string) *resp {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.url+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.url)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return e.do(req)
+}
+
+// htmx is the header htmx sends with every request it makes.
+var htmx = []string{"HX-Request", "true"}
+
+// token loads the no-JavaScript confirmation page of id (a GET that stops
+// nothing) and returns the session's CSRF token from its hidden input.
+func (e *env) token(id string) string {
+	e.t.Helper()
+	r := e.get("/tasks/" + id + "/stop")
+	if r.status != http.StatusOK {
+		e.t.Fatalf("confirmation page of %s: status %d", id, r.status)
+	}
+	tok, ok := r.doc.Find(`input[name="_csrf"]`).First().Attr("value")
+	if !ok || tok == "" {
+		e.t.Fatalf("no _csrf input on the confirmation page of %s", id)
+	}
+	return tok
+}
+
+// stopForm is what the dialog's form posts.
+func stopForm(token, reason, returnTo string) url.Values {
+	return url.Values{"_csrf": {token}, "reason": {reason}, "return_to": {returnTo}}
+}
+
+// idWith returns the first task in status, failing the test if there is none.
+func (e *env) idWith(status dcs.Status) string {
+	e.t.Helper()
+	ids := e.sim.IDsWithStatus(string(status))
+	if len(ids) == 0 {
+		e.t.Fatalf("the simulator has no %s task", status)
+	}
+	return ids[0]
+}
+
+// idNamed returns the id of the seeded task called name.
+func (e *env) idNamed(name string) string {
+	e.t.Helper()
+	for _, task := range dcssim.Seed(e.clock.Now()) {
+		if task.TaskName == name {
+			return task.TaskID
+		}
+	}
+	e.t.Fatalf("no seeded task named %q", name)
+	return ""
+}
+
+// totalCalls is every upstream call so far, all operations together.
+func (e *env) totalCalls() int {
+	n := 0
+	for _, c := range e.sim.CallCounts() {
+		n += c
+	}
+	return n
+}
+
+func wantStatus(t *testing.T, r *resp, want int) {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("status %d, want %d; body:\n%s", r.status, want, clipBody(r.body))
+	}
+}
+
+var itoa = strconv.Itoa
+
+func clipBody(s string) string {
+	if len(s) > 3000 {
+		return s[:3000] + "…"
+	}
+	return s
+}

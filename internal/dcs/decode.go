@@ -1,0 +1,230 @@
+package dcs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+)
+
+// maxBody bounds a 2xx body; a page of tasks is a few hundred KiB at most.
+const maxBody = 8 << 20
+
+// readAnswer reads a 2xx body up to maxBody and checks it is a JSON object.
+// Errors carry no Op (the caller sets it) and never quote the body.
+func readAnswer(body io.ReadCloser, timeout string) ([]byte, *APIError) {
+	status, reqID := 0, ""
+	if a, ok := body.(*answer); ok {
+		status, reqID = a.status, a.requestID
+	}
+	fail := func(kind ErrorKind, format string, args ...any) *APIError {
+		return &APIError{Kind: kind, HTTPStatus: status, RequestID: reqID, Message: fmt.Sprintf(format, args...)}
+	}
+	data, err := io.ReadAll(io.LimitReader(body, maxBody+1))
+	if err != nil {
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return nil, fail(KindTimeout, "no complete answer within %s", timeout)
+		}
+		return nil, fail(KindNetwork, "the connection broke while reading the answer")
+	}
+	if len(data) > maxBody {
+		return nil, fail(KindDecode, "the DCS API answered %s with a body larger than %d MiB", statusLine(status), maxBody>>20)
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, fail(KindDecode, "the DCS API answered %s with an empty body where a result was expected", statusLine(status))
+	}
+	if data[0] != '{' {
+		return nil, fail(KindDecode, "the DCS API answered %s with a body that is not a JSON object", statusLine(status))
+	}
+	return data, nil
+}
+
+// unmarshalAnswer decodes data into v; the error names the position, never
+// the content, because the body may hold passwords.
+func unmarshalAnswer(data []byte, v any) *APIError {
+	err := json.Unmarshal(data, v)
+	if err == nil {
+		return nil
+	}
+	where := ""
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		where = fmt.Sprintf(" (invalid JSON at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		where = fmt.Sprintf(" (unexpected %s at %q)", typ.Value, typ.Field)
+	}
+	return &APIError{Kind: KindDecode, Message: "the DCS API answered with a body that is not the documented JSON" + where}
+}
+
+func str(s wireString) string { return strings.TrimSpace(string(s)) }
+
+// taskFromDetail maps the detail shape (Show, Stop). Passwords were reduced
+// to presence flags by the wire types and cannot appear here.
+func taskFromDetail(w wireTask) Task {
+	t := Task{
+		ID:                str(w.TaskID),
+		Name:              str(w.TaskName),
+		Description:       str(w.Description),
+		Status:            Status(str(w.Status)),
+		TaskStatus:        str(w.TaskStatus),
+		Type:              str(w.MigrationType),
+		Method:            str(w.MigrationMethod),
+		NetworkType:       str(w.NetworkType),
+		ECSPrivateIP:      str(w.EcsTenantPrivateIP),
+		DataSource:        str(w.DataSource),
+		ErrorMessage:      str(w.ErrorMessage),
+		CreatedAt:         ParseTimestamp(string(w.CreatedAt)),
+		UpdatedAt:         ParseTimestamp(string(w.UpdatedAt)),
+		ReleasedAt:        ParseTimestamp(string(w.ReleasedAt)),
+		Version:           str(w.Version),
+		ResumeMode:        str(w.ResumeMode),
+		SupportedFeatures: []string(w.SupportedFeatures),
+		BandwidthLimitMB:  str(w.BandwidthLimitMB),
+		TenantVPCID:       str(w.TenantVpcID),
+		TenantSubnetID:    str(w.TenantSubnetID),
+		TenantSecGroupID:  str(w.TenantSecGroupID),
+	}
+	if s := w.SourceInstance; s != nil {
+		t.Source = SourceInstance{Addrs: str(s.Addrs), Name: str(s.Name), ID: str(s.ID), PasswordSet: bool(s.Password)}
+	}
+	if g := w.TargetInstance; g != nil {
+		t.Target = TargetInstance{ID: str(g.ID), Name: str(g.Name), Addrs: str(g.Addrs), PasswordSet: bool(g.Password)}
+	}
+	if b := w.BackupFiles; b != nil && b.present {
+		t.Backup = &BackupFiles{Source: str(b.FileSource), Bucket: str(b.BucketName), BackupID: str(b.BackupID)}
+		for _, f := range b.Files {
+			t.Backup.Files = append(t.Backup.Files, BackupFile{
+				Name: str(f.FileName), Size: f.Size, UpdatedAt: ParseTimestamp(string(f.UpdateAt)),
+			})
+		}
+	}
+	return t
+}
+
+// taskFromListItem maps a flat list item onto the summary fields.
+func taskFromListItem(w wireListItem) Task {
+	return Task{
+		ID:                str(w.TaskID),
+		Name:              str(w.TaskName),
+		Description:       str(w.Description),
+		Status:            Status(str(w.Status)),
+		TaskStatus:        str(w.TaskStatus),
+		Type:              str(w.MigrationType),
+		Method:            str(w.MigrationMethod),
+		NetworkType:       str(w.NetworkType),
+		ECSPrivateIP:      str(w.EcsTenantPrivateIP),
+		DataSource:        str(w.DataSource),
+		ErrorMessage:      str(w.ErrorMessage),
+		Source:            SourceInstance{Name: str(w.SourceInstanceName), ID: str(w.SourceInstanceID), Addrs: str(w.SourceInstanceAddrs)},
+		Target:            TargetInstance{Name: str(w.TargetInstanceName), ID: str(w.TargetInstanceID), Addrs: str(w.TargetInstanceAddrs)},
+		CreatedAt:         ParseTimestamp(string(w.CreatedAt)),
+		UpdatedAt:         ParseTimestamp(string(w.UpdatedAt)),
+		ReleasedAt:        ParseTimestamp(string(w.ReleasedAt)),
+		Version:           str(w.Version),
+		ResumeMode:        str(w.ResumeMode),
+		SupportedFeatures: []string(w.SupportedFeatures),
+	}
+}
+
+// countOr reads a total the API may omit; then the page length stands in.
+func countOr(n Number, fallback int) int {
+	if !n.Valid || n.Value < 0 {
+		return fallback
+	}
+	return int(n.Int())
+}
+
+func decodeTask(data []byte) (Task, *APIError) {
+	var w wireTask
+	if err := unmarshalAnswer(data, &w); err != nil {
+		return Task{}, err
+	}
+	return taskFromDetail(w), nil
+}
+
+func decodeTaskPage(data []byte) (TaskPage, *APIError) {
+	var w wireList
+	if err := unmarshalAnswer(data, &w); err != nil {
+		return TaskPage{}, err
+	}
+	page := TaskPage{Tasks: make([]Task, 0, len(w.MigrationTasks))}
+	for _, it := range w.MigrationTasks {
+		page.Tasks = append(page.Tasks, taskFromListItem(it))
+	}
+	page.Total = countOr(w.Count, len(page.Tasks))
+	return page, nil
+}
+
+func decodeStats(data []byte) (Stats, *APIError) {
+	var w wireStats
+	if err := unmarshalAnswer(data, &w); err != nil {
+		return Stats{}, err
+	}
+	return Stats{
+		FullProgress: w.FullMigrationProgress,
+		Offset:       w.Offset,
+		SourceKeys:   w.SourceDbsize,
+		TargetKeys:   w.TargetDbsize,
+		InputKbps:    w.TargetInputKbps,
+		Ops:          w.TargetOps,
+		Migrating:    w.IsMigrating.ptr(),
+	}, nil
+}
+
+func decodeLogPage(data []byte) (LogPage, *APIError) {
+	var w wireLogs
+	if err := unmarshalAnswer(data, &w); err != nil {
+		return LogPage{}, err
+	}
+	page := LogPage{Entries: make([]LogEntry, 0, len(w.MigrationLogs))}
+	for _, l := range w.MigrationLogs {
+		page.Entries = append(page.Entries, LogEntry{
+			Time:     ParseTimestamp(string(l.CreatedAt)),
+			Level:    str(l.LogLevel),
+			Message:  str(l.Message),
+			Code:     str(l.LogCode),
+			Keywords: []string(l.Keyword),
+		})
+	}
+	page.Total = countOr(w.LogNum, len(page.Entries))
+	return page, nil
+}
+
+// decodeStopResults maps one result per task. A requested id the API did
+// not answer for gets a result too, so no task silently drops out of a
+// batch; it is not Accepted, and its message says the outcome is unknown.
+func decodeStopResults(data []byte, ids []string) ([]StopResult, *APIError) {
+	var w wireBatchStop
+	if err := unmarshalAnswer(data, &w); err != nil {
+		return nil, err
+	}
+	out := make([]StopResult, 0, len(ids))
+	seen := make(map[string]bool, len(w.MigrationTasks))
+	for _, r := range w.MigrationTasks {
+		res := StopResult{
+			TaskID:   str(r.TaskID),
+			Accepted: strings.EqualFold(str(r.Result), "success"),
+			Code:     clip(str(r.ErrorCode), 64),
+			Message:  clip(str(r.ErrorMsg), maxErrorText),
+		}
+		if !res.Accepted && res.Code == "" && res.Message == "" {
+			res.Message = fmt.Sprintf("the DCS API answered %q for this task", clip(str(r.Result), 64))
+		}
+		seen[res.TaskID] = true
+		out = append(out, res)
+	}
+	for _, id := range ids {
+		if !seen[id] {
+			out = append(out, StopResult{TaskID: id,
+				Message: "the DCS API sent no result for this task; read it again to learn its status"})
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,140 @@
+package dcs
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	v2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/model"
+)
+
+// SDK operation names, used as APIError.Op.
+const (
+	OpList      = "ListMigrationTask"
+	OpShow      = "ShowMigrationTask"
+	OpStats     = "ShowMigrationTaskStats"
+	OpLogs      = "ListMigrationTaskLogs"
+	OpStop      = "StopMigrationTask"
+	OpBatchStop = "BatchStopMigrationTasks"
+)
+
+// List returns one page of tasks. List items are flat, so only the summary
+// fields of each Task are filled (Source.Name, Target.Name, Target.Addrs, ...).
+func (c *Client) List(ctx context.Context, opt ListOptions) (TaskPage, error) {
+	offset, limit, err := pageParams(OpList, opt.Offset, opt.Limit)
+	if err != nil {
+		return TaskPage{}, err
+	}
+	req := &model.ListMigrationTaskRequest{Offset: offset, Limit: limit}
+	if name := strings.TrimSpace(opt.Name); name != "" {
+		req.Name = &name
+	}
+	return call(ctx, c, OpList, req, v2.GenReqDefForListMigrationTask(), decodeTaskPage)
+}
+
+// Show returns one task in the detail shape.
+func (c *Client) Show(ctx context.Context, id string) (Task, error) {
+	if err := checkID(OpShow, id); err != nil {
+		return Task{}, err
+	}
+	req := &model.ShowMigrationTaskRequest{TaskId: id}
+	return call(ctx, c, OpShow, req, v2.GenReqDefForShowMigrationTask(), withID(id, decodeTask))
+}
+
+// Stats returns an online migration's progress. Figures arrive as numbers
+// or strings; both are kept.
+func (c *Client) Stats(ctx context.Context, id string) (Stats, error) {
+	if err := checkID(OpStats, id); err != nil {
+		return Stats{}, err
+	}
+	req := &model.ShowMigrationTaskStatsRequest{TaskId: id}
+	return call(ctx, c, OpStats, req, v2.GenReqDefForShowMigrationTaskStats(), decodeStats)
+}
+
+// Logs returns one page of a task's migration log.
+func (c *Client) Logs(ctx context.Context, id string, opt LogOptions) (LogPage, error) {
+	if err := checkID(OpLogs, id); err != nil {
+		return LogPage{}, err
+	}
+	offset, limit, err := pageParams(OpLogs, opt.Offset, opt.Limit)
+	if err != nil {
+		return LogPage{}, err
+	}
+	req := &model.ListMigrationTaskLogsRequest{TaskId: id, Offset: offset, Limit: limit}
+	if level := strings.ToUpper(strings.TrimSpace(opt.Level)); level != "" {
+		req.LogLevel = &level
+	}
+	return call(ctx, c, OpLogs, req, v2.GenReqDefForListMigrationTaskLogs(), decodeLogPage)
+}
+
+// Stop asks the API to stop a task and returns the task as the API answered
+// (typically TERMINATING: stopping is asynchronous). It is sent at most once:
+// never retried, because after a timeout the stop may already be under way.
+// On an error with Ambiguous() true, read the task again.
+func (c *Client) Stop(ctx context.Context, id string) (Task, error) {
+	if err := checkID(OpStop, id); err != nil {
+		return Task{}, err
+	}
+	req := &model.StopMigrationTaskRequest{TaskId: id}
+	return call(ctx, c, OpStop, req, v2.GenReqDefForStopMigrationTask(), withID(id, decodeTask))
+}
+
+// BatchStop asks the API to stop up to MaxBatchStop tasks in one request,
+// never retried. Each result says whether the API accepted that stop, not
+// whether the task has stopped. An empty ids sends nothing.
+func (c *Client) BatchStop(ctx context.Context, ids []string) ([]StopResult, error) {
+	if len(ids) > MaxBatchStop {
+		return nil, &APIError{Op: OpBatchStop, Kind: KindConfig,
+			Message: fmt.Sprintf("at most %d tasks can be stopped at once, got %d", MaxBatchStop, len(ids))}
+	}
+	if len(ids) == 0 {
+		return []StopResult{}, nil
+	}
+	for _, id := range ids {
+		if err := checkID(OpBatchStop, id); err != nil {
+			return nil, err
+		}
+	}
+	list := append([]string(nil), ids...) // the caller's slice stays theirs
+	req := &model.BatchStopMigrationTasksRequest{Body: &model.BatchStopMigrationTasksBody{MigrationTasks: list}}
+	decode := func(data []byte) ([]StopResult, *APIError) { return decodeStopResults(data, list) }
+	return call(ctx, c, OpBatchStop, req, v2.GenReqDefForBatchStopMigrationTasks(), decode)
+}
+
+// checkID refuses ids that may not go into a URL path, before any call.
+func checkID(op, id string) *APIError {
+	if ValidTaskID(id) {
+		return nil
+	}
+	return &APIError{Op: op, Kind: KindConfig, Message: fmt.Sprintf("invalid task id %q", clip(id, MaxTaskIDLength))}
+}
+
+// withID fills in the requested id when the answer leaves task_id out.
+func withID(id string, decode func([]byte) (Task, *APIError)) func([]byte) (Task, *APIError) {
+	return func(data []byte) (Task, *APIError) {
+		t, err := decode(data)
+		if err == nil && t.ID == "" {
+			t.ID = id
+		}
+		return t, err
+	}
+}
+
+// pageParams turns offset and limit into the SDK's optional query values:
+// zero means "let the API choose" and is not sent.
+func pageParams(op string, offset, limit int) (*int32, *int32, *APIError) {
+	if offset < 0 || limit < 0 || offset > math.MaxInt32 || limit > math.MaxInt32 {
+		return nil, nil, &APIError{Op: op, Kind: KindConfig,
+			Message: fmt.Sprintf("invalid page: offset %d, limit %d", offset, limit)}
+	}
+	opt := func(n int) *int32 {
+		if n == 0 {
+			return nil
+		}
+		v := int32(n)
+		return &v
+	}
+	return opt(offset), opt(limit), nil
+}
