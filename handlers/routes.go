@@ -34,6 +34,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	stopper *stopper
+	facts   *taskFacts
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -44,7 +45,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 20
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks)}
+	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks), facts: newTaskFacts(cfg.Tasks)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

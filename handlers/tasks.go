@@ -45,6 +45,7 @@ func (s *Server) List(c echo.Context) error {
 		return render(c, upstreamStatus(err), views.ListView(p))
 	}
 	p.Total = result.Total
+	s.facts.fill(c.Request().Context(), result.Tasks)
 	returnTo := c.Request().URL.RequestURI()
 	for _, t := range result.Tasks {
 		p.Rows = append(p.Rows, s.state(c, t, returnTo))
@@ -76,6 +77,7 @@ func (s *Server) Show(c echo.Context) error {
 		wg.Wait()
 		return err
 	}
+	s.facts.remember(task)
 	p := views.DetailPage{
 		Chrome: s.chrome(c, task.Name),
 		Task:   task,

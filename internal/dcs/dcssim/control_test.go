@@ -13,7 +13,8 @@ import (
 )
 
 func TestControlSurface(t *testing.T) {
-	sim := newTestSim(newFakeClock(), 0)
+	clk := newFakeClock()
+	sim := newTestSim(clk, 0)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	call := func(method, path, body string) (int, string) {
@@ -43,7 +44,7 @@ func TestControlSurface(t *testing.T) {
 	if sim.Faults().Latency != 5*time.Millisecond {
 		t.Fatal("a bad spec changed the faults")
 	}
-	c := client{t: t, sim: sim}
+	c := client{t: t, sim: sim, clk: clk}
 	c.get(listPath(), nil)
 	code, body := call("GET", "/_sim/calls", "")
 	var counts map[string]int

@@ -1,0 +1,192 @@
+package views_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// Benchmark fixtures are read through the real dcs.Client from the simulator,
+// so the rendered values have exactly the shapes the dashboard decodes (list
+// items with summary fields only, timestamps in every layout the seed uses,
+// numbers as strings or numbers), rather than hand-built structs that could
+// drift from what production renders.
+
+const (
+	benchProject = "bench-project"
+	benchAK      = "BENCHACCESSKEY01"
+	benchSK      = "bench-secret-key-0001"
+	benchRows    = 100
+	benchLogs    = 20
+	// benchCSRF has the length of a real token (32 random bytes, base64url),
+	// because every stoppable row repeats it in its dialog.
+	benchCSRF = "q7n3Xv0bTzY1m4Kc8Wd2Lp6Hs9Ga5Rf0Ue3Jt1Qo7Bk"
+)
+
+// Seed rows the detail benchmarks use: an incremental online migration with
+// a DCS source (stats, every optional field, 25 log lines) and an OBS import
+// with four files.
+const (
+	seedOnline = 2
+	seedBackup = 23
+)
+
+type benchFixtures struct {
+	list           views.ListPage
+	online, backup views.DetailPage
+}
+
+// fixtures is built once per test binary: -count re-runs each benchmark
+// function, and a simulator start per run would only add noise to setup.
+var fixtures = sync.OnceValues(loadFixtures)
+
+func loadFixtures() (benchFixtures, error) {
+	var f benchFixtures
+	now := time.Now()
+	sim := dcssim.New(dcssim.Config{ProjectID: benchProject, AccessKey: benchAK, SecretKey: benchSK})
+	seed := dcssim.Seed(now)
+	// Pad the seed with copies up to benchRows, keeping the seed's mix of
+	// statuses, so about half the rows are stoppable and render a dialog.
+	for i := len(seed); i < benchRows; i++ {
+		t := seed[i%len(seed)]
+		t.TaskID = fmt.Sprintf("%08x-b3c4-4d5e-8f60-%012x", i, i)
+		t.TaskName = fmt.Sprintf("%s (copy %d)", t.TaskName, i)
+		sim.Put(t)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := dcs.NewClient(dcs.Config{Endpoint: srv.URL, ProjectID: benchProject,
+		AccessKey: benchAK, SecretKey: benchSK, Timeout: 10 * time.Second})
+	if err != nil {
+		return f, err
+	}
+	ctx := context.Background()
+
+	page, err := c.List(ctx, dcs.ListOptions{Limit: benchRows})
+	if err != nil {
+		return f, fmt.Errorf("List: %w", err)
+	}
+	if len(page.Tasks) != benchRows {
+		return f, fmt.Errorf("List returned %d tasks, want %d", len(page.Tasks), benchRows)
+	}
+	f.list = views.ListPage{Chrome: chrome("Migration tasks"), Page: 1, PageSize: benchRows, Total: page.Total}
+	stoppable := 0
+	for _, t := range page.Tasks {
+		f.list.Rows = append(f.list.Rows, state(t, "/"))
+		if t.Status.Stoppable() {
+			stoppable++
+		}
+	}
+	if stoppable == 0 {
+		return f, fmt.Errorf("no stoppable row: the Stop dialogs would not be measured")
+	}
+
+	if f.online, err = detail(ctx, c, dcssim.SeedID(seedOnline)); err != nil {
+		return f, err
+	}
+	if f.online.Stats == nil || len(f.online.Logs.Entries) != benchLogs {
+		return f, fmt.Errorf("online task: stats %v, %d log entries; want stats and %d",
+			f.online.Stats != nil, len(f.online.Logs.Entries), benchLogs)
+	}
+	if f.backup, err = detail(ctx, c, dcssim.SeedID(seedBackup)); err != nil {
+		return f, err
+	}
+	if b := f.backup.Task.Backup; b == nil || len(b.Files) < 3 {
+		return f, fmt.Errorf("backup task has no files: %+v", b)
+	}
+	return f, nil
+}
+
+// detail gathers a DetailPage the way handlers.Server.Show does.
+func detail(ctx context.Context, c *dcs.Client, id string) (views.DetailPage, error) {
+	task, err := c.Show(ctx, id)
+	if err != nil {
+		return views.DetailPage{}, fmt.Errorf("Show(%s): %w", id, err)
+	}
+	p := views.DetailPage{Chrome: chrome(task.Name), Task: task, State: state(task, "/tasks/"+id)}
+	if task.Type == dcs.TypeOnlineMigration {
+		stats, err := c.Stats(ctx, id)
+		if err != nil {
+			return p, fmt.Errorf("Stats(%s): %w", id, err)
+		}
+		p.Stats = &stats
+	}
+	if p.Logs, err = c.Logs(ctx, id, dcs.LogOptions{Limit: benchLogs}); err != nil {
+		return p, fmt.Errorf("Logs(%s): %w", id, err)
+	}
+	return p, nil
+}
+
+func chrome(title string) views.Chrome {
+	return views.Chrome{Title: title, Viewer: views.Viewer{Name: "local", Role: "operator"}}
+}
+
+// state is what handlers.Server.state builds for the local operator.
+func state(t dcs.Task, returnTo string) views.TaskState {
+	return views.TaskState{Task: t, CSRF: benchCSRF, CanStop: true, ReturnTo: returnTo, Refresh: 5 * time.Second}
+}
+
+func mustFixtures(b *testing.B) benchFixtures {
+	b.Helper()
+	f, err := fixtures()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// renderFunc renders one page into w.
+type renderFunc func(ctx context.Context, w io.Writer) error
+
+// BenchmarkListRender renders the list page with 100 tasks, Stop dialogs
+// included. Target: ≤ 300 µs/op.
+func BenchmarkListRender(b *testing.B) {
+	page := mustFixtures(b).list
+	benchRender(b, func(ctx context.Context, w io.Writer) error { return views.ListView(page).Render(ctx, w) })
+}
+
+// BenchmarkDetailRender renders a task page: an online migration with stats
+// and 20 log lines, and a backup-file import with its files. Target: ≤ 150 µs/op.
+func BenchmarkDetailRender(b *testing.B) {
+	f := mustFixtures(b)
+	for _, tc := range []struct {
+		name string
+		page views.DetailPage
+	}{{"online", f.online}, {"backup", f.backup}} {
+		b.Run(tc.name, func(b *testing.B) {
+			benchRender(b, func(ctx context.Context, w io.Writer) error { return views.DetailView(tc.page).Render(ctx, w) })
+		})
+	}
+}
+
+// benchRender times render into io.Discard. It also reports the page size,
+// so a change in ns/op can be told apart from a change in how much HTML is
+// written.
+func benchRender(b *testing.B, render renderFunc) {
+	ctx := context.Background()
+	var cw countWriter
+	if err := render(ctx, &cw); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := render(ctx, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cw.n), "html-bytes")
+}
+
+// countWriter counts what is written to it.
+type countWriter struct{ n int }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
