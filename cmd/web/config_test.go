@@ -1,0 +1,93 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// TestParseConfig: flags win over the environment, defaults are safe, and
+// every configuration mistake is refused with a message naming the fix.
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(t *testing.T, c config)
+		wantErr string
+	}{
+		{name: "defaults are demo mode on loopback", check: func(t *testing.T, c config) {
+			if !c.demo() || c.Listen != "127.0.0.1:8080" || c.DCSTimeout != 15*time.Second || c.Auth != "none" || c.DCSMetadata {
+				t.Errorf("unexpected defaults: %+v", c)
+			}
+		}},
+		{name: "environment fallbacks", env: map[string]string{
+			"DASHBOARD_DCS_ENDPOINT": "http://127.0.0.1:9", "HUAWEICLOUD_SDK_PROJECT_ID": "p1",
+			"DASHBOARD_DCS_TIMEOUT": "3s", "DASHBOARD_REFRESH": "2s", "DASHBOARD_INSECURE_COOKIES": "true",
+		}, check: func(t *testing.T, c config) {
+			if c.demo() || c.DCSProjectID != "p1" || c.DCSTimeout != 3*time.Second || c.Refresh != 2*time.Second || !c.InsecureCookies {
+				t.Errorf("environment not applied: %+v", c)
+			}
+		}},
+		{name: "flag wins over environment", args: []string{"-dcs-timeout", "7s"},
+			env: map[string]string{"DASHBOARD_DCS_TIMEOUT": "3s"}, check: func(t *testing.T, c config) {
+				if c.DCSTimeout != 7*time.Second {
+					t.Errorf("timeout %v, want 7s", c.DCSTimeout)
+				}
+			}},
+		{name: "endpoint without project id", args: []string{"-dcs-endpoint", "http://127.0.0.1:9"},
+			wantErr: "-dcs-project-id or HUAWEICLOUD_SDK_PROJECT_ID"},
+		{name: "endpoint and region together", args: []string{"-dcs-endpoint", "http://x", "-dcs-region", "cn-north-4", "-dcs-project-id", "p"},
+			wantErr: "alternatives"},
+		{name: "auth none on all interfaces", args: []string{"-listen", ":8080"}, wantErr: "loopback"},
+		{name: "auth none on a public address", args: []string{"-listen", "10.0.0.5:8080"}, wantErr: "loopback"},
+		{name: "auth none on localhost is fine", args: []string{"-listen", "localhost:0"}},
+		{name: "unknown auth mode", args: []string{"-auth", "magic"}, wantErr: `-auth "magic"`},
+		{name: "bad duration in environment", env: map[string]string{"DASHBOARD_DCS_TIMEOUT": "soon"}, wantErr: "DASHBOARD_DCS_TIMEOUT"},
+		{name: "bad bool in environment", env: map[string]string{"DASHBOARD_INSECURE_COOKIES": "maybe"}, wantErr: "DASHBOARD_INSECURE_COOKIES"},
+		{name: "zero timeout", args: []string{"-dcs-timeout", "0s"}, wantErr: "positive"},
+		{name: "faults outside demo mode", args: []string{"-dcs-region", "cn-north-4", "-sim-faults", "latency=1s"}, wantErr: "demo mode"},
+		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args, envOf(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				if exitCode(err) != 2 {
+					t.Errorf("exit code %d, want 2 for a usage error", exitCode(err))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+// TestHelpListsEveryFlag: -help documents each flag with its environment variable.
+func TestHelpListsEveryFlag(t *testing.T) {
+	var out strings.Builder
+	_, err := parseConfig([]string{"-help"}, envOf(nil), &out)
+	if err != errHelp {
+		t.Fatalf("err = %v, want errHelp", err)
+	}
+	for _, want := range []string{"-listen", "DASHBOARD_LISTEN", "-dcs-endpoint", "-dcs-region", "-dcs-project-id",
+		"HUAWEICLOUD_SDK_PROJECT_ID", "-dcs-timeout", "-dcs-metadata-credentials", "-auth", "-refresh",
+		"-insecure-cookies", "-sim-faults"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-help does not mention %s", want)
+		}
+	}
+}

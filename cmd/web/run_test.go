@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRunDemoMode starts the real server in demo mode on a free port, reads a
+// page, and shuts it down through the context as a signal would.
+func TestRunDemoMode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies"}, envOf(map[string]string{
+			"HUAWEICLOUD_SDK_CREDENTIALS_FILE": t.TempDir() + "/none",
+		}), pw, io.Discard)
+		pw.Close()
+	}()
+
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start-up line: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	m := regexp.MustCompile(`listening on (http://\S+/) \(demo mode`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("start-up line %q does not give the URL and demo mode", line)
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `data-testid="demo-banner"`) ||
+		!strings.Contains(string(body), `data-testid="task-row"`) {
+		t.Fatalf("list page: status %d, demo banner or rows missing", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v after shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not shut down")
+	}
+}
+
+// TestRunRefusesBadConfig: a configuration mistake stops start-up with its message.
+func TestRunRefusesBadConfig(t *testing.T) {
+	err := run(context.Background(), []string{"-dcs-endpoint", "http://127.0.0.1:9"}, envOf(nil), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "project id") {
+		t.Fatalf("err = %v, want the missing project id named", err)
+	}
+}
