@@ -29,8 +29,10 @@ type Config struct {
 	// Endpoint is an explicit base URL (simulator or private endpoint), such
 	// as http://127.0.0.1:8080. It must not carry a path, query or user info.
 	Endpoint string
-	// ProjectID is required with Endpoint unless the credentials carry one.
-	// With Region and no project id, the SDK asks IAM for it.
+	// ProjectID is required with Endpoint unless the credentials carry one
+	// (HUAWEICLOUD_SDK_PROJECT_ID, or project_id in the credentials file; with
+	// explicit keys, HUAWEICLOUD_SDK_PROJECT_ID). With Region and no project
+	// id anywhere, the SDK asks IAM for it while NewClient runs.
 	ProjectID string
 	// Timeout bounds every call; 0 means DefaultTimeout.
 	Timeout time.Duration

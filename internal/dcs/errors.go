@@ -52,11 +52,12 @@ func (e *APIError) Error() string {
 }
 
 // Ambiguous reports whether a write may have taken effect despite the error:
-// a timeout, a broken connection or a server error. After an ambiguous stop
-// the task must be read again to learn its real status.
+// a timeout, a broken connection, a server error, or a success status with a
+// body that could not be read (the API did act). After an ambiguous stop the
+// task must be read again to learn its real status.
 func (e *APIError) Ambiguous() bool {
 	switch e.Kind {
-	case KindTimeout, KindNetwork:
+	case KindTimeout, KindNetwork, KindDecode:
 		return true
 	case KindResponse:
 		return e.HTTPStatus >= 500

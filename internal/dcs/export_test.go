@@ -5,6 +5,3 @@ package dcs
 
 // IsolateEnv clears HUAWEICLOUD_SDK_* and points the SDK's files nowhere.
 var IsolateEnv = isolateEnv
-
-// ClientTimeout exposes the effective timeout of c.
-func ClientTimeout(c *Client) string { return c.timeout.String() }

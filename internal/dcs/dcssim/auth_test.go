@@ -17,7 +17,7 @@ import (
 // sdkGolden are raw requests exactly as the official SDK (v0.1.207) sent
 // them: request.HttpRequestBuilder + signer.Sign + ConvertRequest, dated at
 // newFakeClock's time. They were captured by TestSDKGoldenDump in
-// sdk_test.go (build tag dcssim_sdk), which also runs the SDK live.
+// sdk_test.go (DCSSIM_DUMP=1), next to the tests that run the SDK live.
 var sdkGolden = []string{
 	"GET /v2/0a1b2c3d4e5f60718293a4b5c6d7e8f9/migration-tasks?limit=5&name=%E8%AE%A2%E5%8D%95%20cache%2Bx%2Fy&offset=10 HTTP/1.1\r\nHost: 127.0.0.1:34185\r\nAccept-Encoding: gzip\r\nAuthorization: SDK-HMAC-SHA256 Access=TESTAKDCSSIM0000001, SignedHeaders=user-agent;x-project-id;x-sdk-date, Signature=c61df072369a494356686cbca8cf3a53a3ece2cd8275e7b83a1fc19a0bccc49e\r\nContent-Type: application/json\r\nUser-Agent: huaweicloud-usdk-go/3.0\r\nX-Project-Id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9\r\nX-Sdk-Date: 20240401T105700Z\r\n\r\n",
 	"GET /v2/0a1b2c3d4e5f60718293a4b5c6d7e8f9/migration-task/567b2d0f-ba04-42d6-8f9c-14dea12ac619/logs?limit=3&log_level=ERROR&offset=0 HTTP/1.1\r\nHost: 127.0.0.1:34185\r\nAccept-Encoding: gzip\r\nAuthorization: SDK-HMAC-SHA256 Access=TESTAKDCSSIM0000001, SignedHeaders=user-agent;x-project-id;x-sdk-date, Signature=f4cc46e5c0d20b497aa8cf9e3d759f95ccfb1fdcbe66a4b3479df26a43ed088b\r\nContent-Type: application/json\r\nUser-Agent: huaweicloud-usdk-go/3.0\r\nX-Project-Id: 0a1b2c3d4e5f60718293a4b5c6d7e8f9\r\nX-Sdk-Date: 20240401T105700Z\r\n\r\n",

@@ -120,3 +120,19 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d calls counted, want 200", got)
 	}
 }
+
+// BenchmarkServeList measures one signed list call through ServeHTTP,
+// signature check included.
+func BenchmarkServeList(b *testing.B) {
+	clk := newFakeClock()
+	sim := newTestSim(clk, 0)
+	r := httptest.NewRequest("GET", "http://127.0.0.1"+listPath()+"?limit=50&offset=0", nil)
+	testSign(r, nil, testAK, testSK, clk.Now())
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		sim.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
+}

@@ -232,6 +232,8 @@ func (f Faults) String() string {
 			kinds = append(kinds, "delay:"+tf.Delay.String())
 		}
 		switch {
+		case tf.HTML && tf.Status == 0:
+			kinds = append(kinds, "html")
 		case tf.HTML:
 			kinds = append(kinds, "html:"+strconv.Itoa(tf.Status))
 		case tf.Status != 0:

@@ -1,14 +1,6 @@
-//go:build dcssim_sdk
-
 // These tests drive the simulator with the official SDK: its signer on a
 // request built by its request builder, and its DCS client end to end.
-// They need the SDK's dependencies in go.sum, which the module does not
-// have yet, so they sit behind a build tag. Run them with:
-//
-//	go test -tags dcssim_sdk ./internal/dcs/dcssim/
-//
-// (or, without touching go.sum, with -modfile pointing at a copy of go.mod
-// on which `go get github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2@v0.1.207` ran).
+
 package dcssim
 
 import (

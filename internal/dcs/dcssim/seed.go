@@ -30,13 +30,12 @@ const (
 	optDCSSource                      // the source is a DCS instance (id and name known)
 )
 
-// longName is over 200 characters, to prove pages wrap or truncate it.
-var longName = "超长名称的迁移任务-" + strings.Repeat("very-long-migration-task-name-segment-", 6) + "结束"
-
 // seedTable covers every status in dcs.KnownStatuses(), both migration types
 // and methods, both network types and both backup-file sources.
 func seedTable() []seedSpec {
 	const h, d = time.Hour, 24 * time.Hour
+	// longName is over 200 characters, to prove pages wrap or truncate it.
+	longName := "超长名称的迁移任务-" + strings.Repeat("very-long-migration-task-name-segment-", 6) + "结束"
 	const (
 		run, mig, full, incr, incre = "RUNNING", "MIGRATING", "FULLMIGRATING", "INCRMIGRATING", "INCRMIGEATING"
 		term, ok, fail, mfail       = "TERMINATING", "SUCCESS", "FAILED", "MIGRATION_FAILED"
