@@ -27,6 +27,8 @@ type Config struct {
 	Refresh time.Duration
 	// PageSize is the number of tasks on one list page.
 	PageSize int
+	// Now is the clock; nil means time.Now. Tests move it.
+	Now func() time.Time
 }
 
 // Server is the dashboard's HTTP layer.
@@ -45,7 +47,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 20
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks), facts: newTaskFacts(cfg.Tasks)}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -63,13 +68,15 @@ func New(cfg Config) (*echo.Echo, error) {
 	assets := e.Group("/static", StaticCache())
 	assets.StaticFS("/", staticFS())
 
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	// Reads answer HEAD too, for uptime monitors; net/http drops the body.
+	read := []string{http.MethodGet, http.MethodHead}
+	e.Match(read, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
 	pages := e.Group("", cfg.Identity, cfg.Sessions.CSRF())
-	pages.GET("/", s.List)
-	pages.GET("/tasks/:id", s.Show)
-	pages.GET("/tasks/:id/status", s.Status)
-	pages.GET("/tasks/:id/stop", s.ConfirmStop)
+	pages.Match(read, "/", s.List)
+	pages.Match(read, "/tasks/:id", s.Show)
+	pages.Match(read, "/tasks/:id/status", s.Status)
+	pages.Match(read, "/tasks/:id/stop", s.ConfirmStop)
 	pages.POST("/tasks/:id/stop", s.Stop)
 	return e, nil
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -19,6 +20,9 @@ const (
 	sessionName = "dcs_dashboard"
 	flashKey    = "flash"
 	csrfKey     = "csrf"
+	// maxFlashes bounds the messages kept for pages never loaded, so the
+	// cookie (4 KiB at most) cannot overflow.
+	maxFlashes = 3
 )
 
 // Sessions keeps per-browser state (the CSRF token and flash messages) in a
@@ -93,12 +97,18 @@ func (s *Sessions) save(c echo.Context, sess *sessions.Session) error {
 // AddFlash keeps a banner for the next page this browser loads (the redirect
 // after a form post). Banners are stored as JSON, so no gob registration is needed.
 func (s *Sessions) AddFlash(c echo.Context, b views.Banner) error {
-	raw, err := json.Marshal(b)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the page escapes; escaping here only swells the cookie
+	if err := enc.Encode(b); err != nil {
 		return err
 	}
 	sess := s.get(c)
-	sess.AddFlash(string(raw), flashKey)
+	kept, _ := sess.Values[flashKey].([]any)
+	if len(kept) >= maxFlashes {
+		kept = kept[len(kept)-maxFlashes+1:]
+	}
+	sess.Values[flashKey] = append(kept, buf.String())
 	return s.save(c, sess)
 }
 

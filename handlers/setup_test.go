@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
@@ -52,6 +53,9 @@ func (c *clock) Advance(d time.Duration) {
 type options struct {
 	noDemo  bool
 	timeout time.Duration // the DCS client's timeout; 0 means 10s
+	// anonymous wires an identity middleware that sets no identity, so
+	// requests run as the anonymous viewer (who may not stop tasks).
+	anonymous bool
 }
 
 // env is one dashboard wired exactly like cmd/web: the real dcs.Client over
@@ -118,18 +122,26 @@ func newEnv(t *testing.T, opt options) *env {
 	if err != nil {
 		t.Fatalf("NewSessions: %v", err)
 	}
+	identity := handlers.LocalIdentity()
+	if opt.anonymous {
+		identity = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
 	e, err := handlers.New(handlers.Config{Tasks: client, Sessions: sessions, Log: log,
-		Identity: handlers.LocalIdentity(), Demo: !opt.noDemo, Refresh: time.Second})
+		Identity: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	hc := &http.Client{Jar: newJar(), Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &env{t: t, sim: sim, clock: clk, url: srv.URL, client: hc, logs: sink}
+}
+
+func newJar() http.CookieJar {
+	jar, _ := cookiejar.New(nil)
+	return jar
 }
 
 // resp is an answer with its body read and parsed.
@@ -207,8 +219,15 @@ func (e *env) token(id string) string {
 		e.t.Fatalf("confirmation page of %s: status %d", id, r.status)
 	}
 	tok, ok := r.doc.Find(`input[name="_csrf"]`).First().Attr("value")
+	if ok && tok != "" {
+		return tok
+	}
+	// A task that cannot be stopped has no form; the session's token is the
+	// same on every page, so take it from a task that can be.
+	r = e.get("/tasks/" + e.idWith(dcs.StatusFullMigrating) + "/stop")
+	tok, ok = r.doc.Find(`input[name="_csrf"]`).First().Attr("value")
 	if !ok || tok == "" {
-		e.t.Fatalf("no _csrf input on the confirmation page of %s", id)
+		e.t.Fatalf("no _csrf input on any confirmation page")
 	}
 	return tok
 }

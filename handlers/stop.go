@@ -16,7 +16,12 @@ import (
 	"github.com/dcs-dashboard/migrations/views"
 )
 
-const maxReasonLength = 500
+const (
+	maxReasonLength = 500
+	// bannerReasonLength is how much of the reason a result banner quotes:
+	// the banner may travel in the session cookie, which holds 4 KiB.
+	bannerReasonLength = 200
+)
 
 // Stop outcomes, as logged and (later) audited.
 const (
@@ -37,6 +42,7 @@ const recentStopWindow = 10 * time.Second
 // clicks make one call.
 type stopper struct {
 	tasks  TaskService
+	now    func() time.Time
 	flight singleflight.Group
 
 	mu     sync.Mutex
@@ -48,8 +54,8 @@ type acceptedStop struct {
 	at  time.Time
 }
 
-func newStopper(tasks TaskService) *stopper {
-	return &stopper{tasks: tasks, recent: map[string]acceptedStop{}}
+func newStopper(tasks TaskService, now func() time.Time) *stopper {
+	return &stopper{tasks: tasks, now: now, recent: map[string]acceptedStop{}}
 }
 
 // recentlyAccepted returns the result of a stop of id accepted within the window.
@@ -77,6 +83,7 @@ type stopResult struct {
 	Task    dcs.Task
 	Err     error // the stop's error, nil when accepted
 	Took    time.Duration
+	At      time.Time // when the answer arrived
 	// Repeat marks a request answered from a stop accepted moments ago,
 	// without another upstream call.
 	Repeat bool
@@ -84,13 +91,13 @@ type stopResult struct {
 
 func (st *stopper) stop(ctx context.Context, id string) stopResult {
 	v, _, _ := st.flight.Do(id, func() (any, error) {
-		if res, ok := st.recentlyAccepted(id, time.Now()); ok {
+		if res, ok := st.recentlyAccepted(id, st.now()); ok {
 			res.Repeat = true
 			return res, nil
 		}
 		res := st.once(ctx, id)
 		if res.Outcome == outcomeAccepted {
-			st.remember(id, res, time.Now())
+			st.remember(id, res, st.now())
 		}
 		return res, nil
 	})
@@ -101,7 +108,7 @@ func (st *stopper) stop(ctx context.Context, id string) stopResult {
 // not say what happened or leaves the task unknown, reads the task again so
 // the page shows its real status rather than a guess.
 func (st *stopper) once(ctx context.Context, id string) stopResult {
-	start := time.Now()
+	start := st.now()
 	task, err := st.tasks.Stop(ctx, id)
 	res := stopResult{Outcome: outcomeAccepted, Task: task, Err: err}
 	if err != nil {
@@ -114,7 +121,8 @@ func (st *stopper) once(ctx context.Context, id string) stopResult {
 			res.Task = fresh
 		}
 	}
-	res.Took = time.Since(start)
+	res.Took = st.now().Sub(start)
+	res.At = st.now()
 	return res
 }
 
@@ -146,8 +154,11 @@ func (s *Server) Stop(c echo.Context) error {
 
 	banner := stopBanner(res, who, reason)
 	if !isHTMX(c) {
+		// The stop has happened (or not) already: failing to keep the message
+		// must not turn it into an error page. The page redirected to shows
+		// the task's real status either way.
 		if err := s.cfg.Sessions.AddFlash(c, banner); err != nil {
-			return err
+			s.log.Warn("could not keep the stop result for the next page", "task_id", id, "err", err.Error())
 		}
 		return redirectAfterPost(c, returnTo)
 	}
@@ -184,9 +195,9 @@ func stopBanner(res stopResult, who Identity, reason string) views.Banner {
 	}
 	why := ""
 	if reason != "" {
-		why = " Reason: " + reason
+		why = " Reason: " + shorten(reason, bannerReasonLength)
 	}
-	at := time.Now().UTC().Format("15:04:05 UTC")
+	at := res.At.UTC().Format("15:04:05 UTC")
 	switch {
 	case res.Repeat:
 		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + ".",
@@ -215,6 +226,15 @@ func stopBanner(res stopResult, who Identity, reason string) views.Banner {
 			". Check the status before trying again. " + b.Text
 		return b
 	}
+}
+
+// shorten cuts s to at most n characters, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func errText(err error) string {

@@ -12,7 +12,7 @@ func lastPage(p ListPage) int {
 func listSummary(p ListPage) string {
 	if p.Total == 0 {
 		if p.Query != "" {
-			return fmt.Sprintf("No migration task has a name containing %q.", p.Query)
+			return fmt.Sprintf("No migration task has a name containing “%s”.", p.Query)
 		}
 		return "There are no migration tasks in this project."
 	}
@@ -23,7 +23,7 @@ func listSummary(p ListPage) string {
 	}
 	s := fmt.Sprintf("Showing %d–%d of %d tasks", first, last, p.Total)
 	if p.Query != "" {
-		s += fmt.Sprintf(" whose name contains %q", p.Query)
+		s += fmt.Sprintf(" whose name contains “%s”", p.Query)
 	}
 	return s + "."
 }
