@@ -112,7 +112,8 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	t.Cleanup(simSrv.Close)
 
 	args := append([]string{"-listen", "127.0.0.1:0", "-dcs-endpoint", simSrv.URL, "-dcs-project-id", projectID,
-		"-dcs-timeout", opt.timeout.String(), "-refresh", "400ms"}, opt.extraArgs...)
+		"-dcs-timeout", opt.timeout.String(), "-refresh", "400ms",
+		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl")}, opt.extraArgs...)
 	cmd := exec.Command(webBinary, args...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),

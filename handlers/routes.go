@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/static"
 	"github.com/dcs-dashboard/migrations/views"
 )
@@ -27,6 +28,8 @@ type Config struct {
 	Refresh time.Duration
 	// PageSize is the number of tasks on one list page.
 	PageSize int
+	// Audit records every stop attempt; a stop is refused when it cannot.
+	Audit *audit.Log
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
 }
@@ -41,8 +44,8 @@ type Server struct {
 
 // New builds the Echo instance with every route and middleware.
 func New(cfg Config) (*echo.Echo, error) {
-	if cfg.Tasks == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Identity == nil {
-		return nil, errors.New("handlers: Tasks, Sessions, Log and Identity are required")
+	if cfg.Tasks == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Identity == nil || cfg.Audit == nil {
+		return nil, errors.New("handlers: Tasks, Sessions, Log, Identity and Audit are required")
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 20

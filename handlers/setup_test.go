@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/handlers"
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
@@ -56,6 +57,8 @@ type options struct {
 	// anonymous wires an identity middleware that sets no identity, so
 	// requests run as the anonymous viewer (who may not stop tasks).
 	anonymous bool
+	// auditPath is the audit log's file; empty means a new one in a temp dir.
+	auditPath string
 }
 
 // env is one dashboard wired exactly like cmd/web: the real dcs.Client over
@@ -64,6 +67,7 @@ type env struct {
 	t      *testing.T
 	sim    *dcssim.Simulator
 	clock  *clock
+	audit  *audit.Log
 	url    string
 	client *http.Client // cookie jar, redirects not followed
 	logs   *logSink
@@ -122,12 +126,21 @@ func newEnv(t *testing.T, opt options) *env {
 	if err != nil {
 		t.Fatalf("NewSessions: %v", err)
 	}
+	auditPath := opt.auditPath
+	if auditPath == "" {
+		auditPath = filepath.Join(t.TempDir(), "audit.jsonl")
+	}
+	auditLog, err := audit.Open(auditPath, log, clk.Now)
+	if err != nil {
+		t.Fatalf("audit.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = auditLog.Close() })
 	identity := handlers.LocalIdentity()
 	if opt.anonymous {
 		identity = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
 	e, err := handlers.New(handlers.Config{Tasks: client, Sessions: sessions, Log: log,
-		Identity: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now})
+		Identity: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog})
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
@@ -136,7 +149,7 @@ func newEnv(t *testing.T, opt options) *env {
 
 	hc := &http.Client{Jar: newJar(), Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, sim: sim, clock: clk, url: srv.URL, client: hc, logs: sink}
+	return &env{t: t, sim: sim, clock: clk, audit: auditLog, url: srv.URL, client: hc, logs: sink}
 }
 
 func newJar() http.CookieJar {

@@ -24,6 +24,7 @@ type config struct {
 	Refresh         time.Duration
 	InsecureCookies bool
 	SimFaults       string
+	AuditLog        string
 }
 
 // demo reports whether no DCS API was configured, so the built-in simulator serves.
@@ -98,6 +99,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"how often a page reads a stopping task's status again (env DASHBOARD_REFRESH)")
 	fs.BoolVar(&c.InsecureCookies, "insecure-cookies", envBool("DASHBOARD_INSECURE_COOKIES"),
 		"send session cookies over plain HTTP too; for local development only (env DASHBOARD_INSECURE_COOKIES)")
+	fs.StringVar(&c.AuditLog, "audit-log", env("DASHBOARD_AUDIT_LOG", "audit.jsonl"),
+		"append-only JSON-lines file recording every stop attempt; stops are refused when it cannot be written (env DASHBOARD_AUDIT_LOG)")
 	fs.StringVar(&c.SimFaults, "sim-faults", env("DASHBOARD_SIM_FAULTS", ""),
 		"demo mode only: faults for the built-in simulator, e.g. latency=200ms,error-rate=0.1 (env DASHBOARD_SIM_FAULTS)")
 	if err := fs.Parse(args); err != nil {

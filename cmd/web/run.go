@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/handlers"
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
@@ -60,6 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("DCS client: %w", err)
 	}
 
+	auditLog, err := audit.Open(cfg.AuditLog, log, time.Now)
+	if err != nil {
+		return err
+	}
+	closers = append(closers, func() { _ = auditLog.Close() })
+
 	sessions, err := handlers.NewSessions([]handlers.SessionKey{handlers.RandomSessionKey()}, !cfg.InsecureCookies, log)
 	if err != nil {
 		return err
@@ -71,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Identity: handlers.LocalIdentity(),
 		Demo:     cfg.demo(),
 		Refresh:  cfg.Refresh,
+		Audit:    auditLog,
 	})
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func TestRunDemoMode(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies"}, envOf(map[string]string{
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", t.TempDir() + "/audit.jsonl"}, envOf(map[string]string{
 			"HUAWEICLOUD_SDK_CREDENTIALS_FILE": t.TempDir() + "/none",
 		}), pw, io.Discard)
 		pw.Close()

@@ -1,0 +1,72 @@
+package handlers_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+)
+
+// TestStopIsAudited proves a stop writes an intent and an outcome naming the
+// person, the task, the reason and what DCS answered.
+func TestStopIsAudited(t *testing.T) {
+	e := newEnv(t, options{})
+	id := e.idWith(dcs.StatusIncrMigrating)
+	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "window closed", "/"), htmx...), http.StatusOK)
+
+	recs, err := e.audit.Recent(audit.Filter{TaskID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := audit.Pair(recs)
+	if len(attempts) != 1 || attempts[0].Outcome == nil {
+		t.Fatalf("want one attempt with an outcome, got %+v", attempts)
+	}
+	in, out := attempts[0].Intent, *attempts[0].Outcome
+	if in.User != "local" || in.TaskID != id || in.Reason != "window closed" || in.Action != audit.ActionStop {
+		t.Errorf("intent = %+v", in)
+	}
+	task, _ := e.sim.Task(id)
+	if out.Outcome != audit.OutcomeAccepted || out.TaskName != task.TaskName {
+		t.Errorf("outcome = %+v", out)
+	}
+}
+
+// TestRefusedStopIsAuditedWithCode proves a refusal records the DCS error
+// code and request id.
+func TestRefusedStopIsAuditedWithCode(t *testing.T) {
+	e := newEnv(t, options{})
+	id := e.idWith(dcs.StatusSuccess)
+	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "", "/"), htmx...), http.StatusConflict)
+	recs, err := e.audit.Recent(audit.Filter{TaskID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := audit.Pair(recs)
+	if len(attempts) != 1 || attempts[0].Outcome == nil {
+		t.Fatalf("attempts = %+v", attempts)
+	}
+	out := attempts[0].Outcome
+	if out.Outcome != audit.OutcomeRefused || out.ErrorCode != "DCS.4957" || out.RequestID == "" || out.HTTPStatus != 400 {
+		t.Errorf("outcome = %+v", out)
+	}
+}
+
+// TestStopRefusedWhenAuditFails proves there is no unaudited stop: when the
+// intent cannot be written the stop is refused and nothing reaches DCS.
+func TestStopRefusedWhenAuditFails(t *testing.T) {
+	e := newEnv(t, options{auditPath: "/dev/full"})
+	id := e.idWith(dcs.StatusMigrating)
+	for _, h := range [][]string{htmx, nil} {
+		r := e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "", "/"), h...)
+		wantStatus(t, r, http.StatusServiceUnavailable)
+		if b := r.find("banner-error"); b.Length() != 1 {
+			t.Errorf("no error banner:\n%s", clipBody(r.body))
+		}
+	}
+	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
+		t.Fatalf("%d upstream stops despite an unwritable audit log", n)
+	}
+}
