@@ -18,6 +18,8 @@ type pageError struct {
 	Status int
 	Title  string
 	Text   string
+	// Log is detail for the log only (never shown): why, in the dashboard's terms.
+	Log string
 }
 
 func (e *pageError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Text) }
@@ -96,6 +98,9 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 	case errors.As(err, &pe):
 		status = pe.Status
 		banner = views.Banner{Kind: "error", Title: pe.Title, Text: pe.Text}
+		if status < 400 {
+			banner.Kind = "info"
+		}
 	case errors.As(err, &he):
 		status = he.Code
 		banner = views.Banner{Kind: "error", Title: http.StatusText(he.Code), Text: echoErrorText(he)}
@@ -107,11 +112,17 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 	}
 
 	level := slog.LevelInfo
+	if status < 400 {
+		level = slog.LevelDebug
+	}
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	s.log.Log(c.Request().Context(), level, "request failed", "status", status, "method", c.Request().Method,
-		"path", c.Request().URL.Path, "err", err.Error())
+	attrs := []any{"status", status, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err.Error()}
+	if pe != nil && pe.Log != "" {
+		attrs = append(attrs, "detail", pe.Log)
+	}
+	s.log.Log(c.Request().Context(), level, "request failed", attrs...)
 
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

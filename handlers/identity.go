@@ -2,29 +2,24 @@ package handlers
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/auth"
 )
 
-// Role is what a signed-in person may do.
-type Role string
-
-// Roles, from least to most allowed.
-const (
-	RoleViewer   Role = "viewer"
-	RoleOperator Role = "operator"
-)
-
-// Identity is the person behind a request.
+// Identity is the person behind a request and what they may do.
 type Identity struct {
-	User   string
-	Email  string
-	Groups []string
-	Role   Role
+	auth.Identity
+	Role auth.Role
 }
 
-// CanStop reports whether this person may stop migration tasks.
-func (i Identity) CanStop() bool { return i.Role == RoleOperator }
+// CanStop reports whether this person's role allows stopping tasks.
+func (i Identity) CanStop() bool { return i.Role == auth.RoleOperator }
+
+// IsOperator reports whether the person may see operator pages (the audit trail).
+func (i Identity) IsOperator() bool { return i.Role == auth.RoleOperator }
 
 type identityKey struct{}
 
@@ -41,7 +36,7 @@ func identityOf(c echo.Context) Identity {
 	if id, ok := c.Request().Context().Value(identityKey{}).(Identity); ok {
 		return id
 	}
-	return Identity{User: "anonymous", Role: RoleViewer}
+	return Identity{Identity: auth.Identity{User: "anonymous"}, Role: auth.RoleViewer}
 }
 
 // LocalIdentity is used with -auth none: one local operator, for a dashboard
@@ -49,8 +44,40 @@ func identityOf(c echo.Context) Identity {
 func LocalIdentity() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			withIdentity(c, Identity{User: "local", Role: RoleOperator})
+			withIdentity(c, Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator})
 			return next(c)
 		}
 	}
+}
+
+// ProxyIdentity believes the identity headers of an authenticating reverse
+// proxy, and only from the proxies auth.Proxy trusts. Anything else is a 401
+// before any handler runs, whatever the headers say.
+func ProxyIdentity(p *auth.Proxy, roles auth.RoleConfig) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			id, err := p.Identify(c.Request())
+			if err != nil {
+				if isHTMX(c) {
+					// Reload the page so the proxy can send the browser to sign in.
+					c.Response().Header().Set("HX-Refresh", "true")
+				}
+				return &pageError{Status: http.StatusUnauthorized, Title: "Not signed in",
+					Text: "This dashboard is reached through the company's sign-in. Open it through its usual address and sign in.",
+					Log:  err.Error()}
+			}
+			return withRole(c, next, id, roles)
+		}
+	}
+}
+
+// withRole admits an authenticated person who has a role.
+func withRole(c echo.Context, next echo.HandlerFunc, id auth.Identity, roles auth.RoleConfig) error {
+	role := roles.RoleOf(id)
+	if role == auth.RoleNone {
+		return &pageError{Status: http.StatusForbidden, Title: "No access",
+			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard. Ask its administrators for access."}
+	}
+	withIdentity(c, Identity{Identity: id, Role: role})
+	return next(c)
 }

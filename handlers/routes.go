@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,8 +22,16 @@ type Config struct {
 	Tasks    TaskService
 	Sessions *Sessions
 	Log      *slog.Logger
-	// Identity puts the requester's identity on each request (auth mode).
+	// Identity puts the requester's identity on each request: LocalIdentity,
+	// ProxyIdentity, or nil with OIDC set (the session holds the identity).
 	Identity echo.MiddlewareFunc
+	// OIDC enables native sign-in (/auth/login, /auth/callback, /auth/logout).
+	OIDC *OIDCLogin
+	// TrustedProxies are the peers whose X-Forwarded-For is believed for the
+	// client address recorded in logs and the audit trail.
+	TrustedProxies []netip.Prefix
+	// ReadOnly hides and refuses every write for everyone.
+	ReadOnly bool
 	// Demo marks every page as showing simulated data.
 	Demo bool
 	// Refresh is how often a settling status is read again by the browser.
@@ -44,8 +54,11 @@ type Server struct {
 
 // New builds the Echo instance with every route and middleware.
 func New(cfg Config) (*echo.Echo, error) {
-	if cfg.Tasks == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Identity == nil || cfg.Audit == nil {
-		return nil, errors.New("handlers: Tasks, Sessions, Log, Identity and Audit are required")
+	if cfg.Tasks == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Audit == nil {
+		return nil, errors.New("handlers: Tasks, Sessions, Log and Audit are required")
+	}
+	if (cfg.Identity == nil) == (cfg.OIDC == nil) {
+		return nil, errors.New("handlers: exactly one of Identity and OIDC is required")
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 20
@@ -58,10 +71,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.ErrorHandler
-	// The dashboard is reached directly or through a proxy named by the auth
-	// configuration; until then the TCP peer is the client, and headers such as
-	// X-Forwarded-For are not believed.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
@@ -75,13 +85,39 @@ func New(cfg Config) (*echo.Echo, error) {
 	read := []string{http.MethodGet, http.MethodHead}
 	e.Match(read, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
-	pages := e.Group("", cfg.Identity, cfg.Sessions.CSRF())
+	identity := cfg.Identity
+	if cfg.OIDC != nil {
+		identity = s.oidcIdentity(cfg.OIDC)
+		login := e.Group("/auth", cfg.Sessions.CSRF())
+		login.GET("/login", s.Login)
+		login.GET("/callback", s.Callback)
+		login.POST("/logout", s.Logout)
+	}
+
+	// Identity first: a request nobody vouches for is refused before anything else.
+	pages := e.Group("", identity, cfg.Sessions.CSRF())
 	pages.Match(read, "/", s.List)
 	pages.Match(read, "/tasks/:id", s.Show)
 	pages.Match(read, "/tasks/:id/status", s.Status)
 	pages.Match(read, "/tasks/:id/stop", s.ConfirmStop)
 	pages.POST("/tasks/:id/stop", s.Stop)
+	pages.GET("/audit", s.Audit)
 	return e, nil
+}
+
+// ipExtractor decides which address is the client's. Without trusted proxies
+// the TCP peer is the client and X-Forwarded-For is ignored; with them, the
+// header is read only through those peers, so a client cannot choose the
+// address written to the audit trail.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 func staticFS() fs.FS { return static.FS() }
@@ -90,9 +126,11 @@ func staticFS() fs.FS { return static.FS() }
 func (s *Server) chrome(c echo.Context, title string) views.Chrome {
 	id := identityOf(c)
 	return views.Chrome{
-		Title:   title,
-		Demo:    s.cfg.Demo,
-		Viewer:  views.Viewer{Name: id.User, Role: string(id.Role)},
+		Title:    title,
+		Demo:     s.cfg.Demo,
+		ReadOnly: s.cfg.ReadOnly,
+		Viewer: views.Viewer{Name: id.DisplayName(), Role: string(id.Role), Operator: id.IsOperator(),
+			SignOut: s.cfg.OIDC != nil, CSRF: csrfTokenOf(c)},
 		Flashes: s.cfg.Sessions.Flashes(c),
 	}
 }

@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -150,4 +152,32 @@ func newToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DeriveKeys turns configured secrets into session keys, and into the key
+// pairs of another cookie (purpose names which), with HKDF-SHA256: one secret
+// per replica configuration, separate keys for each use.
+func DeriveKeys(secrets []string, purpose string) ([]SessionKey, error) {
+	var keys []SessionKey
+	for _, secret := range secrets {
+		h, err := hkdf.Key(sha256.New, []byte(secret), nil, purpose+" signing", 64)
+		if err != nil {
+			return nil, err
+		}
+		e, err := hkdf.Key(sha256.New, []byte(secret), nil, purpose+" encryption", 32)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, SessionKey{Hash: h, Encrypt: e})
+	}
+	return keys, nil
+}
+
+// Pairs flattens keys into securecookie's hash/encryption pairs.
+func Pairs(keys []SessionKey) [][]byte {
+	var out [][]byte
+	for _, k := range keys {
+		out = append(out, k.Hash, k.Encrypt)
+	}
+	return out
 }

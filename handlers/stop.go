@@ -31,9 +31,8 @@ func (s *Server) Stop(c echo.Context) error {
 	who := identityOf(c)
 	returnTo := safeReturnTo(c.FormValue("return_to"), id)
 	reason := strings.TrimSpace(c.FormValue("reason"))
-	if !who.CanStop() {
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed",
-			Text: "Your role may view tasks but not stop them. Nothing was sent to the DCS API."}
+	if !s.canStop(c) {
+		return s.notAllowedToStop(c)
 	}
 	if n := utf8.RuneCountInString(reason); n > maxReasonLength {
 		return s.stopRefusedLocally(c, http.StatusBadRequest, id, returnTo, reason, views.Banner{Kind: "error", Title: "Reason too long.",
@@ -89,6 +88,16 @@ func (s *Server) Stop(c echo.Context) error {
 		st.Reason = reason
 	}
 	return render(c, status, views.TaskStateView(st))
+}
+
+// notAllowedToStop explains a refused stop; nothing is sent to the DCS API.
+func (s *Server) notAllowedToStop(c echo.Context) error {
+	if s.cfg.ReadOnly {
+		return &pageError{Status: http.StatusForbidden, Title: "Read-only dashboard",
+			Text: "This dashboard is read-only: nobody can stop tasks here. Nothing was sent to the DCS API."}
+	}
+	return &pageError{Status: http.StatusForbidden, Title: "Not allowed",
+		Text: "Your role (" + string(identityOf(c).Role) + ") may view tasks but not stop them. Nothing was sent to the DCS API."}
 }
 
 // stopRefusedLocally answers a stop the dashboard itself refused, keeping the

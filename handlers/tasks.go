@@ -137,7 +137,7 @@ func (s *Server) ConfirmStop(c echo.Context) error {
 	}
 	st := s.state(c, task, safeReturnTo(c.QueryParam("return_to"), id))
 	if !st.CanStop {
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "Your role may view tasks but not stop them."}
+		return s.notAllowedToStop(c)
 	}
 	if !task.Status.Stoppable() {
 		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
@@ -151,10 +151,15 @@ func (s *Server) state(c echo.Context, t dcs.Task, returnTo string) views.TaskSt
 	return views.TaskState{
 		Task:     t,
 		CSRF:     csrfTokenOf(c),
-		CanStop:  identityOf(c).CanStop(),
+		CanStop:  s.canStop(c),
 		ReturnTo: returnTo,
 		Refresh:  s.cfg.Refresh,
 	}
+}
+
+// canStop reports whether the current person may stop tasks here and now.
+func (s *Server) canStop(c echo.Context) bool {
+	return !s.cfg.ReadOnly && identityOf(c).CanStop()
 }
 
 // taskID reads and checks the :id path parameter before any upstream call.

@@ -6,21 +6,26 @@ package views
 import (
 	"time"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
 // Viewer is who is signed in, as every page shows it.
 type Viewer struct {
-	Name string
-	Role string
+	Name     string
+	Role     string
+	Operator bool   // may see the audit trail
+	SignOut  bool   // native sign-in: offer a sign-out button
+	CSRF     string // for the sign-out form
 }
 
 // Chrome is what the layout needs on every full page.
 type Chrome struct {
-	Title   string
-	Demo    bool
-	Viewer  Viewer
-	Flashes []Banner
+	Title    string
+	Demo     bool
+	ReadOnly bool
+	Viewer   Viewer
+	Flashes  []Banner
 }
 
 // Banner is a message at the top of a page or inside a fragment. Error banners
@@ -91,4 +96,13 @@ type ErrorPage struct {
 	Chrome Chrome
 	Status int
 	Banner Banner
+}
+
+// AuditPage is the audit trail, optionally filtered by user and task.
+type AuditPage struct {
+	Chrome   Chrome
+	User     string
+	Task     string
+	Attempts []audit.Attempt
+	Error    *Banner
 }

@@ -20,11 +20,12 @@ type config struct {
 	DCSProjectID    string
 	DCSTimeout      time.Duration
 	DCSMetadata     bool
-	Auth            string
 	Refresh         time.Duration
 	InsecureCookies bool
 	SimFaults       string
 	AuditLog        string
+	ReadOnly        bool
+	authConfig
 }
 
 // demo reports whether no DCS API was configured, so the built-in simulator serves.
@@ -46,63 +47,74 @@ func exitCode(err error) int {
 	return 1
 }
 
+// envReader reads flag defaults from the environment. Typed values are
+// checked; a bad one is reported with its variable's name, not ignored.
+type envReader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+func (e *envReader) str(name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envReader) duration(name string, def time.Duration) time.Duration {
+	raw := e.getenv(name)
+	if raw == "" {
+		return def
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a duration such as 15s", name, raw))
+	}
+	return d
+}
+
+func (e *envReader) boolean(name string) bool {
+	raw := e.getenv(name)
+	if raw == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Sprintf("%s=%q is not true or false", name, raw))
+	}
+	return b
+}
+
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("web", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	// Typed environment values are checked here; a bad one is reported with
-	// its variable's name rather than silently ignored.
-	var envErrs []string
-	envDuration := func(name string, def time.Duration) time.Duration {
-		raw := getenv(name)
-		if raw == "" {
-			return def
-		}
-		d, err := time.ParseDuration(raw)
-		if err != nil {
-			envErrs = append(envErrs, fmt.Sprintf("%s=%q is not a duration such as 15s", name, raw))
-		}
-		return d
-	}
-	envBool := func(name string) bool {
-		raw := getenv(name)
-		if raw == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			envErrs = append(envErrs, fmt.Sprintf("%s=%q is not true or false", name, raw))
-		}
-		return b
-	}
-	fs.StringVar(&c.Listen, "listen", env("DASHBOARD_LISTEN", "127.0.0.1:8080"),
+	env := &envReader{getenv: getenv}
+
+	fs.StringVar(&c.Listen, "listen", env.str("DASHBOARD_LISTEN", "127.0.0.1:8080"),
 		"address to listen on (env DASHBOARD_LISTEN)")
-	fs.StringVar(&c.DCSEndpoint, "dcs-endpoint", env("DASHBOARD_DCS_ENDPOINT", ""),
+	fs.StringVar(&c.DCSEndpoint, "dcs-endpoint", env.str("DASHBOARD_DCS_ENDPOINT", ""),
 		"DCS API endpoint URL, e.g. a private endpoint or a simulator; needs a project id (env DASHBOARD_DCS_ENDPOINT)")
-	fs.StringVar(&c.DCSRegion, "dcs-region", env("DASHBOARD_DCS_REGION", ""),
+	fs.StringVar(&c.DCSRegion, "dcs-region", env.str("DASHBOARD_DCS_REGION", ""),
 		"Huawei Cloud region id, e.g. cn-north-4, resolved through the SDK's region table (env DASHBOARD_DCS_REGION)")
-	fs.StringVar(&c.DCSProjectID, "dcs-project-id", env("HUAWEICLOUD_SDK_PROJECT_ID", ""),
+	fs.StringVar(&c.DCSProjectID, "dcs-project-id", env.str("HUAWEICLOUD_SDK_PROJECT_ID", ""),
 		"project id for the DCS API (env HUAWEICLOUD_SDK_PROJECT_ID, the SDK's own name)")
-	fs.DurationVar(&c.DCSTimeout, "dcs-timeout", envDuration("DASHBOARD_DCS_TIMEOUT", 15*time.Second),
+	fs.DurationVar(&c.DCSTimeout, "dcs-timeout", env.duration("DASHBOARD_DCS_TIMEOUT", 15*time.Second),
 		"bound on every DCS API call (env DASHBOARD_DCS_TIMEOUT)")
-	fs.BoolVar(&c.DCSMetadata, "dcs-metadata-credentials", envBool("DASHBOARD_DCS_METADATA_CREDENTIALS"),
+	fs.BoolVar(&c.DCSMetadata, "dcs-metadata-credentials", env.boolean("DASHBOARD_DCS_METADATA_CREDENTIALS"),
 		"also take credentials from the ECS metadata service (169.254.169.254) when env and profile file give none (env DASHBOARD_DCS_METADATA_CREDENTIALS)")
-	fs.StringVar(&c.Auth, "auth", env("DASHBOARD_AUTH", "none"),
-		"how users are identified: none (one local operator; loopback listen address only) (env DASHBOARD_AUTH)")
-	fs.DurationVar(&c.Refresh, "refresh", envDuration("DASHBOARD_REFRESH", 5*time.Second),
+	fs.DurationVar(&c.Refresh, "refresh", env.duration("DASHBOARD_REFRESH", 5*time.Second),
 		"how often a page reads a stopping task's status again (env DASHBOARD_REFRESH)")
-	fs.BoolVar(&c.InsecureCookies, "insecure-cookies", envBool("DASHBOARD_INSECURE_COOKIES"),
+	fs.BoolVar(&c.InsecureCookies, "insecure-cookies", env.boolean("DASHBOARD_INSECURE_COOKIES"),
 		"send session cookies over plain HTTP too; for local development only (env DASHBOARD_INSECURE_COOKIES)")
-	fs.StringVar(&c.AuditLog, "audit-log", env("DASHBOARD_AUDIT_LOG", "audit.jsonl"),
+	fs.StringVar(&c.AuditLog, "audit-log", env.str("DASHBOARD_AUDIT_LOG", "audit.jsonl"),
 		"append-only JSON-lines file recording every stop attempt; stops are refused when it cannot be written (env DASHBOARD_AUDIT_LOG)")
-	fs.StringVar(&c.SimFaults, "sim-faults", env("DASHBOARD_SIM_FAULTS", ""),
+	fs.BoolVar(&c.ReadOnly, "read-only", env.boolean("DASHBOARD_READ_ONLY"),
+		"hide and refuse every write (Stop) for everyone (env DASHBOARD_READ_ONLY)")
+	fs.StringVar(&c.SimFaults, "sim-faults", env.str("DASHBOARD_SIM_FAULTS", ""),
 		"demo mode only: faults for the built-in simulator, e.g. latency=200ms,error-rate=0.1 (env DASHBOARD_SIM_FAULTS)")
+	c.authConfig.addFlags(fs, env)
+
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -112,8 +124,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if fs.NArg() > 0 {
 		return c, &usageError{fmt.Sprintf("unexpected argument %q (flags only; see -help)", fs.Arg(0))}
 	}
-	if len(envErrs) > 0 {
-		return c, &usageError{"environment: " + strings.Join(envErrs, "; ")}
+	if len(env.errs) > 0 {
+		return c, &usageError{"environment: " + strings.Join(env.errs, "; ")}
 	}
 	return c, c.validate()
 }
@@ -131,15 +143,7 @@ func (c config) validate() error {
 	if c.SimFaults != "" && !c.demo() {
 		return &usageError{"-sim-faults applies to the built-in simulator only (demo mode: no -dcs-endpoint or -dcs-region)"}
 	}
-	switch c.Auth {
-	case "none":
-		if !loopback(c.Listen) {
-			return &usageError{fmt.Sprintf("-auth none lets anyone who reaches the dashboard stop tasks, so it is allowed only on a loopback address; %q is not one", c.Listen)}
-		}
-	default:
-		return &usageError{fmt.Sprintf("-auth %q is not supported; use none", c.Auth)}
-	}
-	return nil
+	return c.authConfig.validate(c.Listen)
 }
 
 // loopback reports whether addr (host:port) listens on loopback only.

@@ -67,19 +67,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	closers = append(closers, func() { _ = auditLog.Close() })
 
-	sessions, err := handlers.NewSessions([]handlers.SessionKey{handlers.RandomSessionKey()}, !cfg.InsecureCookies, log)
-	if err != nil {
-		return err
-	}
-	e, err := handlers.New(handlers.Config{
+	hc := handlers.Config{
 		Tasks:    client,
-		Sessions: sessions,
 		Log:      log,
-		Identity: handlers.LocalIdentity(),
 		Demo:     cfg.demo(),
 		Refresh:  cfg.Refresh,
 		Audit:    auditLog,
-	})
+		ReadOnly: cfg.ReadOnly,
+	}
+	keys, err := buildAuth(ctx, cfg, &hc)
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if hc.Sessions, err = handlers.NewSessions(keys, !cfg.InsecureCookies, log); err != nil {
+		return err
+	}
+	e, err := handlers.New(hc)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/handlers"
+	"github.com/dcs-dashboard/migrations/internal/auth"
+)
+
+// idpTimeout bounds calls to the identity provider (discovery, token exchange).
+const idpTimeout = 10 * time.Second
+
+// buildAuth returns the session keys and the identity part of the handlers'
+// configuration for the chosen -auth mode.
+func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.SessionKey, error) {
+	secrets := auth.ParseList(c.SessionKeys)
+	keys, err := handlers.DeriveKeys(secrets, "dcs-dashboard session")
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 { // -auth none without keys: sessions last until restart
+		keys = []handlers.SessionKey{handlers.RandomSessionKey()}
+	}
+	roles := auth.RoleConfig{ViewerGroups: auth.ParseList(c.ViewerGroups), OperatorGroups: auth.ParseList(c.OperatorGroups)}
+	idp := &http.Client{Timeout: idpTimeout}
+
+	switch c.Auth {
+	case "proxy":
+		p, err := auth.NewProxy(ctx, auth.ProxyConfig{
+			TrustedProxies: c.trusted, UserHeader: c.ProxyUserHeader, EmailHeader: c.ProxyEmailHeader,
+			GroupsHeader: c.ProxyGroupsHeader, PreferredUsernameHeader: c.ProxyPreferredUsernameHeader,
+			IDTokenIssuer: c.ProxyIDTokenIssuer, IDTokenAudience: c.ProxyIDTokenAudience, GroupsClaim: c.GroupsClaim,
+		}, idp)
+		if err != nil {
+			return nil, err
+		}
+		hc.Identity = handlers.ProxyIdentity(p, roles)
+		hc.TrustedProxies = c.trusted
+	case "oidc":
+		loginKeys, err := handlers.DeriveKeys(secrets, "dcs-dashboard login")
+		if err != nil {
+			return nil, err
+		}
+		o, err := auth.NewOIDC(ctx, auth.OIDCConfig{
+			Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
+			RedirectURL: c.OIDCRedirectURL, Scopes: auth.ParseList(c.OIDCScopes), GroupsClaim: c.GroupsClaim,
+			CookieKeys: handlers.Pairs(loginKeys), SecureCookies: !c.InsecureCookies,
+		}, idp)
+		if err != nil {
+			return nil, err
+		}
+		hc.OIDC = &handlers.OIDCLogin{Provider: o, Roles: roles, Idle: c.SessionIdle, Max: c.SessionMax}
+	default:
+		hc.Identity = handlers.LocalIdentity()
+	}
+	return keys, nil
+}

@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// auditPageSize is how many records the audit page reads (newest first).
+const auditPageSize = 200
+
+// Audit shows recent stop attempts, newest first, for operators: who, which
+// task, why, and what DCS answered. It is read from the same append-only
+// file every stop is written to before it is sent.
+func (s *Server) Audit(c echo.Context) error {
+	if !identityOf(c).IsOperator() {
+		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "The audit trail is for operators."}
+	}
+	user := strings.TrimSpace(c.QueryParam("user"))
+	task := strings.TrimSpace(c.QueryParam("task"))
+	if utf8.RuneCountInString(user) > 256 {
+		return badRequest("User filter too long", "Filter by at most 256 characters of a user name.")
+	}
+	if task != "" && !dcs.ValidTaskID(task) {
+		return badRequest("Invalid task id", "Filter by a task id: letters, digits and hyphens.")
+	}
+	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), User: user, Task: task}
+	recs, err := s.cfg.Audit.Recent(audit.Filter{User: user, TaskID: task, Limit: auditPageSize})
+	if err != nil {
+		s.log.Error("reading the audit log", "err", err.Error())
+		p.Error = &views.Banner{Kind: "error", Title: "The audit log could not be read.",
+			Text: "Ask the dashboard's administrators to check its audit log file."}
+		return render(c, http.StatusInternalServerError, views.AuditView(p))
+	}
+	p.Attempts = audit.Pair(recs)
+	return render(c, http.StatusOK, views.AuditView(p))
+}

@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/auth"
+)
+
+const (
+	identityKey_ = "identity"
+	// seenEvery bounds how often the idle clock is written back to the
+	// cookie: once a minute is precise enough and saves a Set-Cookie per request.
+	seenEvery = time.Minute
+)
+
+// OIDCLogin is native sign-in with OpenID Connect: the dashboard keeps the
+// signed-in identity in its session cookie, with idle and absolute expiry.
+type OIDCLogin struct {
+	Provider *auth.OIDC
+	Roles    auth.RoleConfig
+	Idle     time.Duration // signed out after this long without a request
+	Max      time.Duration // signed out this long after signing in, whatever happens
+}
+
+// signedIn is what the session keeps about the person. Only groups that
+// decide a role are kept: an IdP may list hundreds, and a cookie holds 4 KiB.
+type signedIn struct {
+	User    string    `json:"u"`
+	Email   string    `json:"e,omitempty"`
+	Name    string    `json:"n,omitempty"`
+	Groups  []string  `json:"g,omitempty"`
+	LoginAt time.Time `json:"l"`
+	SeenAt  time.Time `json:"s"`
+}
+
+func (o *OIDCLogin) relevantGroups(groups []string) []string {
+	var keep []string
+	for _, g := range groups {
+		if slices.Contains(o.Roles.OperatorGroups, g) || slices.Contains(o.Roles.ViewerGroups, g) {
+			keep = append(keep, g)
+		}
+	}
+	return keep
+}
+
+// oidcIdentity admits a request whose session holds a live sign-in; any
+// other is sent to sign in: a page by redirect, an htmx request by
+// HX-Redirect (so the whole browser goes, not a fragment), a form post with a
+// page that links to sign-in (a post cannot be replayed through a redirect).
+func (s *Server) oidcIdentity(o *OIDCLogin) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			sess := s.cfg.Sessions.get(c)
+			var who signedIn
+			raw, _ := sess.Values[identityKey_].(string)
+			now := s.cfg.Now()
+			if raw == "" || json.Unmarshal([]byte(raw), &who) != nil ||
+				now.Sub(who.LoginAt) > o.Max || now.Sub(who.SeenAt) > o.Idle {
+				return s.requireSignIn(c)
+			}
+			if now.Sub(who.SeenAt) > seenEvery {
+				who.SeenAt = now
+				if b, err := json.Marshal(who); err == nil {
+					sess.Values[identityKey_] = string(b)
+					_ = s.cfg.Sessions.save(c, sess)
+				}
+			}
+			id := auth.Identity{User: who.User, Email: who.Email, PreferredUsername: who.Name, Groups: who.Groups}
+			return withRole(c, next, id, o.Roles)
+		}
+	}
+}
+
+func (s *Server) requireSignIn(c echo.Context) error {
+	r := c.Request()
+	switch {
+	case isHTMX(c):
+		back := "/"
+		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil {
+			back = auth.SafeReturnTo(u.RequestURI())
+		}
+		c.Response().Header().Set("HX-Redirect", "/auth/login?return_to="+url.QueryEscape(back))
+		return &pageError{Status: http.StatusUnauthorized, Title: "Signed out", Text: "Your session has ended; sign in again."}
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		return c.Redirect(http.StatusSeeOther, "/auth/login?return_to="+url.QueryEscape(auth.SafeReturnTo(r.URL.RequestURI())))
+	default:
+		return &pageError{Status: http.StatusUnauthorized, Title: "Signed out",
+			Text: "Your session ended before this form was sent, so nothing was done. Sign in again at /auth/login and repeat it."}
+	}
+}
+
+// Login starts sign-in with the identity provider.
+func (s *Server) Login(c echo.Context) error {
+	s.cfg.OIDC.Provider.StartLogin(c.Response(), c.Request(), auth.SafeReturnTo(c.QueryParam("return_to")))
+	return nil
+}
+
+// Callback finishes sign-in: the ID token is verified by auth.OIDC; the
+// session then gets the identity and a new CSRF token (no fixation).
+func (s *Server) Callback(c echo.Context) error {
+	o := s.cfg.OIDC
+	id, returnTo, err := o.Provider.FinishLogin(c.Response(), c.Request())
+	if err != nil {
+		return &pageError{Status: http.StatusUnauthorized, Title: "Sign-in failed",
+			Text: "The sign-in could not be completed (it may have expired or been opened twice). Start again from /auth/login.",
+			Log:  err.Error()}
+	}
+	if o.Roles.RoleOf(id) == auth.RoleNone {
+		return &pageError{Status: http.StatusForbidden, Title: "No access",
+			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard."}
+	}
+	now := s.cfg.Now()
+	who := signedIn{User: id.User, Email: id.Email, Name: id.PreferredUsername, Groups: o.relevantGroups(id.Groups), LoginAt: now, SeenAt: now}
+	b, err := json.Marshal(who)
+	if err != nil {
+		return err
+	}
+	sess := s.cfg.Sessions.get(c)
+	sess.Values[identityKey_] = string(b)
+	sess.Values[csrfKey] = newToken()
+	if err := s.cfg.Sessions.save(c, sess); err != nil {
+		return err
+	}
+	s.log.Info("signed in", "user", id.User, "email", id.Email)
+	return c.Redirect(http.StatusSeeOther, returnTo)
+}
+
+// Logout ends the dashboard's session, and the IdP's when it has an end-session endpoint.
+func (s *Server) Logout(c echo.Context) error {
+	sess := s.cfg.Sessions.get(c)
+	delete(sess.Values, identityKey_)
+	sess.Values[csrfKey] = newToken()
+	if err := s.cfg.Sessions.save(c, sess); err != nil {
+		return err
+	}
+	if end := s.cfg.OIDC.Provider.EndSessionURL(absoluteURL(c, "/auth/login")); end != "" {
+		return c.Redirect(http.StatusSeeOther, end)
+	}
+	return &pageError{Status: http.StatusOK, Title: "Signed out", Text: "You have signed out of the dashboard. Sign in again at /auth/login."}
+}
+
+func absoluteURL(c echo.Context, path string) string {
+	return c.Scheme() + "://" + c.Request().Host + path
+}
