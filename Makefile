@@ -14,6 +14,10 @@ PLAYWRIGHT_DIR := $(CURDIR)/.cache/playwright-driver
 export PLAYWRIGHT_DRIVER_PATH := $(PLAYWRIGHT_DIR)
 export PLAYWRIGHT_NODEJS_PATH ?= $(shell command -v node)
 export CHROMIUM_PATH ?= /usr/bin/chromium
+# The SSO e2e tests put a real oauth2-proxy in front of the dashboard; it is
+# built from the Go module proxy at a pinned version.
+OAUTH2_PROXY_VERSION := v7.15.6
+export OAUTH2_PROXY_BIN := $(CURDIR)/.cache/bin/oauth2-proxy-$(OAUTH2_PROXY_VERSION)
 
 .PHONY: all run build test unit e2e bench loadtest generate check-generated vet vendor check-vendor deps-e2e clean
 
@@ -46,7 +50,7 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
-e2e: deps-e2e
+e2e: deps-e2e $(OAUTH2_PROXY_BIN)
 	$(GO) test -tags e2e -count=1 -timeout 15m ./e2e/
 
 ## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
@@ -76,6 +80,11 @@ deps-e2e: node_modules/.package-lock.json
 	@mkdir -p $(PLAYWRIGHT_DIR)
 	@ln -sfn $(CURDIR)/node_modules/playwright-core $(PLAYWRIGHT_DIR)/package
 	@[ -n "$(PLAYWRIGHT_NODEJS_PATH)" ] || { echo "node is required for the Playwright driver"; exit 1; }
+
+$(OAUTH2_PROXY_BIN):
+	@mkdir -p $(dir $@)
+	GOBIN=$(CURDIR)/.cache/gobin $(GO) install github.com/oauth2-proxy/oauth2-proxy/v7@$(OAUTH2_PROXY_VERSION)
+	mv $(CURDIR)/.cache/gobin/oauth2-proxy $@
 
 clean:
 	rm -rf bin .cache node_modules

@@ -33,9 +33,11 @@ func newTaskFacts(tasks TaskService) *taskFacts {
 	return &taskFacts{tasks: tasks, network: map[string]string{}}
 }
 
-// remember records the facts of a task read in full (detail page, stop).
+// remember records the facts of a task read in full (detail page, stop),
+// an empty network type included: a task whose API answer has none must not
+// cost a read on every list view.
 func (f *taskFacts) remember(t dcs.Task) {
-	if t.ID == "" || t.NetworkType == "" {
+	if t.ID == "" {
 		return
 	}
 	f.mu.Lock()

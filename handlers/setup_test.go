@@ -59,6 +59,9 @@ type options struct {
 	anonymous bool
 	// auditPath is the audit log's file; empty means a new one in a temp dir.
 	auditPath string
+	// edit changes the Config (identity, OIDC, proxies, read-only, sessions)
+	// before the server at baseURL, whose address OIDC needs, is built.
+	edit func(t *testing.T, baseURL string, cfg *handlers.Config)
 }
 
 // env is one dashboard wired exactly like cmd/web: the real dcs.Client over
@@ -139,13 +142,19 @@ func newEnv(t *testing.T, opt options) *env {
 	if opt.anonymous {
 		identity = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	}
-	e, err := handlers.New(handlers.Config{Tasks: client, Sessions: sessions, Log: log,
-		Identity: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog})
+	srv := httptest.NewUnstartedServer(nil) // listening, so its address is known
+	t.Cleanup(srv.Close)
+	cfg := handlers.Config{Tasks: client, Sessions: sessions, Log: log,
+		Identity: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
+	if opt.edit != nil {
+		opt.edit(t, "http://"+srv.Listener.Addr().String(), &cfg)
+	}
+	e, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = e
+	srv.Start()
 
 	hc := &http.Client{Jar: newJar(), Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -37,14 +37,6 @@ const (
 	benchCSRF = "q7n3Xv0bTzY1m4Kc8Wd2Lp6Hs9Ga5Rf0Ue3Jt1Qo7Bk"
 )
 
-// Seed rows the detail benchmarks use: an incremental online migration with
-// a DCS source (stats, every optional field, 25 log lines) and an OBS import
-// with four files.
-const (
-	seedOnline = 2
-	seedBackup = 23
-)
-
 type benchFixtures struct {
 	list           views.ListPage
 	online, backup views.DetailPage
@@ -95,20 +87,39 @@ func loadFixtures() (benchFixtures, error) {
 		return f, fmt.Errorf("no stoppable row: the Stop dialogs would not be measured")
 	}
 
-	if f.online, err = detail(ctx, c, dcssim.SeedID(seedOnline)); err != nil {
+	onlineID, backupID := pickDetailTasks(seed)
+	if f.online, err = detail(ctx, c, onlineID); err != nil {
 		return f, err
 	}
 	if f.online.Stats == nil || len(f.online.Logs.Entries) != benchLogs {
 		return f, fmt.Errorf("online task: stats %v, %d log entries; want stats and %d",
 			f.online.Stats != nil, len(f.online.Logs.Entries), benchLogs)
 	}
-	if f.backup, err = detail(ctx, c, dcssim.SeedID(seedBackup)); err != nil {
+	if f.backup, err = detail(ctx, c, backupID); err != nil {
 		return f, err
 	}
 	if b := f.backup.Task.Backup; b == nil || len(b.Files) < 3 {
 		return f, fmt.Errorf("backup task has no files: %+v", b)
 	}
 	return f, nil
+}
+
+// pickDetailTasks chooses the seed tasks the detail benchmarks render, by
+// what they hold rather than by position: an incremental online migration
+// from a DCS source (stats, every optional field, more than 20 log lines
+// after a day of heartbeats) and the OBS import with the most files.
+func pickDetailTasks(seed []dcssim.Task) (online, backup string) {
+	files := 0
+	for _, t := range seed {
+		if online == "" && t.MigrationType == dcs.TypeOnlineMigration && t.Status == string(dcs.StatusIncrMigrating) &&
+			t.SourceInstance != nil && t.SourceInstance.ID != "" {
+			online = t.TaskID
+		}
+		if b := t.BackupFiles; b != nil && len(b.Files) > files {
+			backup, files = t.TaskID, len(b.Files)
+		}
+	}
+	return online, backup
 }
 
 // detail gathers a DetailPage the way handlers.Server.Show does.

@@ -127,10 +127,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if len(env.errs) > 0 {
 		return c, &usageError{"environment: " + strings.Join(env.errs, "; ")}
 	}
-	return c, c.validate()
+	err := c.validate()
+	return c, err
 }
 
-func (c config) validate() error {
+// validate checks the configuration and completes derived fields (the
+// parsed trusted proxies), so it takes a pointer.
+func (c *config) validate() error {
 	if c.DCSEndpoint != "" && c.DCSRegion != "" {
 		return &usageError{"-dcs-endpoint and -dcs-region are alternatives: give one"}
 	}

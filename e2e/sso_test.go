@@ -1,0 +1,91 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+)
+
+// TestProxySSOOperatorStopsAndViewerCannot: through a real oauth2-proxy and
+// an OIDC provider, an operator signs in and stops a task (and the audit
+// trail names them); a viewer sees no Stop, and a forced POST is refused.
+func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
+	idp := startIdP(t)
+	e := newEnv(t, envOptions{extraArgs: proxyModeArgs(idp)})
+	proxy := startOAuth2Proxy(t, idp, e.baseURL)
+	task := findTask(t, e.sim, withStatus("MIGRATING"))
+
+	idp.QueueUser(user("alice", operatorGroup))
+	page := newPage(t, true)
+	goTo(t, page, proxy+"tasks/"+task.TaskID)
+	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("alice"))
+	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("operator"))
+	openStopDialog(t, page, task)
+	must(t, page.GetByRole("dialog").GetByLabel("Reason").Fill("SSO e2e"))
+	must(t, button(page, "Stop task").Click())
+	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "TERMINATING"))
+	must(t, expect.Locator(page.GetByTestId("banner-success")).ToContainText("alice"))
+
+	must(t, page.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Audit trail"}).Click())
+	row := page.GetByTestId("audit-row").First()
+	must(t, expect.Locator(row.GetByTestId("audit-user")).ToContainText("alice"))
+	must(t, expect.Locator(row.GetByTestId("audit-reason")).ToHaveText("SSO e2e"))
+	must(t, expect.Locator(row.GetByTestId("audit-outcome")).ToContainText("accepted"))
+
+	other := findTask(t, e.sim, withStatus("INCRMIGRATING"))
+	idp.QueueUser(user("bob", viewerGroup))
+	viewer := newPage(t, true)
+	goTo(t, viewer, proxy+"tasks/"+other.TaskID)
+	must(t, expect.Locator(viewer.GetByTestId("viewer-name")).ToHaveText("bob"))
+	must(t, expect.Locator(viewer.GetByTestId("viewer-role")).ToHaveText("viewer"))
+	must(t, expect.Locator(badge(viewer)).ToHaveAttribute("data-status", "INCRMIGRATING"))
+	must(t, expect.Locator(button(viewer, "Stop")).ToHaveCount(0))
+	status, err := viewer.Evaluate(`async (id) => {
+		const token = document.querySelector('meta[name="csrf-token"]').content;
+		const body = new URLSearchParams({_csrf: token, reason: "forced"});
+		const r = await fetch("/tasks/" + id + "/stop", {method: "POST", body});
+		return r.status;
+	}`, other.TaskID)
+	must(t, err)
+	if status != 403 {
+		t.Fatalf("a viewer's forced stop answered %v, want 403", status)
+	}
+	if n := e.sim.Calls(dcssim.OpStop); n != 1 {
+		t.Fatalf("%d upstream stops, want only the operator's", n)
+	}
+	must(t, expect.Locator(badge(viewer)).ToHaveAttribute("data-status", "INCRMIGRATING"))
+}
+
+// TestNativeOIDCSignIn: with -auth oidc the dashboard sends the browser to
+// the provider, returns to the page asked for, and signs out.
+func TestNativeOIDCSignIn(t *testing.T) {
+	idp := startIdP(t)
+	port := freePort(t)
+	e := newEnv(t, envOptions{extraArgs: []string{"-listen", "127.0.0.1:" + port, "-auth", "oidc",
+		"-oidc-issuer", idp.Issuer(), "-oidc-client-id", oidcClientID, "-oidc-client-secret", oidcClientSecret,
+		"-oidc-redirect-url", "http://127.0.0.1:" + port + "/auth/callback", "-oidc-scopes", "openid,email,profile,groups",
+		"-operator-groups", operatorGroup, "-session-keys", sessionKey, "-insecure-cookies"}})
+	task := findTask(t, e.sim, withStatus("FULLMIGRATING"))
+
+	idp.QueueUser(user("carol", operatorGroup))
+	page := newPage(t, true)
+	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	must(t, expect.Page(page).ToHaveURL(e.baseURL+"tasks/"+task.TaskID))
+	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("carol"))
+	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("operator"))
+	openStopDialog(t, page, task)
+	must(t, button(page, "Stop task").Click())
+	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "TERMINATING"))
+
+	must(t, button(page, "Sign out").Click())
+	must(t, expect.Locator(page.GetByText("You have signed out")).ToBeVisible())
+	// Signed out: the next page goes back through the provider (a new login).
+	idp.QueueUser(user("dave", viewerGroup))
+	goTo(t, page, e.baseURL)
+	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("dave"))
+	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("viewer"))
+}
