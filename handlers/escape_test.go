@@ -76,11 +76,16 @@ func TestHostileTextStaysText(t *testing.T) {
 	noMarkup(t, "detail", detail)
 	for testID, want := range map[string]string{
 		"task-name": hostile, "field-description": hostile, "field-bucket": hostile,
-		"field-target-name": hostile, "stop-task-name": hostile,
+		"field-target-name": hostile,
 	} {
 		if got := detail.text(testID); got != want {
 			t.Errorf("%s = %q, want %q", testID, got, want)
 		}
+	}
+	dialog := e.get("/tasks/"+id+"/stop", htmx...)
+	noMarkup(t, "stop dialog", dialog)
+	if got := dialog.text("stop-task-name"); got != hostile {
+		t.Errorf("stop-task-name = %q, want %q", got, hostile)
 	}
 	detail.find("file-name").Each(func(i int, s *goquery.Selection) {
 		if got := s.Text(); got != hostile+itoa(i) {

@@ -87,7 +87,7 @@ func (s *Server) Stop(c echo.Context) error {
 		status = upstreamStatus(res.Err)
 		st.Reason = reason
 	}
-	return render(c, status, views.TaskStateView(st))
+	return render(c, status, views.TaskStateView(&st))
 }
 
 // notAllowedToStop explains a refused stop; nothing is sent to the DCS API.
@@ -110,7 +110,11 @@ func (s *Server) stopRefusedLocally(c echo.Context, status int, id, returnTo, re
 	st := s.state(c, task, returnTo)
 	st.Banner, st.Reason = &b, reason
 	if isHTMX(c) {
-		return render(c, status, views.TaskStateView(st))
+		// Back into the dialog it came from, with what was typed, so the
+		// person can correct it rather than start again.
+		c.Response().Header().Set("HX-Retarget", "#stop-dialog-slot")
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		return render(c, status, views.StopDialog(&st))
 	}
 	return render(c, status, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
 }

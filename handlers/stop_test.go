@@ -20,8 +20,9 @@ func stopButton(s *goquery.Selection) *goquery.Selection {
 	})
 }
 
-// TestStopOfferedOnlyWhenStoppable proves the Stop button and dialog appear,
-// on the detail page and in the list row, exactly for stoppable statuses.
+// TestStopOfferedOnlyWhenStoppable proves the Stop button appears, on the
+// detail page and in the list row, exactly for stoppable statuses, and its
+// dialog offers the confirmation form exactly then.
 func TestStopOfferedOnlyWhenStoppable(t *testing.T) {
 	e := newEnv(t, options{})
 	list := e.get("/?page=1")
@@ -35,15 +36,25 @@ func TestStopOfferedOnlyWhenStoppable(t *testing.T) {
 			if got, _ := state.Find(`[data-testid="task-status"]`).Attr("data-status"); got != string(st) {
 				t.Errorf("badge data-status %q, want %q", got, st)
 			}
-			shown := state.Find(`[data-testid="stop-dialog"]`).Length() == 1 && stopButton(state).Length() == 1
+			shown := stopButton(state).Length() == 1
 			if shown != st.Stoppable() {
 				t.Errorf("detail: Stop shown = %v, want %v", shown, st.Stoppable())
+			}
+			// The button's dialog, loaded by htmx, offers the confirmation
+			// form only for a stoppable task.
+			dialog := e.get("/tasks/"+id+"/stop?return_to=%2F", htmx...)
+			wantStatus(t, dialog, http.StatusOK)
+			if dialog.find("stop-dialog").Length() != 1 {
+				t.Errorf("no stop-dialog fragment:\n%s", clipBody(dialog.body))
+			}
+			if form := dialog.doc.Find("form.stop-form").Length() == 1; form != st.Stoppable() {
+				t.Errorf("dialog: Stop task form = %v, want %v", form, st.Stoppable())
 			}
 			row := list.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
 			if row.Length() == 0 {
 				row = list2.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
 			}
-			if inRow := row.Find(`[data-testid="stop-dialog"]`).Length() == 1; inRow != st.Stoppable() {
+			if inRow := stopButton(row).Length() == 1; inRow != st.Stoppable() {
 				t.Errorf("list row: Stop shown = %v, want %v", inRow, st.Stoppable())
 			}
 		})

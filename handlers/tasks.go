@@ -122,7 +122,8 @@ func (s *Server) Status(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, taskURL(id))
 	}
 	returnTo := safeReturnTo(c.QueryParam("return_to"), id)
-	return render(c, http.StatusOK, views.StatusLine(s.state(c, task, returnTo)))
+	st := s.state(c, task, returnTo)
+	return render(c, http.StatusOK, views.StatusLine(&st))
 }
 
 // ConfirmStop is the no-JavaScript confirmation page. A GET never stops anything.
@@ -142,6 +143,9 @@ func (s *Server) ConfirmStop(c echo.Context) error {
 	if !task.Status.Stoppable() {
 		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
 			Text: "Its status is " + task.Status.Label() + "; only a task that is still migrating can be stopped."}
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.StopDialog(&st))
 	}
 	return render(c, http.StatusOK, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
 }

@@ -40,27 +40,6 @@ func orDash(s string) string {
 	return s
 }
 
-// when shows a timestamp in UTC, or the API's raw text when it could not be
-// parsed: a page never fails or hides a value over a date format.
-func when(t dcs.Timestamp) string {
-	switch {
-	case t.IsZero():
-		return "—"
-	case t.Valid():
-		return t.Time.UTC().Format("2006-01-02 15:04:05") + " UTC"
-	default:
-		return t.Raw
-	}
-}
-
-// machineTime is the datetime attribute of a <time> element.
-func machineTime(t dcs.Timestamp) string {
-	if !t.Valid() {
-		return ""
-	}
-	return t.Time.UTC().Format(time.RFC3339)
-}
-
 // humanBytes renders a size in binary units ("1.5 GiB").
 func humanBytes(n dcs.Number) string {
 	if !n.Valid {
@@ -172,6 +151,10 @@ func targetSummary(t dcs.Task) string {
 func taskURL(id string) string { return "/tasks/" + id }
 
 func stopURL(id string) string { return "/tasks/" + id + "/stop" }
+
+func dialogURL(id, returnTo string) string {
+	return "/tasks/" + id + "/stop?return_to=" + queryEscape(returnTo)
+}
 
 func statusURL(id, returnTo string) string {
 	return "/tasks/" + id + "/status?return_to=" + queryEscape(returnTo)

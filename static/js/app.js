@@ -1,21 +1,32 @@
 // app.js: the dashboard's only script. Pages work without it (forms post and
-// redirect); it adds the in-page Stop confirmation dialog and a banner when
-// the dashboard itself cannot be reached. No inline handlers anywhere, so the
+// redirect); it opens the in-page Stop confirmation dialog and shows a banner
+// when the dashboard itself cannot be reached. No inline handlers anywhere, so the
 // Content-Security-Policy needs no 'unsafe-inline' or 'unsafe-eval'.
 (function () {
   "use strict";
 
-  // The Stop button is a GET form leading to the no-JavaScript confirmation
-  // page. With JavaScript, open the dialog that form names instead.
-  document.addEventListener("submit", function (event) {
-    var form = event.target.closest("form[data-stop-dialog]");
-    if (!form) return;
-    var dialog = document.getElementById(form.getAttribute("data-stop-dialog"));
+  // A Stop button (a GET form that, without JavaScript, leads to the
+  // confirmation page) loads its dialog into #stop-dialog-slot with htmx;
+  // open it as a modal once it is in the page.
+  document.addEventListener("htmx:after:swap", function (event) {
+    // Either a Stop button loaded the dialog, or a stop refused by the
+    // dashboard itself (say, a reason too long) sent it back with the text.
+    var source = event.target;
+    if (!source || !source.matches || !source.matches("form.stop-open, #stop-dialog-slot")) return;
+    var dialog = document.querySelector("#stop-dialog-slot dialog");
     if (!dialog || typeof dialog.showModal !== "function") return;
-    event.preventDefault();
     dialog.showModal();
     var reason = dialog.querySelector("textarea");
     if (reason) reason.focus();
+  });
+
+  // Once the stop has an answer (swapped into the task's status block),
+  // close the dialog it was sent from.
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (!ctx || !ctx.response) return;
+    var dialog = event.target && event.target.closest && event.target.closest("dialog");
+    if (dialog && dialog.open) dialog.close();
   });
 
   // Cancel closes the dialog and sends nothing.
