@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
@@ -68,5 +69,38 @@ func TestStopRefusedWhenAuditFails(t *testing.T) {
 	}
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("%d upstream stops despite an unwritable audit log", n)
+	}
+}
+
+// TestAuditPageOutcomeWithoutIntentInWindow proves an attempt whose intent
+// is older than the records read still shows who stopped which task: the
+// outcome repeats those fields.
+func TestAuditPageOutcomeWithoutIntentInWindow(t *testing.T) {
+	e := newEnv(t, options{})
+	old := e.idWith(dcs.StatusSuccess)
+	in, err := e.audit.Intent(audit.Record{Action: audit.ActionStop, User: "early-bird", TaskID: old, Reason: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.audit.Outcome(in, audit.Record{Outcome: audit.OutcomeAccepted}); err != nil {
+		t.Fatal(err)
+	}
+	other := e.idWith(dcs.StatusMigrating)
+	for range 199 { // pushes the first intent out of the 200 records the page reads
+		if _, err := e.audit.Intent(audit.Record{Action: audit.ActionStop, User: "someone", TaskID: other}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.get("/audit")
+	wantStatus(t, r, http.StatusOK)
+	row := r.doc.Find(`[data-testid="audit-row"][data-attempt-id="` + in.AttemptID + `"]`)
+	if row.Length() != 1 {
+		t.Fatalf("no row for the attempt whose intent fell out of the window")
+	}
+	if got := strings.TrimSpace(row.Find(`[data-testid="audit-user"]`).Text()); got != "early-bird" {
+		t.Errorf("user %q, want early-bird", got)
+	}
+	if href, _ := row.Find(`[data-testid="audit-task"]`).Attr("href"); href != "/tasks/"+old {
+		t.Errorf("task link %q", href)
 	}
 }

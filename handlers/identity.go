@@ -33,18 +33,29 @@ func withIdentity(c echo.Context, id Identity) {
 // without one (a wiring mistake) is treated as an anonymous viewer, never as
 // an operator.
 func identityOf(c echo.Context) Identity {
-	if id, ok := c.Request().Context().Value(identityKey{}).(Identity); ok {
+	if id, ok := knownIdentity(c); ok {
 		return id
 	}
 	return Identity{Identity: auth.Identity{User: "anonymous"}, Role: auth.RoleViewer}
 }
 
+// knownIdentity is the identity an auth middleware vouched for, if any.
+func knownIdentity(c echo.Context) (Identity, bool) {
+	id, ok := c.Request().Context().Value(identityKey{}).(Identity)
+	return id, ok
+}
+
 // LocalIdentity is used with -auth none: one local operator, for a dashboard
 // listening on loopback only.
 func LocalIdentity() echo.MiddlewareFunc {
+	return FixedIdentity(Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator})
+}
+
+// FixedIdentity gives every request the same identity.
+func FixedIdentity(id Identity) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			withIdentity(c, Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator})
+			withIdentity(c, id)
 			return next(c)
 		}
 	}

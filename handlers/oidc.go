@@ -26,6 +26,10 @@ type OIDCLogin struct {
 	Roles    auth.RoleConfig
 	Idle     time.Duration // signed out after this long without a request
 	Max      time.Duration // signed out this long after signing in, whatever happens
+	// Origin is the dashboard's own scheme://host as browsers reach it (from
+	// the configured redirect URL), for the post-logout address: never taken
+	// from request headers a client could set.
+	Origin string
 }
 
 // signedIn is what the session keeps about the person. Only groups that
@@ -139,12 +143,8 @@ func (s *Server) Logout(c echo.Context) error {
 	if err := s.cfg.Sessions.save(c, sess); err != nil {
 		return err
 	}
-	if end := s.cfg.OIDC.Provider.EndSessionURL(absoluteURL(c, "/auth/login")); end != "" {
+	if end := s.cfg.OIDC.Provider.EndSessionURL(s.cfg.OIDC.Origin + "/auth/login"); end != "" {
 		return c.Redirect(http.StatusSeeOther, end)
 	}
 	return &pageError{Status: http.StatusOK, Title: "Signed out", Text: "You have signed out of the dashboard. Sign in again at /auth/login."}
-}
-
-func absoluteURL(c echo.Context, path string) string {
-	return c.Scheme() + "://" + c.Request().Host + path
 }

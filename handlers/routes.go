@@ -124,13 +124,18 @@ func staticFS() fs.FS { return static.FS() }
 
 // chrome is the layout's data for the current request.
 func (s *Server) chrome(c echo.Context, title string) views.Chrome {
-	id := identityOf(c)
-	return views.Chrome{
+	chrome := views.Chrome{
+		CSRF:     csrfTokenOf(c),
 		Title:    title,
 		Demo:     s.cfg.Demo,
 		ReadOnly: s.cfg.ReadOnly,
-		Viewer: views.Viewer{Name: id.DisplayName(), Role: string(id.Role), Operator: id.IsOperator(),
-			SignOut: s.cfg.OIDC != nil, CSRF: csrfTokenOf(c)},
-		Flashes: s.cfg.Sessions.Flashes(c),
+		Flashes:  s.cfg.Sessions.Flashes(c),
 	}
+	// Pages shown to nobody in particular (401, "no access", signed out)
+	// name no one rather than a made-up viewer.
+	if id, ok := knownIdentity(c); ok {
+		chrome.Viewer = views.Viewer{Name: id.DisplayName(), Role: string(id.Role), Operator: id.IsOperator(),
+			SignOut: s.cfg.OIDC != nil}
+	}
+	return chrome
 }

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
@@ -54,8 +54,8 @@ func (c *clock) Advance(d time.Duration) {
 type options struct {
 	noDemo  bool
 	timeout time.Duration // the DCS client's timeout; 0 means 10s
-	// anonymous wires an identity middleware that sets no identity, so
-	// requests run as the anonymous viewer (who may not stop tasks).
+	// anonymous runs every request as a viewer named "anonymous" (who may
+	// not stop tasks).
 	anonymous bool
 	// auditPath is the audit log's file; empty means a new one in a temp dir.
 	auditPath string
@@ -140,7 +140,7 @@ func newEnv(t *testing.T, opt options) *env {
 	t.Cleanup(func() { _ = auditLog.Close() })
 	identity := handlers.LocalIdentity()
 	if opt.anonymous {
-		identity = func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+		identity = handlers.FixedIdentity(handlers.Identity{Identity: auth.Identity{User: "anonymous"}, Role: auth.RoleViewer})
 	}
 	srv := httptest.NewUnstartedServer(nil) // listening, so its address is known
 	t.Cleanup(srv.Close)

@@ -19,10 +19,10 @@ func auditTaskName(a audit.Attempt) string {
 	if a.Outcome != nil && a.Outcome.TaskName != "" {
 		return a.Outcome.TaskName
 	}
-	if a.Intent.TaskName != "" {
-		return a.Intent.TaskName
+	if r := who(a); r.TaskName != "" {
+		return r.TaskName
 	}
-	return a.Intent.TaskID
+	return who(a).TaskID
 }
 
 func outcomeTone(outcome string) string {
@@ -34,4 +34,13 @@ func outcomeTone(outcome string) string {
 	default:
 		return "unknown"
 	}
+}
+
+// who is the record that says who did what: the intent, or, when the intent
+// fell outside the window read, the outcome (which repeats those fields).
+func who(a audit.Attempt) audit.Record {
+	if a.Intent.AttemptID == "" && a.Outcome != nil {
+		return *a.Outcome
+	}
+	return a.Intent
 }

@@ -16,11 +16,12 @@ type Viewer struct {
 	Role     string
 	Operator bool   // may see the audit trail
 	SignOut  bool   // native sign-in: offer a sign-out button
-	CSRF     string // for the sign-out form
 }
 
 // Chrome is what the layout needs on every full page.
 type Chrome struct {
+	// CSRF is the session's token, for the sign-out form and for scripts.
+	CSRF     string
 	Title    string
 	Demo     bool
 	ReadOnly bool

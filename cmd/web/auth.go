@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/handlers"
@@ -51,9 +53,16 @@ func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.S
 		if err != nil {
 			return nil, err
 		}
-		hc.OIDC = &handlers.OIDCLogin{Provider: o, Roles: roles, Idle: c.SessionIdle, Max: c.SessionMax}
+		redirect, err := url.Parse(c.OIDCRedirectURL)
+		if err != nil || redirect.Scheme == "" || redirect.Host == "" {
+			return nil, fmt.Errorf("-oidc-redirect-url %q is not an absolute URL", c.OIDCRedirectURL)
+		}
+		hc.OIDC = &handlers.OIDCLogin{Provider: o, Roles: roles, Idle: c.SessionIdle, Max: c.SessionMax,
+			Origin: redirect.Scheme + "://" + redirect.Host}
+		hc.TrustedProxies = c.trusted
 	default:
 		hc.Identity = handlers.LocalIdentity()
+		hc.TrustedProxies = c.trusted
 	}
 	return keys, nil
 }

@@ -36,7 +36,7 @@ func (a *authConfig) addFlags(fs *flag.FlagSet, env *envReader) {
 	fs.StringVar(&a.Auth, "auth", env.str("DASHBOARD_AUTH", "none"),
 		"how people are identified: none (one local operator; loopback listen address only), proxy (headers of an authenticating reverse proxy such as oauth2-proxy), oidc (native OpenID Connect sign-in) (env DASHBOARD_AUTH)")
 	fs.StringVar(&a.TrustedProxies, "trusted-proxies", env.str("DASHBOARD_TRUSTED_PROXIES", ""),
-		"proxy mode: comma-separated CIDRs of the proxies whose identity headers are believed; required, no default (env DASHBOARD_TRUSTED_PROXIES)")
+		"comma-separated CIDRs of the reverse proxies in front of the dashboard: only their identity headers (proxy mode, where this is required) and X-Forwarded-For are believed; no default (env DASHBOARD_TRUSTED_PROXIES)")
 	fs.StringVar(&a.ProxyUserHeader, "proxy-user-header", env.str("DASHBOARD_PROXY_USER_HEADER", "X-Forwarded-User"),
 		"proxy mode: header naming the user (env DASHBOARD_PROXY_USER_HEADER)")
 	fs.StringVar(&a.ProxyEmailHeader, "proxy-email-header", env.str("DASHBOARD_PROXY_EMAIL_HEADER", "X-Forwarded-Email"),
@@ -75,6 +75,14 @@ func (a *authConfig) addFlags(fs *flag.FlagSet, env *envReader) {
 }
 
 func (a *authConfig) validate(listen string) error {
+	// Trusted proxies also decide which client address the audit trail
+	// records, so they are read in every mode; proxy mode requires them.
+	if strings.TrimSpace(a.TrustedProxies) != "" {
+		var err error
+		if a.trusted, err = auth.ParseCIDRs(a.TrustedProxies); err != nil {
+			return &usageError{"-trusted-proxies: " + err.Error()}
+		}
+	}
 	switch a.Auth {
 	case "none":
 		if !loopback(listen) {
@@ -82,12 +90,8 @@ func (a *authConfig) validate(listen string) error {
 		}
 		return nil
 	case "proxy":
-		if strings.TrimSpace(a.TrustedProxies) == "" {
+		if len(a.trusted) == 0 {
 			return &usageError{"-auth proxy needs -trusted-proxies: the CIDRs of the proxy, e.g. 127.0.0.1/32"}
-		}
-		var err error
-		if a.trusted, err = auth.ParseCIDRs(a.TrustedProxies); err != nil {
-			return &usageError{"-trusted-proxies: " + err.Error()}
 		}
 		if (a.ProxyIDTokenIssuer == "") != (a.ProxyIDTokenAudience == "") {
 			return &usageError{"-proxy-id-token-issuer and -proxy-id-token-audience go together"}
