@@ -14,8 +14,8 @@ import (
 type Viewer struct {
 	Name     string
 	Role     string
-	Operator bool   // may see the audit trail
-	SignOut  bool   // native sign-in: offer a sign-out button
+	Operator bool // may see the audit trail
+	SignOut  bool // native sign-in: offer a sign-out button
 }
 
 // Chrome is what the layout needs on every full page.
