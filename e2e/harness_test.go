@@ -184,6 +184,13 @@ func waitHealthy(t *testing.T, base string) {
 // included) fail the test: the dashboard must run clean under its own policy.
 func newPage(t *testing.T, javaScript bool) playwright.Page {
 	t.Helper()
+	return newPageAllowing(t, javaScript)
+}
+
+// newPageAllowing is newPage for a test that provokes console errors on
+// purpose; each allowed entry is a substring of an expected message.
+func newPageAllowing(t *testing.T, javaScript bool, allowed ...string) playwright.Page {
+	t.Helper()
 	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{JavaScriptEnabled: playwright.Bool(javaScript)})
 	if err != nil {
 		t.Fatal(err)
@@ -219,10 +226,17 @@ func newPage(t *testing.T, javaScript bool) playwright.Page {
 		errs := append([]string(nil), consoleErrors...)
 		mu.Unlock()
 		_ = ctx.Close()
+	next:
 		for _, e := range errs {
-			if !expectedConsoleError(e) {
-				t.Errorf("browser console error: %s", e)
+			if expectedConsoleError(e) {
+				continue
 			}
+			for _, a := range allowed {
+				if strings.Contains(e, a) {
+					continue next
+				}
+			}
+			t.Errorf("browser console error: %s", e)
 		}
 	})
 	return page

@@ -89,3 +89,32 @@ func TestNativeOIDCSignIn(t *testing.T) {
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("dave"))
 	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("viewer"))
 }
+
+// TestProxySSOExpiredSessionDuringHTMX: when the proxy's session is gone, an
+// htmx request sends the whole browser through sign-in again, rather than
+// swapping a sign-in page into a fragment or failing silently.
+func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
+	idp := startIdP(t)
+	e := newEnv(t, envOptions{extraArgs: proxyModeArgs(idp)})
+	proxy := startOAuth2Proxy(t, idp, e.baseURL)
+	task := findTask(t, e.sim, withStatus("RUNNING"))
+
+	idp.QueueUser(user("erin", operatorGroup))
+	// The browser reports the refused cross-origin redirect and htmx the
+	// failed fetch: that is the situation under test.
+	page := newPageAllowing(t, true, "Unsafe attempt to load URL", "htmx:error: Failed to fetch")
+	goTo(t, page, proxy+"tasks/"+task.TaskID)
+	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("erin"))
+
+	// The proxy session ends (cookie expired or revoked); the next sign-in
+	// at the provider is someone else's, so the reload is visible.
+	must(t, page.Context().ClearCookies())
+	idp.QueueUser(user("frank", operatorGroup))
+	must(t, button(page, "Stop").Click()) // htmx loads the dialog: the proxy answers with a redirect
+	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("frank"))
+	must(t, expect.Page(page).ToHaveURL(proxy+"tasks/"+task.TaskID))
+	must(t, expect.Locator(page.GetByRole("dialog")).ToHaveCount(0))
+	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
+		t.Fatalf("%d upstream stops", n)
+	}
+}

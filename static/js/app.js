@@ -37,12 +37,27 @@
     if (dialog) dialog.close();
   });
 
-  // A request that got no HTTP answer at all (the dashboard is down or the
-  // network broke) swaps nothing; say so instead of failing silently. Answers
-  // with an error status are swapped by htmx 4 and carry their own banner.
+  // A request that got no usable HTTP answer swaps nothing. Behind a
+  // sign-in proxy the usual cause is an expired proxy session: the proxy
+  // answers with a redirect to the identity provider, which a same-origin
+  // fetch refuses. Ask the dashboard whether it redirects; if so, reload the
+  // page so the proxy can send the whole browser to sign in. Otherwise say
+  // the dashboard did not answer, instead of failing silently.
   document.addEventListener("htmx:error", function (event) {
     var ctx = event.detail && event.detail.ctx;
-    if (ctx && ctx.response) return;
+    if (ctx && ctx.response) return; // an HTTP answer: htmx 4 swapped it, with its own banner
+    fetch("/healthz", { redirect: "manual", cache: "no-store" })
+      .then(function (r) {
+        if (r.type === "opaqueredirect" || r.status === 401) {
+          window.location.reload();
+        } else {
+          showUnreachable();
+        }
+      })
+      .catch(showUnreachable);
+  });
+
+  function showUnreachable() {
     var region = document.getElementById("client-alerts");
     if (!region) return;
     var banner = document.createElement("div");
@@ -57,5 +72,5 @@
     text.textContent = "Nothing was changed by this page. Check your connection, then reload the page to see the current status before trying again.";
     banner.append(title, text);
     region.replaceChildren(banner);
-  });
+  }
 })();
