@@ -56,7 +56,7 @@ e2e: deps-e2e $(OAUTH2_PROXY_BIN)
 ## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
 bench: generate
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
-	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16
+	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
