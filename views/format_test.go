@@ -1,0 +1,81 @@
+package views
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+)
+
+// TestHumanBytes: sizes read in binary units, exact bytes grouped, and a
+// size the API sent as text that is not a number is shown as sent.
+func TestHumanBytes(t *testing.T) {
+	tests := []struct {
+		raw, human, exact string
+	}{
+		{"0", "0 B", "0 bytes"},
+		{"187", "187 B", "187 bytes"},
+		{"1024", "1.0 KiB", "1,024 bytes"},
+		{"1610612736", "1.5 GiB", "1,610,612,736 bytes"},
+		{"42949672960", "40.0 GiB", "42,949,672,960 bytes"},
+		{"12 MB", "12 MB", ""},
+		{"", "—", ""},
+	}
+	for _, tt := range tests {
+		n := dcs.ParseNumber(tt.raw)
+		if got := humanBytes(n); got != tt.human {
+			t.Errorf("humanBytes(%q) = %q, want %q", tt.raw, got, tt.human)
+		}
+		if got := exactBytes(n); got != tt.exact {
+			t.Errorf("exactBytes(%q) = %q, want %q", tt.raw, got, tt.exact)
+		}
+	}
+}
+
+// TestTimeTag: a parsed time in UTC with a machine-readable datetime, an
+// unparsable one as sent (escaped), a missing one as a dash.
+func TestTimeTag(t *testing.T) {
+	tests := []struct {
+		ts   dcs.Timestamp
+		want string
+	}{
+		{dcs.ParseTimestamp("2021-06-16T06:12:55.508Z"), `<time datetime="2021-06-16T06:12:55Z">2021-06-16 06:12:55 UTC</time>`},
+		{dcs.ParseTimestamp("2019/10/22 14:44:30"), `<time datetime="2019-10-22T14:44:30Z">2019-10-22 14:44:30 UTC</time>`},
+		{dcs.ParseTimestamp("202404011057"), `<time datetime="2024-04-01T10:57:00Z">2024-04-01 10:57:00 UTC</time>`},
+		{dcs.Timestamp{Raw: "next <tuesday>"}, `<time>next &lt;tuesday&gt;</time>`},
+		{dcs.Timestamp{}, `<time>—</time>`},
+		{dcs.Timestamp{Raw: "huge", Time: time.Date(20000, 1, 1, 0, 0, 0, 0, time.UTC)}, `<time>huge</time>`},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := TimeTag(tt.ts).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tt.want {
+			t.Errorf("TimeTag(%q) = %s, want %s", tt.ts.Raw, b.String(), tt.want)
+		}
+	}
+}
+
+// TestStatusBadgeEscapes: the hand-written badge escapes what the API sent
+// and shows an unknown status raw, in the neutral tone.
+func TestStatusBadgeEscapes(t *testing.T) {
+	var b strings.Builder
+	if err := StatusBadge(dcs.Status(`"><script>x</script>`)).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	if strings.Contains(got, "<script>") || !strings.Contains(got, `data-tone="unknown"`) ||
+		!strings.Contains(got, `data-status="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"`) {
+		t.Errorf("badge = %s", got)
+	}
+	b.Reset()
+	if err := StatusBadge(dcs.StatusTerminating).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<span class="badge" data-tone="stopping" data-testid="task-status" data-status="TERMINATING" title="TERMINATING">Stopping</span>`; b.String() != want {
+		t.Errorf("badge = %s", b.String())
+	}
+}
