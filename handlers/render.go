@@ -22,7 +22,7 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	h.Set("Cache-Control", "no-store")
 	h.Add("Vary", "HX-Request")
 	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+	return comp.Render(withRequestID(c), c.Response())
 }
 
 // redirectAfterPost sends a browser that posted a plain form to a page (303,

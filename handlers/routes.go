@@ -32,6 +32,12 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// ReadOnly hides and refuses every write for everyone.
 	ReadOnly bool
+	// HSTS says the dashboard is served over HTTPS: send Strict-Transport-Security.
+	HSTS bool
+	// StopsPerMinute bounds the stops one person may request; 0 means no limit.
+	StopsPerMinute int
+	// Metrics, when set, serves /metrics and measures requests.
+	Metrics Instrumentation
 	// Demo marks every page as showing simulated data.
 	Demo bool
 	// Refresh is how often a settling status is read again by the browser.
@@ -50,6 +56,8 @@ type Server struct {
 	log     *slog.Logger
 	stopper *stopper
 	facts   *taskFacts
+	limiter *stopLimiter
+	ready   *readiness
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -66,7 +74,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks)}
+	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks),
+		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, now: cfg.Now}}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -75,7 +84,11 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
-	e.Use(SecurityHeaders())
+	e.Use(requestLog(cfg.Log))
+	if cfg.Metrics != nil {
+		e.Use(cfg.Metrics.EchoMiddleware())
+	}
+	e.Use(SecurityHeaders(cfg.HSTS))
 	e.Use(middleware.BodyLimit("64K"))
 
 	assets := e.Group("/static", StaticCache())
@@ -84,6 +97,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	// Reads answer HEAD too, for uptime monitors; net/http drops the body.
 	read := []string{http.MethodGet, http.MethodHead}
 	e.Match(read, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Match(read, "/readyz", s.Ready)
+	if cfg.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(cfg.Metrics.Handler()))
+	}
 
 	identity := cfg.Identity
 	if cfg.OIDC != nil {
@@ -103,6 +120,17 @@ func New(cfg Config) (*echo.Echo, error) {
 	pages.POST("/tasks/:id/stop", s.Stop)
 	pages.GET("/audit", s.Audit)
 	return e, nil
+}
+
+// readyTTL is how long a readiness answer is reused: probes every few
+// seconds from several places then cost one DCS call per half minute.
+const readyTTL = 30 * time.Second
+
+// Instrumentation is what the server needs from internal/metrics.
+type Instrumentation interface {
+	EchoMiddleware() echo.MiddlewareFunc
+	Handler() http.Handler
+	StopAttempt(outcome string)
 }
 
 // ipExtractor decides which address is the client's. Without trusted proxies

@@ -9,8 +9,9 @@ import (
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// SecurityHeaders sets the headers every response carries.
-func SecurityHeaders() echo.MiddlewareFunc {
+// SecurityHeaders sets the headers every response carries; hsts adds
+// Strict-Transport-Security for a dashboard served over HTTPS.
+func SecurityHeaders(hsts bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
@@ -20,6 +21,9 @@ func SecurityHeaders() echo.MiddlewareFunc {
 			h.Set("Referrer-Policy", "same-origin")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+			if hsts {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
 			return next(c)
 		}
 	}

@@ -32,7 +32,15 @@ func (s *Server) Stop(c echo.Context) error {
 	returnTo := safeReturnTo(c.FormValue("return_to"), id)
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	if !s.canStop(c) {
+		s.countStop("denied")
 		return s.notAllowedToStop(c)
+	}
+	if ok, wait := s.limiter.allow(who.User, s.cfg.Now()); !ok {
+		s.countStop("rate_limited")
+		return s.stopRefusedLocally(c, http.StatusTooManyRequests, id, returnTo, reason, views.Banner{Kind: "warning",
+			Title: "Too many stops in a short time.",
+			Text: "Each person may request at most " + strconv.Itoa(s.cfg.StopsPerMinute) + " stops a minute. Nothing was sent " +
+				"to the DCS API; try again in " + strconv.Itoa(int(wait.Seconds())+1) + " seconds."})
 	}
 	if n := utf8.RuneCountInString(reason); n > maxReasonLength {
 		return s.stopRefusedLocally(c, http.StatusBadRequest, id, returnTo, reason, views.Banner{Kind: "error", Title: "Reason too long.",
@@ -47,6 +55,7 @@ func (s *Server) Stop(c echo.Context) error {
 	})
 	if err != nil {
 		s.log.Error("stop refused: audit log not writable", "task_id", id, "user", who.User, "err", err.Error())
+		s.countStop("audit_failed")
 		return s.stopRefusedLocally(c, http.StatusServiceUnavailable, id, returnTo, reason, views.Banner{Kind: "error",
 			Title: "Stop not sent: the audit log cannot be written.",
 			Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
@@ -59,6 +68,7 @@ func (s *Server) Stop(c echo.Context) error {
 	if apiErr, ok := dcs.AsAPIError(res.Err); ok {
 		outcome.HTTPStatus, outcome.ErrorCode, outcome.RequestID = apiErr.HTTPStatus, apiErr.Code, apiErr.RequestID
 	}
+	s.countStop(res.Outcome)
 	auditErr := s.cfg.Audit.Outcome(intent, outcome)
 	if auditErr != nil {
 		s.log.Error("audit outcome not written", "task_id", id, "attempt_id", intent.AttemptID, "err", auditErr.Error())
@@ -68,6 +78,7 @@ func (s *Server) Stop(c echo.Context) error {
 		"duration_ms", res.Took.Milliseconds(), "err", errText(res.Err))
 
 	banner := stopBanner(res, who, reason)
+	banner.DashboardRequestID = requestIDOf(c)
 	if auditErr != nil {
 		banner.Text += " The outcome could not be added to the audit log; its intent record is there."
 	}
@@ -88,6 +99,13 @@ func (s *Server) Stop(c echo.Context) error {
 		st.Reason = reason
 	}
 	return render(c, status, views.TaskStateView(&st))
+}
+
+// countStop records a stop attempt's outcome in the metrics, if any.
+func (s *Server) countStop(outcome string) {
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.StopAttempt(outcome)
+	}
 }
 
 // notAllowedToStop explains a refused stop; nothing is sent to the DCS API.

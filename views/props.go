@@ -4,6 +4,7 @@
 package views
 
 import (
+	"context"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
@@ -40,6 +41,9 @@ type Banner struct {
 	Code       string
 	Message    string
 	RequestID  string
+	// DashboardRequestID is the dashboard's own id for the request that
+	// made this banner: it leads from a screenshot to the log line.
+	DashboardRequestID string
 }
 
 // IsAlert reports whether the banner must interrupt a screen reader.
@@ -106,4 +110,27 @@ type AuditPage struct {
 	Task     string
 	Attempts []audit.Attempt
 	Error    *Banner
+}
+
+type requestIDKey struct{}
+
+// WithRequestID gives the components rendered with ctx the dashboard's id
+// for the request, which error banners show (it is in the log line too).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// dashboardRequestID is the id a banner shows: the one it was created under
+// (a flash shown on the next page keeps the id of the post that made it),
+// else the current request's.
+func dashboardRequestID(ctx context.Context, b Banner) string {
+	if b.DashboardRequestID != "" {
+		return b.DashboardRequestID
+	}
+	return requestIDFrom(ctx)
 }

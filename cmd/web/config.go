@@ -25,6 +25,11 @@ type config struct {
 	SimFaults       string
 	AuditLog        string
 	ReadOnly        bool
+	LogFormat       string
+	LogLevel        string
+	HSTS            bool
+	StopRate        int
+	Version         bool
 	authConfig
 }
 
@@ -73,6 +78,18 @@ func (e *envReader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+func (e *envReader) integer(name string, def int) int {
+	raw := e.getenv(name)
+	if raw == "" {
+		return def
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Sprintf("%s=%q is not a whole number", name, raw))
+	}
+	return n
+}
+
 func (e *envReader) boolean(name string) bool {
 	raw := e.getenv(name)
 	if raw == "" {
@@ -111,6 +128,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"append-only JSON-lines file recording every stop attempt; stops are refused when it cannot be written (env DASHBOARD_AUDIT_LOG)")
 	fs.BoolVar(&c.ReadOnly, "read-only", env.boolean("DASHBOARD_READ_ONLY"),
 		"hide and refuse every write (Stop) for everyone (env DASHBOARD_READ_ONLY)")
+	fs.StringVar(&c.LogFormat, "log-format", env.str("DASHBOARD_LOG_FORMAT", "text"),
+		"log line format: text or json (env DASHBOARD_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", env.str("DASHBOARD_LOG_LEVEL", "info"),
+		"least important log level written: debug, info, warn or error (env DASHBOARD_LOG_LEVEL)")
+	fs.BoolVar(&c.HSTS, "hsts", env.boolean("DASHBOARD_HSTS"),
+		"the dashboard is served over HTTPS (directly or by a proxy): send Strict-Transport-Security (env DASHBOARD_HSTS)")
+	fs.IntVar(&c.StopRate, "stop-rate-limit", env.integer("DASHBOARD_STOP_RATE_LIMIT", 10),
+		"stops one person may request per minute (bursts up to the same number); 0 turns the limit off (env DASHBOARD_STOP_RATE_LIMIT)")
+	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	fs.StringVar(&c.SimFaults, "sim-faults", env.str("DASHBOARD_SIM_FAULTS", ""),
 		"demo mode only: faults for the built-in simulator, e.g. latency=200ms,error-rate=0.1 (env DASHBOARD_SIM_FAULTS)")
 	c.authConfig.addFlags(fs, env)
@@ -142,6 +168,17 @@ func (c *config) validate() error {
 	}
 	if c.DCSTimeout <= 0 || c.Refresh <= 0 {
 		return &usageError{"-dcs-timeout and -refresh must be positive durations such as 15s"}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return &usageError{fmt.Sprintf("-log-format %q: use text or json", c.LogFormat)}
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return &usageError{err.Error()}
+	}
+	if c.StopRate < 0 {
+		return &usageError{"-stop-rate-limit must be 0 (off) or more"}
 	}
 	if c.SimFaults != "" && !c.demo() {
 		return &usageError{"-sim-faults applies to the built-in simulator only (demo mode: no -dcs-endpoint or -dcs-region)"}

@@ -53,6 +53,22 @@ func TestParseConfig(t *testing.T) {
 		{name: "zero timeout", args: []string{"-dcs-timeout", "0s"}, wantErr: "positive"},
 		{name: "faults outside demo mode", args: []string{"-dcs-region", "cn-north-4", "-sim-faults", "latency=1s"}, wantErr: "demo mode"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected argument"},
+		{name: "bad log format", args: []string{"-log-format", "xml"}, wantErr: "text or json"},
+		{name: "bad log level", args: []string{"-log-level", "loud"}, wantErr: "debug, info, warn or error"},
+		{name: "negative stop rate", args: []string{"-stop-rate-limit", "-1"}, wantErr: "0 (off) or more"},
+		{name: "proxy mode needs trusted proxies", args: []string{"-auth", "proxy", "-session-keys", strings.Repeat("k", 32)},
+			wantErr: "-trusted-proxies"},
+		{name: "proxy mode needs session keys", args: []string{"-auth", "proxy", "-trusted-proxies", "127.0.0.1/32"},
+			wantErr: "-session-keys"},
+		{name: "short session key", args: []string{"-auth", "proxy", "-trusted-proxies", "127.0.0.1/32", "-session-keys", "short"},
+			wantErr: "at least 32"},
+		{name: "oidc mode needs its settings", args: []string{"-auth", "oidc", "-session-keys", strings.Repeat("k", 32)},
+			wantErr: "-auth oidc needs"},
+		{name: "trusted proxies everywhere", args: []string{"-trusted-proxies", "10.0.0.0/8"}, check: func(t *testing.T, c config) {
+			if len(c.trusted) != 1 || c.trusted[0].String() != "10.0.0.0/8" {
+				t.Errorf("trusted = %v", c.trusted)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,7 +101,10 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	}
 	for _, want := range []string{"-listen", "DASHBOARD_LISTEN", "-dcs-endpoint", "-dcs-region", "-dcs-project-id",
 		"HUAWEICLOUD_SDK_PROJECT_ID", "-dcs-timeout", "-dcs-metadata-credentials", "-auth", "-refresh",
-		"-insecure-cookies", "-sim-faults"} {
+		"-insecure-cookies", "-sim-faults", "-audit-log", "-read-only", "-log-format", "-log-level", "-hsts",
+		"-stop-rate-limit", "-version", "-trusted-proxies", "-proxy-user-header", "-proxy-id-token-issuer",
+		"-oidc-issuer", "-oidc-client-secret", "-session-keys", "-session-idle", "-session-max",
+		"-viewer-groups", "-operator-groups", "-groups-claim"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-help does not mention %s", want)
 		}

@@ -32,7 +32,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	build := currentBuild()
+	if cfg.Version {
+		fmt.Fprintln(stdout, build)
+		return nil
+	}
+	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
+	log.Info("starting", "version", build.Version, "revision", build.Revision, "go", build.GoVersion)
 
 	var closers []func()
 	defer func() {
@@ -74,6 +80,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Refresh:  cfg.Refresh,
 		Audit:    auditLog,
 		ReadOnly: cfg.ReadOnly,
+		HSTS:     cfg.HSTS,
+
+		StopsPerMinute: cfg.StopRate,
 	}
 	keys, err := buildAuth(ctx, cfg, &hc)
 	if err != nil {

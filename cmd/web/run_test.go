@@ -63,3 +63,14 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		t.Fatalf("err = %v, want the missing project id named", err)
 	}
 }
+
+// TestVersion: -version prints the build and starts nothing.
+func TestVersion(t *testing.T) {
+	var out strings.Builder
+	if err := run(context.Background(), []string{"-version"}, envOf(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "dcs-dashboard ") || !strings.Contains(out.String(), "go1.") {
+		t.Errorf("-version printed %q", out.String())
+	}
+}
