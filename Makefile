@@ -27,10 +27,16 @@ all: test
 run: generate
 	$(GO) run ./cmd/web -listen $(LISTEN) -insecure-cookies
 
-## build: a static binary with every asset embedded, in bin/web.
+# Version information stamped into `make build` binaries (web -version).
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
+
+## build: static binaries (no cgo) with every asset embedded and version information, in bin/.
 build: generate
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/web ./cmd/web
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/dcssim ./cmd/dcssim
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/web ./cmd/web
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/dcssim ./cmd/dcssim
+	@bin/web -version
 
 ## test: everything: generated code up to date, vet, unit and handler tests, e2e in Chromium.
 test: check-generated vet check-vendor unit e2e
