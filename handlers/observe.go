@@ -84,9 +84,10 @@ func (l *stopLimiter) allow(user string, now time.Time) (bool, time.Duration) {
 // readiness answers /readyz: whether the DCS API answered a cheap call
 // recently. The answer is cached, so probes do not load the API.
 type readiness struct {
-	tasks TaskService
-	ttl   time.Duration
-	now   func() time.Time
+	tasks   TaskService
+	ttl     time.Duration
+	now     func() time.Time
+	metrics Instrumentation // optional
 
 	mu      sync.Mutex
 	checked time.Time
@@ -101,6 +102,9 @@ func (r *readiness) check(ctx context.Context) error {
 	}
 	_, r.err = r.tasks.List(ctx, dcs.ListOptions{Limit: 1})
 	r.checked = r.now()
+	if r.metrics != nil {
+		r.metrics.Readiness(r.err == nil)
+	}
 	return r.err
 }
 

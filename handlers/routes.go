@@ -75,7 +75,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks),
-		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, now: cfg.Now}}
+		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, now: cfg.Now, metrics: cfg.Metrics}}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -83,11 +83,13 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 
 	e.Use(middleware.Recover())
-	e.Use(middleware.RequestID())
-	e.Use(requestLog(cfg.Log))
 	if cfg.Metrics != nil {
+		// Right after Recover: it renders errors itself, so it sees the
+		// status the error handler actually sent.
 		e.Use(cfg.Metrics.EchoMiddleware())
 	}
+	e.Use(middleware.RequestID())
+	e.Use(requestLog(cfg.Log))
 	e.Use(SecurityHeaders(cfg.HSTS))
 	e.Use(middleware.BodyLimit("64K"))
 
@@ -131,6 +133,7 @@ type Instrumentation interface {
 	EchoMiddleware() echo.MiddlewareFunc
 	Handler() http.Handler
 	StopAttempt(outcome string)
+	Readiness(ready bool)
 }
 
 // ipExtractor decides which address is the client's. Without trusted proxies

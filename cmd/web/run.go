@@ -16,6 +16,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/metrics"
 )
 
 // shutdownGrace bounds how long in-flight requests (a stop among them) may
@@ -73,8 +74,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	closers = append(closers, func() { _ = auditLog.Close() })
 
+	m := metrics.New(build.Version, build.Revision, build.GoVersion)
 	hc := handlers.Config{
-		Tasks:    client,
+		Tasks:    m.Instrument(client),
+		Metrics:  m,
 		Log:      log,
 		Demo:     cfg.demo(),
 		Refresh:  cfg.Refresh,

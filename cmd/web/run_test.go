@@ -45,6 +45,21 @@ func TestRunDemoMode(t *testing.T) {
 		t.Fatalf("list page: status %d, demo banner or rows missing", resp.StatusCode)
 	}
 
+	for path, want := range map[string]string{
+		"readyz":  "ready",
+		"metrics": "dcs_dashboard_upstream_request_duration_seconds_count{code=\"none\",operation=\"ListMigrationTask\",outcome=\"ok\"}",
+	} {
+		resp, err := http.Get(m[1] + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("/%s: status %d, %q not found", path, resp.StatusCode, want)
+		}
+	}
+
 	cancel()
 	select {
 	case err := <-done:
