@@ -116,6 +116,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	// Identity first: a request nobody vouches for is refused before anything else.
 	pages := e.Group("", identity, cfg.Sessions.CSRF())
 	pages.Match(read, "/", s.List)
+	pages.Match(read, "/task-rows", s.Rows)
 	pages.Match(read, "/tasks/:id", s.Show)
 	pages.Match(read, "/tasks/:id/status", s.Status)
 	pages.Match(read, "/tasks/:id/stop", s.ConfirmStop)

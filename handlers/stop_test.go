@@ -115,7 +115,7 @@ func TestStopWithHTMX(t *testing.T) {
 	if !strings.HasPrefix(poll, "/tasks/"+id+"/status") {
 		t.Fatalf("status line does not poll: hx-get %q", poll)
 	}
-	if trig, _ := line.Attr("hx-trigger"); trig != "every 1000ms" {
+	if trig, _ := line.Attr("hx-trigger"); trig != "every 1000ms, poll-now" {
 		t.Errorf("hx-trigger %q", trig)
 	}
 	s := e.get(poll, htmx...)

@@ -23,34 +23,62 @@ const (
 
 // List shows one page of tasks, filtered by the API's name filter.
 func (s *Server) List(c echo.Context) error {
+	p, status, err := s.listPage(c)
+	if err != nil {
+		return err
+	}
+	return render(c, status, views.ListView(p))
+}
+
+// Rows is the list's table body alone, read again by the page while a task
+// on it is in progress. If the read fails the browser keeps the rows it has
+// (204 swaps nothing) and asks again at the next interval.
+func (s *Server) Rows(c echo.Context) error {
+	p, status, err := s.listPage(c)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		s.log.Warn("list refresh failed", "status", status, "err", p.Error.Message)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return render(c, http.StatusOK, views.TaskRows(p))
+}
+
+// listPage reads the page of tasks the query asks for, and the status to
+// answer with. An upstream failure is not an error here: it becomes the
+// page's banner, so the search form stays usable.
+func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	query := strings.TrimSpace(c.QueryParam("q"))
 	if utf8.RuneCountInString(query) > maxQueryLength {
-		return badRequest("Search text too long", "Search for at most "+strconv.Itoa(maxQueryLength)+" characters of a task name.")
+		return views.ListPage{}, 0, badRequest("Search text too long", "Search for at most "+strconv.Itoa(maxQueryLength)+" characters of a task name.")
 	}
 	page := 1
 	if raw := c.QueryParam("page"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > maxPage {
-			return badRequest("Invalid page number", "The page must be a whole number from 1 to "+strconv.Itoa(maxPage)+".")
+			return views.ListPage{}, 0, badRequest("Invalid page number", "The page must be a whole number from 1 to "+strconv.Itoa(maxPage)+".")
 		}
 		page = n
 	}
-	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: query, Page: page, PageSize: s.cfg.PageSize}
+	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: query, Page: page, PageSize: s.cfg.PageSize, Refresh: s.cfg.Refresh}
 	result, err := s.cfg.Tasks.List(c.Request().Context(), dcs.ListOptions{
 		Offset: (page - 1) * s.cfg.PageSize, Limit: s.cfg.PageSize, Name: query,
 	})
 	if err != nil {
 		b := upstreamBanner(err, "Listing migration tasks")
 		p.Error = &b
-		return render(c, upstreamStatus(err), views.ListView(p))
+		return p, upstreamStatus(err), nil
 	}
 	p.Total = result.Total
 	s.facts.fill(c.Request().Context(), result.Tasks)
-	returnTo := c.Request().URL.RequestURI()
+	returnTo := listURLFor(query, page)
 	for _, t := range result.Tasks {
-		p.Rows = append(p.Rows, s.state(c, t, returnTo))
+		st := s.state(c, t, returnTo)
+		st.Refresh = 0 // the rows refresh together, with one list call
+		p.Rows = append(p.Rows, st)
 	}
-	return render(c, http.StatusOK, views.ListView(p))
+	return p, http.StatusOK, nil
 }
 
 // Show is one task's page: the task, its progress (online migrations) and
@@ -178,6 +206,16 @@ func taskID(c echo.Context) (string, error) {
 }
 
 func taskURL(id string) string { return "/tasks/" + url.PathEscape(id) }
+
+// listURLFor is the list page a row's stop returns to (not /task-rows,
+// which is only a fragment).
+func listURLFor(query string, page int) string {
+	u := "/?page=" + strconv.Itoa(page)
+	if query != "" {
+		u += "&q=" + url.QueryEscape(query)
+	}
+	return u
+}
 
 // safeReturnTo accepts only the dashboard's own pages as a place to go back
 // to, so a crafted link cannot turn the stop flow into an open redirect.

@@ -1,6 +1,9 @@
 package views
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 func lastPage(p ListPage) int {
 	if p.PageSize <= 0 || p.Total <= 0 {
@@ -26,4 +29,17 @@ func listSummary(p ListPage) string {
 		s += fmt.Sprintf(" whose name contains “%s”", p.Query)
 	}
 	return s + "."
+}
+
+func anyInProgress(p ListPage) bool {
+	for i := range p.Rows {
+		if p.Rows[i].Task.Status.InProgress() {
+			return true
+		}
+	}
+	return false
+}
+
+func rowsURL(query string, page int) string {
+	return "/task-rows" + strings.TrimPrefix(listURL(query, page), "/")
 }

@@ -77,6 +77,9 @@ type ListPage struct {
 	Total    int
 	Rows     []TaskState
 	Error    *Banner
+	// Refresh is how often the rows read themselves again while a task on
+	// the page is in progress; 0 turns that off.
+	Refresh time.Duration
 }
 
 // DetailPage is one task with everything the API tells about it.

@@ -29,6 +29,7 @@ type config struct {
 	LogLevel        string
 	HSTS            bool
 	StopRate        int
+	ListCache       time.Duration
 	Version         bool
 	authConfig
 }
@@ -121,7 +122,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.DCSMetadata, "dcs-metadata-credentials", env.boolean("DASHBOARD_DCS_METADATA_CREDENTIALS"),
 		"also take credentials from the ECS metadata service (169.254.169.254) when env and profile file give none (env DASHBOARD_DCS_METADATA_CREDENTIALS)")
 	fs.DurationVar(&c.Refresh, "refresh", env.duration("DASHBOARD_REFRESH", 5*time.Second),
-		"how often a page reads a stopping task's status again (env DASHBOARD_REFRESH)")
+		"how often pages read tasks that are still in progress again; they stop once nothing shown can change (env DASHBOARD_REFRESH)")
 	fs.BoolVar(&c.InsecureCookies, "insecure-cookies", env.boolean("DASHBOARD_INSECURE_COOKIES"),
 		"send session cookies over plain HTTP too; for local development only (env DASHBOARD_INSECURE_COOKIES)")
 	fs.StringVar(&c.AuditLog, "audit-log", env.str("DASHBOARD_AUDIT_LOG", "audit.jsonl"),
@@ -136,6 +137,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		"the dashboard is served over HTTPS (directly or by a proxy): send Strict-Transport-Security (env DASHBOARD_HSTS)")
 	fs.IntVar(&c.StopRate, "stop-rate-limit", env.integer("DASHBOARD_STOP_RATE_LIMIT", 10),
 		"stops one person may request per minute (bursts up to the same number); 0 turns the limit off (env DASHBOARD_STOP_RATE_LIMIT)")
+	fs.DurationVar(&c.ListCache, "list-cache", env.duration("DASHBOARD_LIST_CACHE", 3*time.Second),
+		"how long a page of the task list is reused for everyone before DCS is asked again; identical reads in flight are shared regardless; 0 turns the reuse off (env DASHBOARD_LIST_CACHE)")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	fs.StringVar(&c.SimFaults, "sim-faults", env.str("DASHBOARD_SIM_FAULTS", ""),
 		"demo mode only: faults for the built-in simulator, e.g. latency=200ms,error-rate=0.1 (env DASHBOARD_SIM_FAULTS)")
@@ -176,6 +179,9 @@ func (c *config) validate() error {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return &usageError{err.Error()}
+	}
+	if c.ListCache < 0 {
+		return &usageError{"-list-cache must be 0 (off) or a positive duration"}
 	}
 	if c.StopRate < 0 {
 		return &usageError{"-stop-rate-limit must be 0 (off) or more"}

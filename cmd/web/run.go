@@ -17,6 +17,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
+	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
 
 // shutdownGrace bounds how long in-flight requests (a stop among them) may
@@ -75,8 +76,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	closers = append(closers, func() { _ = auditLog.Close() })
 
 	m := metrics.New(build.Version, build.Revision, build.GoVersion)
+	// Metrics measure the real upstream calls; the cache in front of them
+	// coalesces identical reads and keeps list pages for -list-cache, so the
+	// upstream rate does not grow with the number of people watching.
+	upstream, ok := m.Instrument(client).(taskcache.Upstream)
+	if !ok {
+		return errors.New("the instrumented DCS client lost its batch stop")
+	}
+	tasks := taskcache.New(upstream, taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
 	hc := handlers.Config{
-		Tasks:    m.Instrument(client),
+		Tasks:    tasks,
 		Metrics:  m,
 		Log:      log,
 		Demo:     cfg.demo(),

@@ -29,6 +29,22 @@
     if (dialog && dialog.open) dialog.close();
   });
 
+  // Parts of a page that read themselves again while tasks are in progress
+  // carry data-poll. In a hidden tab they skip their turn (nobody is looking,
+  // and the DCS API is rate-limited); when the tab comes back they refresh at
+  // once rather than waiting for the next interval.
+  document.addEventListener("htmx:before:request", function (event) {
+    if (document.hidden && event.target && event.target.hasAttribute && event.target.hasAttribute("data-poll")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (el) {
+      window.htmx.trigger(el, "poll-now");
+    });
+  });
+
   // Cancel closes the dialog and sends nothing.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-close-dialog]");

@@ -1,0 +1,176 @@
+// Package taskcache keeps the dashboard's load on the DCS API independent of
+// how many people are watching it.
+//
+// The DCS API is rate-limited per account, and every open list page polls
+// it. A Cache sits between the handlers and the dcs.Client and does two
+// things:
+//
+//   - identical reads in flight are coalesced: List, Show, Stats and Logs
+//     with the same arguments share one upstream call;
+//   - list pages are kept for Config.ListTTL, so a hundred viewers polling
+//     the same page every second cost one upstream list per TTL.
+//
+// Only list pages are cached: the detail, stats and log views must show
+// fresh statuses, and they are opened by one person at a time. Stops are
+// writes and go straight through, never shared, cached or retried; when one
+// returns, every cached page is dropped, so no page shows the stopped task's
+// old status after the stop has answered.
+package taskcache
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+)
+
+// DefaultListTTL is the product's default for how long a list page is served
+// from memory (the -list-cache flag).
+const DefaultListTTL = 3 * time.Second
+
+// Names passed to the metrics hooks.
+const (
+	CacheList  = "list"
+	CacheShow  = "show"
+	CacheStats = "stats"
+	CacheLogs  = "logs"
+)
+
+// Upstream is what a Cache wraps: the handlers' TaskService plus BatchStop.
+// *dcs.Client satisfies it, and so does *Cache.
+type Upstream interface {
+	List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error)
+	Show(ctx context.Context, id string) (dcs.Task, error)
+	Stats(ctx context.Context, id string) (dcs.Stats, error)
+	Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error)
+	Stop(ctx context.Context, id string) (dcs.Task, error)
+	BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error)
+}
+
+var (
+	_ Upstream = (*dcs.Client)(nil)
+	_ Upstream = (*Cache)(nil)
+)
+
+// Config tunes a Cache. The zero value coalesces but caches nothing.
+type Config struct {
+	// ListTTL is how long a list page is served from memory; 0 (or less)
+	// disables caching but keeps coalescing.
+	ListTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// OnHit and OnMiss, if set, are called with one of the Cache* names.
+	// OnMiss fires once per upstream read; OnHit once per answer that cost
+	// no upstream read of its own (a cached page, or a share of another
+	// caller's read in flight). They must be fast and safe for concurrent use.
+	OnHit, OnMiss func(cache string)
+}
+
+// Cache is an Upstream that coalesces reads and caches list pages. It is
+// safe for concurrent use. Every caller gets its own copy of each answer:
+// handlers fill in list rows, and a shared slice would be a data race.
+type Cache struct {
+	up      Upstream
+	ttl     time.Duration
+	now     func() time.Time
+	onHit   func(string)
+	onMiss  func(string)
+	flights singleflight.Group
+
+	mu sync.Mutex
+	// gen counts the stops that have returned. It is part of every flight
+	// key, so a read asked for after a stop never joins one started before
+	// it, and a page read across a stop is not stored.
+	gen   uint64
+	lists map[listKey]listEntry
+}
+
+// New wraps up.
+func New(up Upstream, cfg Config) *Cache {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Cache{up: up, ttl: max(cfg.ListTTL, 0), now: now, onHit: cfg.OnHit, onMiss: cfg.OnMiss,
+		lists: map[listKey]listEntry{}}
+}
+
+// List returns a page of tasks from memory if one was read less than
+// ListTTL ago (and no stop has returned since), else from the API.
+func (c *Cache) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
+	k := listKey{offset: opt.Offset, limit: opt.Limit, name: opt.Name}
+	page, ok, gen := c.lookup(k)
+	if ok {
+		c.hit(CacheList)
+		return clonePage(page), nil
+	}
+	key := fmt.Sprintf("%d list %d %d %q", gen, opt.Offset, opt.Limit, opt.Name)
+	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookup(k); return p, ok }
+	return coalesce(c, ctx, CacheList, dcs.OpList, key, cached, func(ctx context.Context) (dcs.TaskPage, error) {
+		// Taken as the call starts: the page is at least this old, and a
+		// stop returning while it is in flight bumps gen past this one.
+		gen, at := c.generation(), c.now()
+		p, err := c.up.List(ctx, opt)
+		if err == nil {
+			c.store(k, p, gen, at)
+		}
+		return p, err
+	}, clonePage)
+}
+
+// Show returns one task, read from the API (shared with identical calls in
+// flight, never cached: the detail page must show the current status).
+func (c *Cache) Show(ctx context.Context, id string) (dcs.Task, error) {
+	key := fmt.Sprintf("%d show %q", c.generation(), id)
+	return coalesce(c, ctx, CacheShow, dcs.OpShow, key, nil, func(ctx context.Context) (dcs.Task, error) {
+		return c.up.Show(ctx, id)
+	}, cloneTask)
+}
+
+// Stats returns a migration's progress, shared with identical calls in
+// flight, never cached.
+func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
+	key := fmt.Sprintf("%d stats %q", c.generation(), id)
+	return coalesce(c, ctx, CacheStats, dcs.OpStats, key, nil, func(ctx context.Context) (dcs.Stats, error) {
+		return c.up.Stats(ctx, id)
+	}, cloneStats)
+}
+
+// Logs returns a page of a task's log, shared with identical calls in
+// flight, never cached.
+func (c *Cache) Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error) {
+	key := fmt.Sprintf("%d logs %q %d %d %q", c.generation(), id, opt.Offset, opt.Limit, opt.Level)
+	return coalesce(c, ctx, CacheLogs, dcs.OpLogs, key, nil, func(ctx context.Context) (dcs.LogPage, error) {
+		return c.up.Logs(ctx, id, opt)
+	}, cloneLogPage)
+}
+
+// Stop passes the stop through unchanged (a write is never shared, cached
+// or retried), then drops every cached page. It does so whatever the
+// outcome: an ambiguous error may still have stopped the task.
+func (c *Cache) Stop(ctx context.Context, id string) (dcs.Task, error) {
+	defer c.invalidate() // runs once the upstream call has returned, even on panic
+	return c.up.Stop(ctx, id)
+}
+
+// BatchStop passes the batch through unchanged, then drops every cached page.
+func (c *Cache) BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error) {
+	defer c.invalidate()
+	return c.up.BatchStop(ctx, ids)
+}
+
+func (c *Cache) hit(cache string) {
+	if c.onHit != nil {
+		c.onHit(cache)
+	}
+}
+
+func (c *Cache) miss(cache string) {
+	if c.onMiss != nil {
+		c.onMiss(cache)
+	}
+}
