@@ -19,7 +19,7 @@ export CHROMIUM_PATH ?= /usr/bin/chromium
 OAUTH2_PROXY_VERSION := v7.15.6
 export OAUTH2_PROXY_BIN := $(CURDIR)/.cache/bin/oauth2-proxy-$(OAUTH2_PROXY_VERSION)
 
-.PHONY: all run build test unit e2e bench loadtest generate check-generated vet vendor check-vendor deps-e2e clean
+.PHONY: all run build test unit e2e bench loadtest fuzz generate check-generated vet vendor check-vendor deps-e2e clean
 
 all: test
 
@@ -63,6 +63,18 @@ e2e: deps-e2e $(OAUTH2_PROXY_BIN)
 bench: generate
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
 	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2
+
+## fuzz: run every fuzz target for FUZZTIME each (the committed seed corpora run in `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	@for t in FuzzValidTaskID FuzzParseTimestamp FuzzDecodeStats FuzzStatsNumberForms FuzzNumberUnmarshalJSON; do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/dcs/ || exit 1; done
+	@for t in FuzzProxyIdentify FuzzParseCIDRs FuzzParseList; do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./internal/auth/ || exit 1; done
+
+## loadtest: 200 clients on the list and detail pages for 60s while the simulator injects 5% errors and 100ms latency.
+loadtest: generate
+	$(GO) run ./cmd/dcsload -mode soak -clients 200 -duration 60s -sim-faults "latency=100ms,error-rate=0.05"
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -59,6 +59,9 @@ func upstreamBanner(err error, what string) views.Banner {
 		b.Text = "The DCS API does not know this task. It may have been deleted."
 	case apiErr.HTTPStatus >= 500:
 		b.Text = "The DCS API had an internal problem. Try again later; if it persists, give Huawei Cloud support the request id."
+	case apiErr.HTTPStatus < 400:
+		b.Text = "The DCS endpoint answered with a redirect, which the dashboard does not follow. Check the DCS endpoint setting " +
+			"(https, host name, any proxy or gateway in between)."
 	default:
 		b.Text = "The DCS API refused the request."
 	}
@@ -75,7 +78,7 @@ func upstreamStatus(err error) int {
 		return http.StatusNotFound
 	case apiErr.Kind == dcs.KindTimeout:
 		return http.StatusGatewayTimeout
-	case apiErr.Kind == dcs.KindResponse && apiErr.HTTPStatus < 500:
+	case apiErr.Kind == dcs.KindResponse && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500:
 		return http.StatusConflict
 	default:
 		return http.StatusBadGateway

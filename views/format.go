@@ -42,7 +42,7 @@ func orDash(s string) string {
 
 // humanBytes renders a size in binary units ("1.5 GiB").
 func humanBytes(n dcs.Number) string {
-	if !n.Valid {
+	if !n.Valid || !countable(n) {
 		return orDash(n.Raw)
 	}
 	v := n.Value
@@ -60,7 +60,7 @@ func humanBytes(n dcs.Number) string {
 
 // exactBytes renders the exact byte count with thousands separators.
 func exactBytes(n dcs.Number) string {
-	if !n.Valid {
+	if !n.Valid || !countable(n) {
 		return ""
 	}
 	return grouped(n.Int()) + " bytes"
@@ -81,6 +81,12 @@ func grouped(v int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// countable reports whether n is a byte count: whole is not required, but
+// it must be non-negative and fit an int64; anything else is shown as sent.
+func countable(n dcs.Number) bool {
+	return n.Value >= 0 && n.Value < math.MaxInt64/2
 }
 
 // figure renders a count or rate; a value the API sent as text that is not

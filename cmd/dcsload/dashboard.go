@@ -56,10 +56,15 @@ func buildDashboard(ctx context.Context, dir string) (string, error) {
 }
 
 // startDashboard runs bin against the simulator and waits until it listens.
-// On error the process, if it started, is already stopped.
-func startDashboard(ctx context.Context, bin, credFile string, sim *simServer) (*dashboard, error) {
+// On error the process, if it started, is already stopped. cmd/web refuses
+// to start without a writable audit log (default ./audit.jsonl, which would
+// land in the caller's working directory), so the log goes to auditLog, in
+// dcsload's temporary directory. -auth none (one local operator, loopback
+// only) is named rather than left to the default, because it is what the
+// figures describe.
+func startDashboard(ctx context.Context, bin, credFile, auditLog string, sim *simServer) (*dashboard, error) {
 	d := &dashboard{logs: &tail{max: 16 << 10}, done: make(chan struct{})}
-	d.cmd = exec.Command(bin, "-listen", "127.0.0.1:0",
+	d.cmd = exec.Command(bin, "-listen", "127.0.0.1:0", "-auth", "none", "-audit-log", auditLog,
 		"-dcs-endpoint", sim.endpoint, "-dcs-project-id", simProject)
 	d.cmd.Env = dashboardEnv(sim, credFile)
 	d.cmd.Stderr = d.logs

@@ -1,5 +1,6 @@
 // Command dcsload measures the dashboard under load against the DCS
-// simulator, for `make bench`.
+// simulator: with -mode compare (the default) for `make bench`, with
+// -mode soak for `make loadtest` (see soak.go).
 //
 // It starts the simulator in-process on a loopback port, builds cmd/web and
 // runs it as a child process pointed at that simulator (so the dashboard's
@@ -22,9 +23,15 @@
 // current resident memory, with a PASS or MISS per target. The targets are
 // informational: the exit status is 0 unless the run itself failed. Nothing
 // is sent anywhere but loopback.
+//
+// -mode soak instead runs -clients browser-like clients on the list and
+// detail pages for -duration while the simulator injects -sim-faults, and
+// reports throughput, latency, errors the upstream did not cause, the
+// dashboard's goroutines before and after, and its peak memory.
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -37,6 +44,8 @@ import (
 	"slices"
 	"syscall"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
 
 // Targets, as the project states them.
@@ -54,10 +63,13 @@ const listLimit = 20
 var stderr io.Writer = os.Stderr
 
 type options struct {
+	mode             string // "compare" or "soak"
 	duration, warmup time.Duration
 	concurrency      int
 	rounds           int
 	path             string
+	clients          int    // soak only
+	simFaults        string // soak only
 }
 
 func main() {
@@ -67,13 +79,26 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "uncounted load on each target before measuring (connections open, heaps grow)")
 	flag.IntVar(&o.rounds, "rounds", 1, "alternate the two targets this many times, each measured for -duration/rounds per round")
 	flag.StringVar(&o.path, "path", "/", "dashboard path to request")
+	flag.StringVar(&o.mode, "mode", "compare", "compare: dashboard vs direct throughput (make bench); soak: many clients under injected faults (make loadtest)")
+	flag.IntVar(&o.clients, "clients", 200, "soak: concurrent browser-like clients")
+	flag.StringVar(&o.simFaults, "sim-faults", "latency=100ms,error-rate=0.05", "soak: faults the simulator injects once warmed up\n"+dcssim.FaultSyntax)
 	flag.Parse()
-	if o.duration <= 0 || o.warmup < 0 || o.concurrency < 1 || o.rounds < 1 || len(o.path) == 0 || o.path[0] != '/' || flag.NArg() > 0 {
-		fmt.Fprintln(stderr, "dcsload: -duration must be positive, -warmup not negative, -concurrency and -rounds at least 1, -path start with /; no arguments")
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.mode == "soak" && !set["duration"] {
+		o.duration = 60 * time.Second // the soak's stated length; 10s is the comparison's
+	}
+	if msg := o.invalid(set); msg != "" || flag.NArg() > 0 {
+		fmt.Fprintln(stderr, "dcsload:", cmp.Or(msg, "no arguments expected"))
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, o, os.Stdout)
+	var err error
+	if o.mode == "soak" {
+		err = runSoak(ctx, o, os.Stdout)
+	} else {
+		err = run(ctx, o, os.Stdout)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(stderr, "dcsload:", err)
@@ -81,34 +106,76 @@ func main() {
 	}
 }
 
+// invalid explains what is wrong with the flags, or returns "". Flags of
+// the other mode are refused rather than ignored, so a typo in a Makefile
+// cannot silently measure something else.
+func (o options) invalid(set map[string]bool) string {
+	switch o.mode {
+	case "compare":
+		if set["clients"] || set["sim-faults"] {
+			return "-clients and -sim-faults apply to -mode soak only"
+		}
+		if o.concurrency < 1 || o.rounds < 1 || len(o.path) == 0 || o.path[0] != '/' {
+			return "-concurrency and -rounds must be at least 1, -path start with /"
+		}
+	case "soak":
+		if set["concurrency"] || set["rounds"] || set["path"] {
+			return "-concurrency, -rounds and -path apply to -mode compare only (soak uses -clients)"
+		}
+		if o.clients < 1 {
+			return "-clients must be at least 1"
+		}
+		if _, err := dcssim.ParseFaults(o.simFaults); err != nil {
+			return "-sim-faults: " + err.Error()
+		}
+	default:
+		return fmt.Sprintf("-mode %q: want compare or soak", o.mode)
+	}
+	if o.duration <= 0 || o.warmup < 0 {
+		return "-duration must be positive, -warmup not negative"
+	}
+	return ""
+}
+
+// launch builds cmd/web into dir and starts the simulator and the dashboard
+// against it. On success the caller must close the simulator and stop the
+// dashboard; on error nothing is left running.
+func launch(ctx context.Context, dir string, observe bool) (*simServer, *dashboard, error) {
+	if runtime.GOOS != "linux" {
+		return nil, nil, errors.New("dcsload reads /proc and runs on Linux only")
+	}
+	fmt.Fprintln(stderr, "dcsload: building ./cmd/web")
+	bin, err := buildDashboard(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	sim, err := startSim(observe)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The credentials file is inside dir and never created: the SDK's
+	// profile provider must find nothing, whatever ~/.huaweicloud holds.
+	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), filepath.Join(dir, "audit.jsonl"), sim)
+	if err != nil {
+		sim.close()
+		return nil, nil, err
+	}
+	return sim, dash, nil
+}
+
 // run does the whole measurement. Every resource it starts is released by a
 // defer, so an error or a ^C still stops the dashboard with SIGTERM.
 func run(ctx context.Context, o options, out io.Writer) error {
-	if runtime.GOOS != "linux" {
-		return errors.New("dcsload reads /proc and runs on Linux only")
-	}
 	dir, err := os.MkdirTemp("", "dcsload-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-
-	fmt.Fprintln(stderr, "dcsload: building ./cmd/web")
-	bin, err := buildDashboard(ctx, dir)
-	if err != nil {
-		return err
-	}
-	sim, err := startSim()
+	sim, dash, err := launch(ctx, dir, false)
 	if err != nil {
 		return err
 	}
 	defer sim.close()
-	// The credentials file is inside dir and never created: the SDK's
-	// profile provider must find nothing, whatever ~/.huaweicloud holds.
-	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), sim)
-	if err != nil {
-		return err
-	}
 	defer dash.stop()
 
 	startMem, err := readMem(dash.pid()) // before any request

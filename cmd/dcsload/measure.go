@@ -137,9 +137,19 @@ func (b *browsers) check(ctx context.Context, wantRows bool) error {
 
 // fetch sends worker w's request and copies the answer's body to sink.
 func (b *browsers) fetch(ctx context.Context, w int, sink io.Writer) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.url, nil)
+	status, err := b.send(ctx, w, b.url, sink)
+	if status != 0 && status != http.StatusOK {
+		return fmt.Errorf("HTTP %d", status)
+	}
+	return err
+}
+
+// send GETs url as worker w (with its cookies), copies the whole body to
+// sink and returns the status; 0 means no answer arrived.
+func (b *browsers) send(ctx context.Context, w int, url string, sink io.Writer) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Accept", "text/html")
 	if c := b.cookies[w]; c != "" {
@@ -147,7 +157,7 @@ func (b *browsers) fetch(ctx context.Context, w int, sink io.Writer) error {
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	// Read to the end so the connection goes back to the pool.
@@ -159,10 +169,7 @@ func (b *browsers) fetch(ctx context.Context, w int, sink io.Writer) error {
 		}
 		b.cookies[w] = strings.Join(kv, "; ")
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	return err
+	return resp.StatusCode, err
 }
 
 // loadClient keeps one idle connection per worker (the default of two per

@@ -79,10 +79,18 @@ func cleanValue(what, v string, limit int) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", fmt.Errorf("%s is not valid UTF-8", what)
 	}
-	if strings.ContainsFunc(v, unicode.IsControl) {
-		return "", fmt.Errorf("%s contains control characters", what)
+	if strings.ContainsFunc(v, invisible) {
+		return "", fmt.Errorf("%s contains control or invisible format characters", what)
 	}
 	return v, nil
+}
+
+// invisible reports characters that have no place in a name and could make
+// two different names look alike in the audit trail: controls, format
+// characters (zero-width space, right-to-left override) and line or
+// paragraph separators.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
 // cleanGroups splits every value on commas (nginx's auth_request joins the

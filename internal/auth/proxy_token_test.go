@@ -123,7 +123,7 @@ func TestProxyTokenRejected(t *testing.T) {
 		{"basic auth", "not a bearer", []string{"Authorization", "Basic YWxpY2U6eA==", "X-Forwarded-User", "alice"}},
 		{"bearer without token", "not a bearer", []string{"Authorization", "Bearer ", "X-Forwarded-User", "alice"}},
 		{"two tokens", "got 2", append(append(bearer(good), bearer(good)...), "X-Forwarded-User", "alice")},
-		{"control character in email claim", "control characters", append(bearer(m.sign(t, jwt.MapClaims{"email": "a@x\r\n"})),
+		{"control character in email claim", "control or invisible format characters", append(bearer(m.sign(t, jwt.MapClaims{"email": "a@x\r\n"})),
 			"X-Forwarded-User", "alice")},
 	} {
 		id, err := p.Identify(proxyRequest("127.0.0.1:1", tc.lines...))

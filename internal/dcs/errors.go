@@ -60,7 +60,9 @@ func (e *APIError) Ambiguous() bool {
 	case KindTimeout, KindNetwork, KindDecode:
 		return true
 	case KindResponse:
-		return e.HTTPStatus >= 500
+		// A server error, or a redirect: something between the dashboard
+		// and DCS answered, and what DCS did is not known.
+		return e.HTTPStatus >= 500 || e.HTTPStatus < 400
 	}
 	return false
 }

@@ -49,19 +49,29 @@ func ParseTimestamp(raw string) Timestamp {
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			ts.Time = t.UTC()
+			if inRange(t.UTC()) {
+				ts.Time = t.UTC()
+			}
 			return ts
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) >= 10 && len(s) != 12 && len(s) != 14 {
-		switch {
-		case len(s) >= 13:
-			ts.Time = time.UnixMilli(n).UTC()
-		default:
-			ts.Time = time.Unix(n, 0).UTC()
+		t := time.Unix(n, 0).UTC()
+		if len(s) >= 13 {
+			t = time.UnixMilli(n).UTC()
+		}
+		if inRange(t) {
+			ts.Time = t
 		}
 	}
 	return ts
+}
+
+// inRange keeps times to years 1-9999: RFC 3339 (and JSON) cannot write
+// others, and no migration task has them. Such a value is shown raw.
+func inRange(t time.Time) bool {
+	y := t.Year()
+	return y >= 1 && y <= 9999
 }
 
 // Number is a figure the API may send as a JSON number, as a string holding a
@@ -103,7 +113,12 @@ func decodeNumber(b []byte) Number {
 		}
 		return ParseNumber(s)
 	}
-	if string(b) == "null" {
+	switch {
+	case string(b) == "null":
+		return Number{}
+	case len(b) > 0 && (b[0] == '{' || b[0] == '[' || b[0] == 't' || b[0] == 'f'):
+		// An object, array or boolean is no figure: show nothing rather
+		// than echo structure onto a page (as string fields do).
 		return Number{}
 	}
 	return ParseNumber(string(b))
