@@ -109,7 +109,12 @@ func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
 	// The proxy session ends (cookie expired or revoked); the next sign-in
 	// at the provider is someone else's, so the reload is visible.
 	must(t, page.Context().ClearCookies())
-	idp.QueueUser(user("frank", operatorGroup))
+	// Refused background fetches (the Stop dialog, status refreshes) may
+	// reach the provider's authorize endpoint too and take a queued user, so
+	// queue enough for all of them.
+	for range 10 {
+		idp.QueueUser(user("frank", operatorGroup))
+	}
 	must(t, button(page, "Stop").Click()) // htmx loads the dialog: the proxy answers with a redirect
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("frank"))
 	must(t, expect.Page(page).ToHaveURL(proxy+"tasks/"+task.TaskID))

@@ -19,4 +19,6 @@ type TaskService interface {
 	Stats(ctx context.Context, id string) (dcs.Stats, error)
 	Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error)
 	Stop(ctx context.Context, id string) (dcs.Task, error)
+	// BatchStop asks to stop up to dcs.MaxBatchStop tasks in one call.
+	BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error)
 }

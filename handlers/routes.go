@@ -117,10 +117,16 @@ func New(cfg Config) (*echo.Echo, error) {
 	pages := e.Group("", identity, cfg.Sessions.CSRF())
 	pages.Match(read, "/", s.List)
 	pages.Match(read, "/task-rows", s.Rows)
+	pages.Match(read, "/export.csv", s.ExportCSV)
+	pages.Match(read, "/export.json", s.ExportJSON)
 	pages.Match(read, "/tasks/:id", s.Show)
 	pages.Match(read, "/tasks/:id/status", s.Status)
+	pages.Match(read, "/tasks/:id/progress", s.ProgressPanel)
+	pages.Match(read, "/tasks/:id/logs", s.LogsPanel)
 	pages.Match(read, "/tasks/:id/stop", s.ConfirmStop)
 	pages.POST("/tasks/:id/stop", s.Stop)
+	pages.Match(read, "/tasks/batch-stop", s.ConfirmBatchStop)
+	pages.POST("/tasks/batch-stop", s.BatchStop)
 	pages.GET("/audit", s.Audit)
 	return e, nil
 }

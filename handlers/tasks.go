@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,11 +20,21 @@ const (
 	logsOnDetail   = 20
 )
 
-// List shows one page of tasks, filtered by the API's name filter.
+// List shows one page of tasks, searched by name, filtered by status group
+// and type, ordered by creation time (listquery.go). htmx swaps it in for
+// the filter form and the pager and pushes the URL; HX-Push-Url names the
+// canonical one, since the form also sends the fields left at their defaults.
 func (s *Server) List(c echo.Context) error {
 	p, status, err := s.listPage(c)
 	if err != nil {
 		return err
+	}
+	if isHTMX(c) {
+		page := p.Page
+		if page == 1 {
+			page = 0 // "/" rather than "/?page=1"
+		}
+		c.Response().Header().Set("HX-Push-Url", views.ListURL(p.Query, p.Filter, page))
 	}
 	return render(c, status, views.ListView(p))
 }
@@ -49,31 +58,21 @@ func (s *Server) Rows(c echo.Context) error {
 // answer with. An upstream failure is not an error here: it becomes the
 // page's banner, so the search form stays usable.
 func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
-	query := strings.TrimSpace(c.QueryParam("q"))
-	if utf8.RuneCountInString(query) > maxQueryLength {
-		return views.ListPage{}, 0, badRequest("Search text too long", "Search for at most "+strconv.Itoa(maxQueryLength)+" characters of a task name.")
+	q, err := s.parseListQuery(c)
+	if err != nil {
+		return views.ListPage{}, 0, err
 	}
-	page := 1
-	if raw := c.QueryParam("page"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > maxPage {
-			return views.ListPage{}, 0, badRequest("Invalid page number", "The page must be a whole number from 1 to "+strconv.Itoa(maxPage)+".")
-		}
-		page = n
-	}
-	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: query, Page: page, PageSize: s.cfg.PageSize, Refresh: s.cfg.Refresh}
-	result, err := s.cfg.Tasks.List(c.Request().Context(), dcs.ListOptions{
-		Offset: (page - 1) * s.cfg.PageSize, Limit: s.cfg.PageSize, Name: query,
-	})
+	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q.name, Filter: q.filter, Page: q.page, PageSize: q.size,
+		Refresh: s.cfg.Refresh, CanStop: s.canStop(c)}
+	tasks, err := s.listTasks(c.Request().Context(), q, &p)
 	if err != nil {
 		b := upstreamBanner(err, "Listing migration tasks")
 		p.Error = &b
 		return p, upstreamStatus(err), nil
 	}
-	p.Total = result.Total
-	s.facts.fill(c.Request().Context(), result.Tasks)
-	returnTo := listURLFor(query, page)
-	for _, t := range result.Tasks {
+	s.facts.fill(c.Request().Context(), tasks)
+	returnTo := listURLFor(q, q.page)
+	for _, t := range tasks {
 		st := s.state(c, t, returnTo)
 		st.Refresh = 0 // the rows refresh together, with one list call
 		p.Rows = append(p.Rows, st)
@@ -82,10 +81,15 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 }
 
 // Show is one task's page: the task, its progress (online migrations) and
-// its recent logs. Logs are read while the task is; progress as soon as the
-// task says it is an online migration, so no call is wasted on the others.
+// one page of its logs (log_level and log_page in the query, checked before
+// any upstream call). Logs are read while the task is; progress as soon as
+// the task says it is an online migration, so no call is wasted on the others.
 func (s *Server) Show(c echo.Context) error {
 	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	logFilter, err := logFilterFrom(c, "log_level", "log_page")
 	if err != nil {
 		return err
 	}
@@ -98,7 +102,7 @@ func (s *Server) Show(c echo.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		logs, logsErr = s.cfg.Tasks.Logs(ctx, id, dcs.LogOptions{Limit: logsOnDetail})
+		logs, logsErr = s.cfg.Tasks.Logs(ctx, id, logOptions(logFilter))
 	}()
 	task, err := s.cfg.Tasks.Show(ctx, id)
 	if err != nil {
@@ -107,9 +111,10 @@ func (s *Server) Show(c echo.Context) error {
 	}
 	s.facts.remember(task)
 	p := views.DetailPage{
-		Chrome: s.chrome(c, task.Name),
-		Task:   task,
-		State:  s.state(c, task, taskURL(id)),
+		Chrome:    s.chrome(c, task.Name),
+		Task:      task,
+		State:     s.state(c, task, taskURL(id)),
+		LogFilter: logFilter,
 	}
 	if task.Type == dcs.TypeOnlineMigration {
 		stats, err := s.cfg.Tasks.Stats(ctx, id)
@@ -208,14 +213,8 @@ func taskID(c echo.Context) (string, error) {
 func taskURL(id string) string { return "/tasks/" + url.PathEscape(id) }
 
 // listURLFor is the list page a row's stop returns to (not /task-rows,
-// which is only a fragment).
-func listURLFor(query string, page int) string {
-	u := "/?page=" + strconv.Itoa(page)
-	if query != "" {
-		u += "&q=" + url.QueryEscape(query)
-	}
-	return u
-}
+// which is only a fragment), with the search, filters, order and size kept.
+func listURLFor(q listQuery, page int) string { return views.ListURL(q.name, q.filter, page) }
 
 // safeReturnTo accepts only the dashboard's own pages as a place to go back
 // to, so a crafted link cannot turn the stop flow into an open redirect.

@@ -128,7 +128,11 @@ func yesNo(b *bool) string {
 }
 
 // sourceSummary is the list's one-line answer to "where does data come from".
-func sourceSummary(t dcs.Task) string {
+func sourceSummary(t dcs.Task) string { return orDash(SourceText(t)) }
+
+// SourceText is sourceSummary without the dash: "" when nothing is known.
+// Exports use it, so a file says what the list says.
+func SourceText(t dcs.Task) string {
 	for _, s := range []string{t.Source.Name, t.Source.Addrs, t.DataSource} {
 		if strings.TrimSpace(s) != "" {
 			return s
@@ -142,16 +146,19 @@ func sourceSummary(t dcs.Task) string {
 			return "backup " + t.Backup.BackupID
 		}
 	}
-	return "—"
+	return ""
 }
 
-func targetSummary(t dcs.Task) string {
+func targetSummary(t dcs.Task) string { return orDash(TargetText(t)) }
+
+// TargetText is targetSummary without the dash, for exports.
+func TargetText(t dcs.Task) string {
 	for _, s := range []string{t.Target.Name, t.Target.ID, t.Target.Addrs} {
 		if strings.TrimSpace(s) != "" {
 			return s
 		}
 	}
-	return "—"
+	return ""
 }
 
 func taskURL(id string) string { return "/tasks/" + id }
@@ -170,12 +177,47 @@ func everyTrigger(d time.Duration) string {
 	return fmt.Sprintf("every %dms", d.Milliseconds())
 }
 
-func listURL(query string, page int) string {
-	u := "/?page=" + strconv.Itoa(page)
-	if query != "" {
-		u += "&q=" + queryEscape(query)
+// ListURL is the list's page of the tasks whose name contains query,
+// filtered and ordered by f. handlers builds the address a row's stop
+// returns to with it, so pages and stops always agree on the URL.
+func ListURL(query string, f ListFilter, page int) string {
+	if v := listValues(query, f, page); len(v) > 0 {
+		return "/?" + v.Encode()
+	}
+	return "/"
+}
+
+// listURL is another page of the list p shows, with everything else kept.
+func listURL(p ListPage, page int) string { return ListURL(p.Query, p.Filter, page) }
+
+// exportURL downloads every task the list p shows, all pages, as format
+// ("csv" or "json"); the page and its size do not matter there.
+func exportURL(p ListPage, format string) string {
+	f := p.Filter
+	f.Size = 0
+	u := "/export." + format
+	if v := listValues(p.Query, f, 0); len(v) > 0 {
+		u += "?" + v.Encode()
 	}
 	return u
+}
+
+// listValues encodes the list's state, leaving defaults out (page 0 means
+// none). Encode sorts the keys, so page comes first, as it always has.
+func listValues(query string, f ListFilter, page int) url.Values {
+	v := url.Values{}
+	if page > 0 {
+		v.Set("page", strconv.Itoa(page))
+	}
+	for key, val := range map[string]string{"q": query, "status": f.Status, "type": f.Type, "sort": f.Sort} {
+		if val != "" {
+			v.Set(key, val)
+		}
+	}
+	if f.Size > 0 {
+		v.Set("size", strconv.Itoa(f.Size))
+	}
+	return v
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }

@@ -77,9 +77,18 @@ type ListPage struct {
 	Total    int
 	Rows     []TaskState
 	Error    *Banner
+	// Filter is the status group, type, order and page size the URL asks
+	// for; every link and form on the list carries it on, with the search.
+	Filter ListFilter
+	// Capped, when not 0, is how many of the NameTotal tasks matching the
+	// search were read to filter: the rest were not, and the summary says so.
+	Capped    int
+	NameTotal int
 	// Refresh is how often the rows read themselves again while a task on
 	// the page is in progress; 0 turns that off.
 	Refresh time.Duration
+	// CanStop shows the selection column and "Stop selected".
+	CanStop bool
 }
 
 // DetailPage is one task with everything the API tells about it.
@@ -91,6 +100,8 @@ type DetailPage struct {
 	StatsErr *Banner
 	Logs     dcs.LogPage
 	LogsErr  *Banner
+	// LogFilter is the level and page of Logs, from the page's query.
+	LogFilter LogFilter
 }
 
 // ConfirmStopPage is the no-JavaScript confirmation of a stop.
@@ -136,4 +147,34 @@ func dashboardRequestID(ctx context.Context, b Banner) string {
 		return b.DashboardRequestID
 	}
 	return requestIDFrom(ctx)
+}
+
+// ProgressPanel is an online migration's progress panel, on the detail page
+// and alone as the fragment that page polls.
+type ProgressPanel struct {
+	TaskID string
+	// Status is the task's status when Stats was read: the panel polls only
+	// while it is in progress, so a finished task's panel stops by itself.
+	Status dcs.Status
+	Stats  *dcs.Stats
+	Error  *Banner
+	// Refresh is how often the panel reads itself again; 0 turns that off.
+	Refresh time.Duration
+}
+
+// LogFilter selects one page of a task's logs: Level is "", "INFO" or
+// "ERROR"; Page counts from 1 (0 reads as 1); PageSize 0 means one page.
+type LogFilter struct {
+	Level    string
+	Page     int
+	PageSize int
+}
+
+// LogsPanel is one page of a task's logs with its level filter and paging,
+// on the detail page and alone as the fragment its links load.
+type LogsPanel struct {
+	TaskID string
+	Filter LogFilter
+	Logs   dcs.LogPage
+	Error  *Banner
 }

@@ -79,11 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Metrics measure the real upstream calls; the cache in front of them
 	// coalesces identical reads and keeps list pages for -list-cache, so the
 	// upstream rate does not grow with the number of people watching.
-	upstream, ok := m.Instrument(client).(taskcache.Upstream)
-	if !ok {
-		return errors.New("the instrumented DCS client lost its batch stop")
-	}
-	tasks := taskcache.New(upstream, taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
+	tasks := taskcache.New(m.Instrument(client), taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
 	hc := handlers.Config{
 		Tasks:    tasks,
 		Metrics:  m,

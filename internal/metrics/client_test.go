@@ -46,9 +46,6 @@ func TestInstrumentRealClient(t *testing.T) {
 	t.Cleanup(srv.Close)
 	m := New("v", "r", "go")
 	svc := m.Instrument(simClient(t, srv.URL))
-	if _, ok := svc.(BatchStopper); !ok {
-		t.Error("the wrapped dcs.Client lost BatchStop")
-	}
 
 	forbidden, junk, malformed, slow := dcssim.SeedID(0), dcssim.SeedID(1), dcssim.SeedID(2), dcssim.SeedID(3)
 	sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{

@@ -12,5 +12,4 @@ var (
 	_ handlers.TaskService = metrics.TaskService(nil)
 	_ metrics.TaskService  = handlers.TaskService(nil)
 	_ metrics.TaskService  = (*dcs.Client)(nil)
-	_ metrics.BatchStopper = (*dcs.Client)(nil)
 )

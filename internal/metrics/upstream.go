@@ -18,12 +18,6 @@ type TaskService interface {
 	Stats(ctx context.Context, id string) (dcs.Stats, error)
 	Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error)
 	Stop(ctx context.Context, id string) (dcs.Task, error)
-}
-
-// BatchStopper is the optional batch stop of a TaskService (dcs.Client has
-// it). Instrument keeps it: the wrapper implements BatchStopper exactly when
-// the wrapped service does, so a type assertion answers the same either way.
-type BatchStopper interface {
 	BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error)
 }
 
@@ -54,23 +48,17 @@ var codeShape = regexp.MustCompile(`^(DCS|APIGW)\.[0-9]{4}$`)
 // operation (a dcs.Op* name), the outcome and the capped DCS error code.
 // Results and errors pass through unchanged, including wrapped errors.
 //
-// If next also implements BatchStopper, so does the returned value, recording
-// under dcs.OpBatchStop. Wrap a service once: wrapping twice counts twice.
+// Wrap a service once: wrapping twice counts twice.
 // next must not be nil; Instrument panics at once rather than at the first
 // request.
 func (m *Metrics) Instrument(next TaskService) TaskService {
 	if next == nil {
 		panic("metrics: Instrument(nil)")
 	}
-	s := &instrumented{m: m, next: next}
-	if b, ok := next.(BatchStopper); ok {
-		return &instrumentedBatch{instrumented: s, batch: b}
-	}
-	return s
+	return &instrumented{m: m, next: next}
 }
 
-// instrumented is the wrapper for a service without BatchStop; exposing
-// BatchStop on it would make callers believe batch stop is available.
+// instrumented records every call of the service it wraps.
 type instrumented struct {
 	m    *Metrics
 	next TaskService
@@ -96,14 +84,8 @@ func (s *instrumented) Stop(ctx context.Context, id string) (dcs.Task, error) {
 	return timed(s.m, dcs.OpStop, func() (dcs.Task, error) { return s.next.Stop(ctx, id) })
 }
 
-// instrumentedBatch adds BatchStop for a service that has it.
-type instrumentedBatch struct {
-	*instrumented
-	batch BatchStopper
-}
-
-func (s *instrumentedBatch) BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error) {
-	return timed(s.m, dcs.OpBatchStop, func() ([]dcs.StopResult, error) { return s.batch.BatchStop(ctx, ids) })
+func (s *instrumented) BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error) {
+	return timed(s.m, dcs.OpBatchStop, func() ([]dcs.StopResult, error) { return s.next.BatchStop(ctx, ids) })
 }
 
 // timed runs call and records it under op. The operation label comes from

@@ -33,10 +33,7 @@ func (f *fakeService) Logs(context.Context, string, dcs.LogOptions) (dcs.LogPage
 }
 func (f *fakeService) Stop(context.Context, string) (dcs.Task, error) { return fakeTask, f.err }
 
-// fakeBatch adds the optional BatchStop.
-type fakeBatch struct{ fakeService }
-
-func (f *fakeBatch) BatchStop(context.Context, []string) ([]dcs.StopResult, error) {
+func (f *fakeService) BatchStop(context.Context, []string) ([]dcs.StopResult, error) {
 	return fakeStops, f.err
 }
 
@@ -103,19 +100,10 @@ func TestInstrumentOutcomes(t *testing.T) {
 func TestInstrumentBatchStop(t *testing.T) {
 	m := New("v", "r", "go")
 
-	// Without BatchStop underneath, the wrapper must not claim one.
-	if _, ok := m.Instrument(&fakeService{}).(BatchStopper); ok {
-		t.Error("the wrapper of a service without BatchStop implements BatchStopper")
-	}
-
 	refused := &dcs.APIError{Kind: dcs.KindResponse, HTTPStatus: 400, Code: "DCS.4960"}
 	for _, err := range []error{nil, refused} {
-		svc := m.Instrument(&fakeBatch{fakeService{err: err}})
-		b, ok := svc.(BatchStopper)
-		if !ok {
-			t.Fatal("the wrapper of a service with BatchStop does not implement BatchStopper")
-		}
-		res, gotErr := b.BatchStop(context.Background(), []string{"t1"})
+		svc := m.Instrument(&fakeService{err: err})
+		res, gotErr := svc.BatchStop(context.Background(), []string{"t1"})
 		if gotErr != err || !reflect.DeepEqual(res, fakeStops) {
 			t.Errorf("BatchStop = %v, %v; want %v, %v", res, gotErr, fakeStops, err)
 		}

@@ -12,7 +12,7 @@
     // Either a Stop button loaded the dialog, or a stop refused by the
     // dashboard itself (say, a reason too long) sent it back with the text.
     var source = event.target;
-    if (!source || !source.matches || !source.matches("form.stop-open, #stop-dialog-slot")) return;
+    if (!source || !source.matches || !source.matches("form.stop-open, #batch-form, #stop-dialog-slot")) return;
     var dialog = document.querySelector("#stop-dialog-slot dialog");
     if (!dialog || typeof dialog.showModal !== "function") return;
     dialog.showModal();
@@ -45,6 +45,25 @@
     });
   });
 
+  // Row checkboxes (for "Stop selected") survive the rows' refresh: while
+  // tasks are in progress the table body is replaced every few seconds.
+  var selectedTasks = null;
+  document.addEventListener("htmx:before:swap", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (!ctx || !ctx.target || ctx.target.id !== "task-rows") return;
+    selectedTasks = Array.prototype.map.call(
+      document.querySelectorAll('#task-rows input[name="task"]:checked'),
+      function (box) { return box.value; });
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    if (!selectedTasks) return;
+    selectedTasks.forEach(function (id) {
+      var box = document.querySelector('#task-rows input[name="task"][value="' + CSS.escape(id) + '"]');
+      if (box) box.checked = true;
+    });
+    selectedTasks = null;
+  });
+
   // Cancel closes the dialog and sends nothing.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-close-dialog]");
@@ -65,13 +84,22 @@
     fetch("/healthz", { redirect: "manual", cache: "no-store" })
       .then(function (r) {
         if (r.type === "opaqueredirect" || r.status === 401) {
-          window.location.reload();
+          reloadOnce();
         } else {
           showUnreachable();
         }
       })
       .catch(showUnreachable);
   });
+
+  // Several requests may fail at once (a refresh and a click); the page
+  // must be reloaded, and signed in again, only once.
+  var reloading = false;
+  function reloadOnce() {
+    if (reloading) return;
+    reloading = true;
+    window.location.reload();
+  }
 
   function showUnreachable() {
     var region = document.getElementById("client-alerts");
@@ -89,4 +117,146 @@
     banner.append(title, text);
     region.replaceChildren(banner);
   }
+})();
+
+// ---- Keyboard navigation of the task list --------------------------------
+// "/" focuses the search box; "j" and "k" move a highlight over the task rows
+// (the first press lands on the first row); Enter opens the highlighted task;
+// Escape clears the highlight. No key here stops a task or opens the Stop
+// dialog: stopping stays behind the Stop button and its confirmation.
+// htmx replaces the table body while tasks are in progress, so the highlight
+// is kept by task id and put back on the new row after every swap.
+(function () {
+  "use strict";
+
+  var ROW = 'tr[data-testid="task-row"][data-task-id]';
+  var CURRENT = "row-current";
+  var currentId = null;
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll(ROW));
+  }
+
+  function rowFor(id) {
+    if (id === null) return null;
+    var all = rows();
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("data-task-id") === id) return all[i];
+    }
+    return null;
+  }
+
+  // Mark the current task's row, and only it, on whatever rows are in the page now.
+  function apply() {
+    var found = false;
+    rows().forEach(function (row) {
+      var on = currentId !== null && row.getAttribute("data-task-id") === currentId;
+      row.classList.toggle(CURRENT, on);
+      if (on) {
+        row.setAttribute("aria-current", "true");
+        found = true;
+      } else if (row.hasAttribute("aria-current")) {
+        row.removeAttribute("aria-current");
+      }
+    });
+    // The task left the page (say, it no longer matches): nothing is highlighted.
+    if (!found) currentId = null;
+  }
+
+  function move(step) {
+    var all = rows();
+    if (all.length === 0) return false;
+    var index = -1;
+    var current = rowFor(currentId);
+    if (current) index = all.indexOf(current);
+    var next = index < 0 ? 0 : Math.min(all.length - 1, Math.max(0, index + step));
+    var row = all[next];
+    currentId = row.getAttribute("data-task-id");
+    apply();
+    // A control focused elsewhere in the table (a Stop button reached with
+    // Tab) would take Enter for itself; the highlight is where Enter goes now.
+    var active = document.activeElement;
+    if (active && active !== document.body && active.closest && active.closest(ROW) && !row.contains(active)) {
+      active.blur();
+    }
+    if (typeof row.scrollIntoView === "function") row.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function clear() {
+    if (currentId === null) return false;
+    currentId = null;
+    apply();
+    return true;
+  }
+
+  function open() {
+    var row = rowFor(currentId);
+    var link = row && row.querySelector('a[data-testid="task-link"][href]');
+    if (!link) return false;
+    window.location.assign(link.href);
+    return true;
+  }
+
+  // Keys typed into a field are the field's. A checkbox or a button takes no
+  // text, so j and k still move the highlight while one has focus.
+  var NOT_TEXT = ["checkbox", "radio", "button", "submit", "reset", "image"];
+  function isTyping(el) {
+    if (!el || el.nodeType !== 1) return false;
+    if (el.isContentEditable) return true;
+    if (el.tagName === "INPUT") return NOT_TEXT.indexOf((el.type || "").toLowerCase()) < 0;
+    return !!(el.closest && el.closest("textarea, select, [contenteditable]:not([contenteditable='false'])"));
+  }
+
+  // Enter on a link, a button or any other control keeps its own meaning.
+  function isControl(el) {
+    return !!(el && el.nodeType === 1 && el.closest &&
+      el.closest("a[href], button, input, select, textarea, summary, [role='button'], [role='link']"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.isComposing) return;
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    var target = event.target;
+    if (isTyping(target) || isTyping(document.activeElement)) return;
+    if (document.querySelector("dialog[open]")) return;
+    if (target && target.closest && target.closest("dialog")) return;
+
+    var handled = false;
+    switch (event.key) {
+      case "/":
+        var search = document.getElementById("q");
+        if (search && typeof search.focus === "function") {
+          search.focus();
+          if (typeof search.select === "function") search.select();
+          handled = true;
+        }
+        break;
+      case "j":
+        handled = move(1);
+        break;
+      case "k":
+        handled = move(-1);
+        break;
+      case "Enter":
+        if (event.shiftKey || isControl(target)) return;
+        handled = open();
+        break;
+      case "Escape":
+        handled = clear();
+        break;
+    }
+    if (handled) event.preventDefault();
+  });
+
+  // The table body was replaced (or a row's status block was): put the
+  // highlight back on the same task. before:settle runs right after the new
+  // rows are inserted, so no frame is painted without it; after:swap is the
+  // end of every swap.
+  document.addEventListener("htmx:before:settle", function () {
+    if (currentId !== null) apply();
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    if (currentId !== null) apply();
+  });
 })();

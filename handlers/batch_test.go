@@ -1,0 +1,128 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+)
+
+func batchForm(token, reason string, ids ...string) url.Values {
+	return url.Values{"_csrf": {token}, "reason": {reason}, "return_to": {"/?page=1"}, "task": ids}
+}
+
+// TestBatchStopMixedResults proves a batch stop makes one upstream call for
+// up to 50 tasks, answers per task (accepted, or refused with its code), and
+// audits each task's attempt on its own.
+func TestBatchStopMixedResults(t *testing.T) {
+	e := newEnv(t, options{})
+	a, b := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusFullMigrating)
+	done := e.idWith(dcs.StatusSuccess)
+
+	confirm := e.get("/tasks/batch-stop?task="+a+"&task="+b+"&task="+done, htmx...)
+	wantStatus(t, confirm, http.StatusOK)
+	if n := confirm.find("batch-task-name").Length(); n != 3 {
+		t.Errorf("the confirmation names %d tasks, want 3", n)
+	}
+	if n := e.sim.Calls(dcssim.OpBatchStop); n != 0 {
+		t.Fatalf("the confirmation stopped something (%d calls)", n)
+	}
+
+	r := e.post("/tasks/batch-stop", batchForm(e.token(a), "window closed", a, b, done), htmx...)
+	wantStatus(t, r, http.StatusOK)
+	if got := r.header.Get("HX-Trigger"); got != "tasks-changed" {
+		t.Errorf("HX-Trigger %q: the rows would not refresh", got)
+	}
+	outcomes := map[string]string{}
+	r.find("batch-result-row").Each(func(_ int, row *goquery.Selection) {
+		id, _ := row.Attr("data-task-id")
+		outcomes[id], _ = row.Attr("data-outcome")
+	})
+	want := map[string]string{a: audit.OutcomeAccepted, b: audit.OutcomeAccepted, done: audit.OutcomeRefused}
+	for id, o := range want {
+		if outcomes[id] != o {
+			t.Errorf("task %s: outcome %q, want %q", id, outcomes[id], o)
+		}
+	}
+	if code := r.find("batch-error-code").Text(); code != "DCS.4957" {
+		t.Errorf("refusal code %q", code)
+	}
+	if n := e.sim.Calls(dcssim.OpBatchStop); n != 1 {
+		t.Errorf("%d batch calls, want 1", n)
+	}
+	recs, err := e.audit.Recent(audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := audit.Pair(recs)
+	if len(attempts) != 3 {
+		t.Fatalf("%d audited attempts, want 3", len(attempts))
+	}
+	for _, at := range attempts {
+		if at.Outcome == nil || at.Intent.Action != audit.ActionBatchStop || at.Intent.Reason != "window closed" ||
+			at.Outcome.Outcome != want[at.Intent.TaskID] {
+			t.Errorf("attempt %+v / %+v", at.Intent, at.Outcome)
+		}
+	}
+}
+
+// TestBatchStopChunks proves more than 50 tasks go out in chunks the API
+// accepts.
+func TestBatchStopChunks(t *testing.T) {
+	e := newEnv(t, options{})
+	tmpl, _ := e.sim.Task(e.idWith(dcs.StatusMigrating))
+	var ids []string
+	for i := range 51 {
+		task := tmpl
+		task.TaskID = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		task.TaskName = fmt.Sprintf("bulk %02d", i)
+		e.sim.Put(task)
+		ids = append(ids, task.TaskID)
+	}
+	r := e.post("/tasks/batch-stop", batchForm(e.token(ids[0]), "", ids...), htmx...)
+	wantStatus(t, r, http.StatusOK)
+	if n := e.sim.Calls(dcssim.OpBatchStop); n != 2 {
+		t.Errorf("%d batch calls for 51 tasks, want 2", n)
+	}
+	if n := r.find("batch-result-row").Length(); n != 51 {
+		t.Errorf("%d result rows, want 51", n)
+	}
+}
+
+// TestBatchStopRefusedBeforeAnyCall proves bad input, a missing token and a
+// viewer are refused with no upstream call.
+func TestBatchStopRefusedBeforeAnyCall(t *testing.T) {
+	e := newEnv(t, options{})
+	id := e.idWith(dcs.StatusMigrating)
+	tok := e.token(id)
+	wantStatus(t, e.post("/tasks/batch-stop", batchForm(tok, "", "bad$id"), htmx...), http.StatusBadRequest)
+	wantStatus(t, e.post("/tasks/batch-stop", batchForm(tok, ""), htmx...), http.StatusBadRequest)
+	wantStatus(t, e.post("/tasks/batch-stop", batchForm("", "", id), htmx...), http.StatusForbidden)
+	viewer := newEnv(t, options{anonymous: true})
+	wantStatus(t, viewer.get("/tasks/batch-stop?task="+id), http.StatusForbidden)
+	if n := e.sim.Calls(dcssim.OpBatchStop) + viewer.sim.Calls(dcssim.OpBatchStop); n != 0 {
+		t.Fatalf("%d batch calls", n)
+	}
+}
+
+// TestBatchStopWithoutJavaScript proves the plain form post redirects back
+// to the list with a summary banner.
+func TestBatchStopWithoutJavaScript(t *testing.T) {
+	e := newEnv(t, options{})
+	a, done := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusSuccess)
+	r := e.post("/tasks/batch-stop", batchForm(e.token(a), "", a, done))
+	wantStatus(t, r, http.StatusSeeOther)
+	if loc := r.header.Get("Location"); loc != "/?page=1" {
+		t.Errorf("redirect to %q", loc)
+	}
+	page := e.get("/?page=1")
+	if b := page.find("banner-warning"); b.Length() != 1 {
+		t.Errorf("no summary banner after the redirect:\n%s", clipBody(page.body))
+	}
+}

@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// maxLogPage bounds the logs panel's paging: 10,000 pages of 20 is more
+// than any migration logs, and the bound keeps the offset sane.
+const maxLogPage = 10000
+
+// ProgressPanel is the progress panel alone, read again by the detail page
+// every Refresh while the task is in progress. The stats and the task (for
+// its status) are read together; in production the cache coalesces the
+// task read with the status line's own poll. The answer decides whether to
+// go on: a finished task's panel comes back without its trigger. A failed
+// read answers 204, so the browser keeps what it shows and asks again at
+// the next interval, as the status line does.
+func (s *Server) ProgressPanel(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		// The fragment is not a page; someone who opened it gets the page.
+		return c.Redirect(http.StatusSeeOther, taskURL(id))
+	}
+	ctx := c.Request().Context()
+	var (
+		wg       sync.WaitGroup
+		stats    dcs.Stats
+		statsErr error
+	)
+	wg.Go(func() { stats, statsErr = s.cfg.Tasks.Stats(ctx, id) })
+	task, err := s.cfg.Tasks.Show(ctx, id)
+	wg.Wait()
+	if err != nil || (statsErr != nil && task.Status.InProgress()) {
+		s.log.Warn("progress refresh failed", "task_id", id, "show_err", errText(err), "stats_err", errText(statsErr))
+		return c.NoContent(http.StatusNoContent)
+	}
+	p := views.ProgressPanel{TaskID: id, Status: task.Status, Stats: &stats, Refresh: s.cfg.Refresh}
+	if statsErr != nil {
+		// The task has finished, so the panel stops polling: show why its
+		// figures are missing instead of asking again forever.
+		b := upstreamBanner(statsErr, "Reading migration progress")
+		p.Stats, p.Error = nil, &b
+	}
+	return render(c, http.StatusOK, views.ProgressPanelView(p))
+}
+
+// LogsPanel is the logs panel alone, for a level filter or a Newer/Older
+// link clicked with htmx. Its query is checked before any upstream call. An
+// upstream failure is shown inside the panel (the rest of the page stays),
+// with the status the dashboard answers such failures with.
+func (s *Server) LogsPanel(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	filter, err := logFilterFrom(c, "level", "page")
+	if err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, views.DetailLogsURL(id, filter.Level, filter.Page))
+	}
+	p := views.LogsPanel{TaskID: id, Filter: filter}
+	status := http.StatusOK
+	logs, err := s.cfg.Tasks.Logs(c.Request().Context(), id, logOptions(filter))
+	if err != nil {
+		// The error handler never sees this error, so it is logged here.
+		s.log.Warn("reading logs failed", "task_id", id, "err", err.Error())
+		b := upstreamBanner(err, "Reading migration logs")
+		p.Error, status = &b, upstreamStatus(err)
+	} else {
+		p.Logs = logs
+	}
+	return render(c, status, views.LogsPanelView(p))
+}
+
+// logFilterFrom reads the logs panel's level and page from the query keys
+// given: the detail page uses log_level and log_page (its address is shared
+// with the rest of the page), the fragment level and page. Only the levels
+// the API filters by are accepted, so a typo is a clear 400, not an
+// upstream error or an empty log.
+func logFilterFrom(c echo.Context, levelKey, pageKey string) (views.LogFilter, error) {
+	f := views.LogFilter{Level: c.QueryParam(levelKey), Page: 1, PageSize: logsOnDetail}
+	switch f.Level {
+	case "", "INFO", "ERROR":
+	default:
+		return views.LogFilter{}, badRequest("Invalid log level",
+			"The log level must be INFO or ERROR (in capitals), or left out to show every level.")
+	}
+	if raw := c.QueryParam(pageKey); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxLogPage {
+			return views.LogFilter{}, badRequest("Invalid log page",
+				"The log page must be a whole number from 1 to "+strconv.Itoa(maxLogPage)+".")
+		}
+		f.Page = n
+	}
+	return f, nil
+}
+
+// logOptions asks the API for exactly the page the filter shows.
+func logOptions(f views.LogFilter) dcs.LogOptions {
+	return dcs.LogOptions{Offset: (f.Page - 1) * f.PageSize, Limit: f.PageSize, Level: f.Level}
+}
