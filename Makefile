@@ -62,7 +62,8 @@ e2e: deps-e2e $(OAUTH2_PROXY_BIN)
 ## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
 bench: generate
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
-	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2
+	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
+	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
 
 ## fuzz: run every fuzz target for FUZZTIME each (the committed seed corpora run in `make test`).
 FUZZTIME ?= 30s

@@ -62,10 +62,11 @@ func buildDashboard(ctx context.Context, dir string) (string, error) {
 // dcsload's temporary directory. -auth none (one local operator, loopback
 // only) is named rather than left to the default, because it is what the
 // figures describe.
-func startDashboard(ctx context.Context, bin, credFile, auditLog string, sim *simServer) (*dashboard, error) {
+func startDashboard(ctx context.Context, bin, credFile, auditLog string, sim *simServer, extra ...string) (*dashboard, error) {
 	d := &dashboard{logs: &tail{max: 16 << 10}, done: make(chan struct{})}
-	d.cmd = exec.Command(bin, "-listen", "127.0.0.1:0", "-auth", "none", "-audit-log", auditLog,
-		"-dcs-endpoint", sim.endpoint, "-dcs-project-id", simProject)
+	args := append([]string{"-listen", "127.0.0.1:0", "-auth", "none", "-audit-log", auditLog,
+		"-dcs-endpoint", sim.endpoint, "-dcs-project-id", simProject}, extra...)
+	d.cmd = exec.Command(bin, args...)
 	d.cmd.Env = dashboardEnv(sim, credFile)
 	d.cmd.Stderr = d.logs
 	d.cmd.SysProcAttr = sysProcAttr()

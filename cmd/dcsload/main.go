@@ -70,6 +70,7 @@ type options struct {
 	path             string
 	clients          int    // soak only
 	simFaults        string // soak only
+	listCache        string // passed to the dashboard's -list-cache when set
 }
 
 func main() {
@@ -79,6 +80,7 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "uncounted load on each target before measuring (connections open, heaps grow)")
 	flag.IntVar(&o.rounds, "rounds", 1, "alternate the two targets this many times, each measured for -duration/rounds per round")
 	flag.StringVar(&o.path, "path", "/", "dashboard path to request")
+	flag.StringVar(&o.listCache, "list-cache", "", "the dashboard's -list-cache; 0 makes every list page call DCS, so the comparison measures the dashboard's own cost (empty: the dashboard's default)")
 	flag.StringVar(&o.mode, "mode", "compare", "compare: dashboard vs direct throughput (make bench); soak: many clients under injected faults (make loadtest)")
 	flag.IntVar(&o.clients, "clients", 200, "soak: concurrent browser-like clients")
 	flag.StringVar(&o.simFaults, "sim-faults", "latency=100ms,error-rate=0.05", "soak: faults the simulator injects once warmed up\n"+dcssim.FaultSyntax)
@@ -140,7 +142,7 @@ func (o options) invalid(set map[string]bool) string {
 // launch builds cmd/web into dir and starts the simulator and the dashboard
 // against it. On success the caller must close the simulator and stop the
 // dashboard; on error nothing is left running.
-func launch(ctx context.Context, dir string, observe bool) (*simServer, *dashboard, error) {
+func launch(ctx context.Context, dir string, observe bool, o options) (*simServer, *dashboard, error) {
 	if runtime.GOOS != "linux" {
 		return nil, nil, errors.New("dcsload reads /proc and runs on Linux only")
 	}
@@ -155,7 +157,11 @@ func launch(ctx context.Context, dir string, observe bool) (*simServer, *dashboa
 	}
 	// The credentials file is inside dir and never created: the SDK's
 	// profile provider must find nothing, whatever ~/.huaweicloud holds.
-	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), filepath.Join(dir, "audit.jsonl"), sim)
+	var extra []string
+	if o.listCache != "" {
+		extra = append(extra, "-list-cache", o.listCache)
+	}
+	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), filepath.Join(dir, "audit.jsonl"), sim, extra...)
 	if err != nil {
 		sim.close()
 		return nil, nil, err
@@ -171,7 +177,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	sim, dash, err := launch(ctx, dir, false)
+	sim, dash, err := launch(ctx, dir, false, o)
 	if err != nil {
 		return err
 	}

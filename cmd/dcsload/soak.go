@@ -48,7 +48,7 @@ func runSoak(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	sim, dash, err := launch(ctx, dir, true)
+	sim, dash, err := launch(ctx, dir, true, o)
 	if err != nil {
 		return err
 	}
