@@ -63,11 +63,12 @@ func reportSoak(out io.Writer, o options, faults dcssim.Faults, load string, r s
 	}
 	tw.row("sim_error_answers", simErrors, "-", "-")
 	tw.row("sim_error_fraction", fmt.Sprintf("%.4f", frac), fmt.Sprintf("~%g", faults.ErrorRate), "-")
-	// A banner claiming an upstream status the simulator answered fewer
-	// times than claimed would be the dashboard blaming the upstream for
-	// its own failure. Fewer claims than answers is expected: a list page
-	// drops a failed per-row lookup silently, and a detail page whose task
-	// read fails shows one banner even if its logs read failed too.
+	// A banner claiming an upstream status the simulator never answered
+	// would be the dashboard blaming the upstream for its own failure.
+	// Counts are not compared one to one: the dashboard shares one upstream
+	// read among every viewer asking the same thing at once (taskcache), so
+	// one failed read rightly shows as many banners as it had viewers; and
+	// a list page drops a failed per-row lookup silently.
 	statuses := slices.Sorted(maps.Keys(tot.claims))
 	for st := range sim.errors {
 		if _, ok := tot.claims[st]; !ok {
@@ -81,8 +82,8 @@ func reportSoak(out io.Writer, o options, faults dcssim.Faults, load string, r s
 			continue
 		}
 		answered := sim.errors[st]
-		tw.row("upstream_claims_http_"+strconv.Itoa(st), tot.claims[st], fmt.Sprintf("<=%d", answered),
-			verdict(int64(tot.claims[st]) <= answered))
+		tw.row("upstream_claims_http_"+strconv.Itoa(st), tot.claims[st], fmt.Sprintf("answered %d", answered),
+			verdict(tot.claims[st] == 0 || answered > 0))
 	}
 	tw.flush()
 
