@@ -42,7 +42,7 @@ build: generate
 test: check-generated vet check-vendor unit e2e
 
 generate:
-	$(GO) tool templ generate -path views
+	$(GO) tool templ generate
 
 # Generated code is committed; CI regenerates and fails if it differs.
 check-generated: generate
