@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"unicode/utf8"
 
@@ -65,27 +64,14 @@ func (s *Server) ConfirmBatchStop(c echo.Context) error {
 	return render(c, http.StatusOK, views.BatchStopPage(s.chrome(c, "Stop selected tasks"), p))
 }
 
-// readTasks reads the tasks a confirmation names, a few at a time and for a
-// bounded time; a task that cannot be read is listed by its id.
+// readTasks reads the tasks a confirmation or a result names; a task that
+// cannot be read is listed by its id.
 func (s *Server) readTasks(ctx context.Context, ids []string) []dcs.Task {
-	ctx, cancel := context.WithTimeout(ctx, factDeadline)
-	defer cancel()
 	out := make([]dcs.Task, len(ids))
-	sem := make(chan struct{}, factLookups)
-	var wg sync.WaitGroup
 	for i, id := range ids {
 		out[i] = dcs.Task{ID: id}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if t, err := s.cfg.Tasks.Show(ctx, id); err == nil {
-				out[i] = t
-			}
-		}()
 	}
-	wg.Wait()
+	showEach(ctx, s.cfg.Tasks, ids, func(i int, t dcs.Task) { out[i] = t })
 	return out
 }
 
@@ -205,8 +191,5 @@ func countOutcome(rs []views.BatchResult, outcome string) int {
 // safeListReturn accepts only the list page (any query) as the place a
 // batch returns to.
 func safeListReturn(raw string) string {
-	if strings.HasPrefix(raw, "/?") && !strings.ContainsAny(raw, "\\\r\n") {
-		return raw
-	}
-	return "/"
+	return localReturn(raw, "/", "/")
 }

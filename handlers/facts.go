@@ -68,27 +68,36 @@ func (f *taskFacts) fill(ctx context.Context, tasks []dcs.Task) {
 		return
 	}
 
+	ids := make([]string, len(missing))
+	for k, i := range missing {
+		ids[k] = tasks[i].ID
+	}
+	showEach(ctx, f.tasks, ids, func(k int, full dcs.Task) {
+		f.remember(full)
+		tasks[missing[k]].NetworkType = full.NetworkType
+	})
+}
+
+// showEach reads the tasks ids name, at most factLookups at a time and for
+// at most factDeadline, and hands each one read to got with its index. A
+// task that cannot be read in time is skipped: callers show what they have.
+func showEach(ctx context.Context, tasks TaskService, ids []string, got func(i int, t dcs.Task)) {
 	ctx, cancel := context.WithTimeout(ctx, factDeadline)
 	defer cancel()
 	sem := make(chan struct{}, factLookups)
 	var wg sync.WaitGroup
-	for _, i := range missing {
-		wg.Add(1)
-		go func(t *dcs.Task) {
-			defer wg.Done()
+	for i, id := range ids {
+		wg.Go(func() {
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 			case <-ctx.Done():
 				return
 			}
-			full, err := f.tasks.Show(ctx, t.ID)
-			if err != nil {
-				return
+			if t, err := tasks.Show(ctx, id); err == nil {
+				got(i, t)
 			}
-			f.remember(full)
-			t.NetworkType = full.NetworkType
-		}(&tasks[i])
+		})
 	}
 	wg.Wait()
 }

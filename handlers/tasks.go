@@ -4,12 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/views"
 )
@@ -219,18 +220,20 @@ func listURLFor(q listQuery, page int) string { return views.ListURL(q.name, q.f
 // safeReturnTo accepts only the dashboard's own pages as a place to go back
 // to, so a crafted link cannot turn the stop flow into an open redirect.
 func safeReturnTo(raw, id string) string {
-	fallback := taskURL(id)
-	if raw == "" || !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") || strings.ContainsAny(raw, "\\\r\n") {
+	return localReturn(raw, taskURL(id), "/", taskURL(id))
+}
+
+// localReturn is raw if it is a local address (auth.SafeReturnTo, the one
+// check of that) whose path is one of paths; otherwise fallback.
+func localReturn(raw, fallback string, paths ...string) string {
+	if raw == "" || auth.SafeReturnTo(raw) != raw {
 		return fallback
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || !slices.Contains(paths, u.Path) {
 		return fallback
 	}
-	if u.Path == "/" || u.Path == fallback {
-		return u.RequestURI()
-	}
-	return fallback
+	return u.RequestURI()
 }
 
 // detached keeps request-scoped values but not the request's cancellation:
