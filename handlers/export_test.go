@@ -207,7 +207,7 @@ func TestExportLinksAndUpstreamFailure(t *testing.T) {
 // countingTasks records every list call, and with made > 0 answers them with
 // that many made-up tasks instead of asking the simulator.
 type countingTasks struct {
-	handlers.TaskService
+	dcs.TaskService
 	made  int
 	edit  func(*dcs.Task) // applied to every task the simulator lists
 	mu    sync.Mutex

@@ -23,13 +23,13 @@ const (
 // without this every list view would need one ShowMigrationTask per row; with
 // it, each task costs one call in the life of the process.
 type taskFacts struct {
-	tasks TaskService
+	tasks dcs.TaskService
 
 	mu      sync.Mutex
 	network map[string]string
 }
 
-func newTaskFacts(tasks TaskService) *taskFacts {
+func newTaskFacts(tasks dcs.TaskService) *taskFacts {
 	return &taskFacts{tasks: tasks, network: map[string]string{}}
 }
 
@@ -81,7 +81,7 @@ func (f *taskFacts) fill(ctx context.Context, tasks []dcs.Task) {
 // showEach reads the tasks ids name, at most factLookups at a time and for
 // at most factDeadline, and hands each one read to got with its index. A
 // task that cannot be read in time is skipped: callers show what they have.
-func showEach(ctx context.Context, tasks TaskService, ids []string, got func(i int, t dcs.Task)) {
+func showEach(ctx context.Context, tasks dcs.TaskService, ids []string, got func(i int, t dcs.Task)) {
 	ctx, cancel := context.WithTimeout(ctx, factDeadline)
 	defer cancel()
 	sem := make(chan struct{}, factLookups)

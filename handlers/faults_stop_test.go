@@ -9,7 +9,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
@@ -17,11 +16,13 @@ import (
 
 // stopVia sends stops to bad, every other call where it went before.
 type stopVia struct {
-	handlers.TaskService
-	bad handlers.TaskService
+	dcs.TaskService
+	bad dcs.TaskService
 }
 
-func (s stopVia) Stop(ctx context.Context, id string) (dcs.Task, error) { return s.bad.Stop(ctx, id) }
+func (s stopVia) Stop(ctx context.Context, id string) (dcs.StopAnswer, error) {
+	return s.bad.Stop(ctx, id)
+}
 
 // outcomesOf are the audit outcomes a stop banner of each kind may stand for.
 var outcomesOf = map[string][]string{

@@ -13,13 +13,14 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/static"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
 // Config is everything the HTTP layer needs, built once by cmd/web.
 type Config struct {
-	Tasks    TaskService
+	Tasks    dcs.TaskService
 	Sessions *Sessions
 	Log      *slog.Logger
 	// Identity puts the requester's identity on each request: LocalIdentity,
@@ -130,10 +131,6 @@ func New(cfg Config) (*echo.Echo, error) {
 	pages.GET("/audit", s.Audit)
 	return e, nil
 }
-
-// readyTTL is how long a readiness answer is reused: probes every few
-// seconds from several places then cost one DCS call per half minute.
-const readyTTL = 30 * time.Second
 
 // Instrumentation is what the server needs from internal/metrics.
 type Instrumentation interface {

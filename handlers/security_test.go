@@ -28,7 +28,7 @@ func sampleAnswers(t *testing.T, e *env) map[string]*resp {
 		"malformed id":      e.get("/tasks/bad$id"),
 		"no such route":     e.get("/nope"),
 		"bad page":          e.get("/?page=abc"),
-		"reason too long":   e.post("/tasks/"+other+"/stop", stopForm(tok, strings.Repeat("x", 501), "/")),
+		"reason too long":   e.post("/tasks/"+other+"/stop", stopForm(tok, strings.Repeat("x", 501), "/"), htmx...),
 		"csrf refused":      e.post("/tasks/"+id+"/stop", stopForm("wrong", "", "/")),
 		"htmx csrf refused": e.post("/tasks/"+id+"/stop", stopForm("wrong", "", "/"), htmx...),
 		"stop fragment":     e.post("/tasks/"+id+"/stop", stopForm(tok, "", "/tasks/"+id), htmx...),

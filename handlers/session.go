@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,10 @@ const (
 	sessionName = "dcs_dashboard"
 	flashKey    = "flash"
 	csrfKey     = "csrf"
+	reasonKey   = "reason"
+	// maxKeptReason bounds a reason kept across a refused confirmation, in
+	// bytes: the cookie holds 4 KiB, and the limit is 500 characters.
+	maxKeptReason = 2000
 	// maxFlashes bounds the messages kept for pages never loaded, so the
 	// cookie (4 KiB at most) cannot overflow.
 	maxFlashes = 3
@@ -132,6 +137,46 @@ func (s *Sessions) Flashes(c echo.Context) []views.Banner {
 		s.log.Warn("could not clear flash messages", "err", err.Error())
 	}
 	return out
+}
+
+// KeepReason keeps the reason typed into a refused confirmation for the
+// confirmation page the browser is sent back to, so nothing typed is lost
+// without JavaScript either. A reason too large for the cookie is kept cut
+// at maxKeptReason bytes (on a character boundary).
+func (s *Sessions) KeepReason(c echo.Context, reason string) {
+	if reason == "" {
+		return
+	}
+	sess := s.get(c)
+	sess.Values[reasonKey] = clipUTF8(reason, maxKeptReason)
+	if err := s.save(c, sess); err != nil {
+		s.log.Warn("could not keep the typed reason for the next page", "err", err.Error())
+	}
+}
+
+// TakeReason returns and forgets the reason kept by KeepReason, if any.
+func (s *Sessions) TakeReason(c echo.Context) string {
+	sess := s.get(c)
+	reason, ok := sess.Values[reasonKey].(string)
+	if !ok {
+		return ""
+	}
+	delete(sess.Values, reasonKey)
+	if err := s.save(c, sess); err != nil {
+		s.log.Warn("could not clear the kept reason", "err", err.Error())
+	}
+	return reason
+}
+
+// clipUTF8 cuts s to at most n bytes without splitting a character.
+func clipUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 type csrfTokenKey struct{}

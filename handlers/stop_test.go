@@ -269,3 +269,35 @@ func TestStopConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// wantRefusedWithFlash checks a plain post the dashboard refused: a 303 to
+// next, where the next page shows the refusal as an error banner saying want.
+func wantRefusedWithFlash(t *testing.T, e *env, r *resp, next string, who []string, want string) {
+	t.Helper()
+	wantStatus(t, r, http.StatusSeeOther)
+	if got := r.header.Get("Location"); got != next {
+		t.Fatalf("refused post goes to %q, want %q", got, next)
+	}
+	page := e.get(next, who...)
+	if b := page.find("banner-error"); b.Length() != 1 || !strings.Contains(b.Text(), want) {
+		t.Errorf("next page's banner %q does not say %q", b.Text(), want)
+	}
+}
+
+// wantRefusedDialog checks an htmx post the dashboard refused: the stop
+// dialog comes back into its slot with status and an error banner saying
+// want, offering the form again only when form is set.
+func wantRefusedDialog(t *testing.T, r *resp, status int, want string, form bool) {
+	t.Helper()
+	wantStatus(t, r, status)
+	if r.header.Get("HX-Retarget") != "#stop-dialog-slot" || isFullPage(r) {
+		t.Fatalf("refusal not retargeted to the dialog slot (HX-Retarget %q):\n%s", r.header.Get("HX-Retarget"), clipBody(r.body))
+	}
+	dialog := r.doc.Find("dialog")
+	if b := dialog.Find(".banner-error, .banner-warning"); b.Length() != 1 || !strings.Contains(b.Text(), want) {
+		t.Errorf("dialog banner %q does not say %q", b.Text(), want)
+	}
+	if got := dialog.Find("form.stop-form").Length() == 1; got != form {
+		t.Errorf("dialog offers the form again = %v, want %v", got, form)
+	}
+}

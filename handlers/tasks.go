@@ -160,30 +160,6 @@ func (s *Server) Status(c echo.Context) error {
 	return render(c, http.StatusOK, views.StatusLine(&st))
 }
 
-// ConfirmStop is the no-JavaScript confirmation page. A GET never stops anything.
-func (s *Server) ConfirmStop(c echo.Context) error {
-	id, err := taskID(c)
-	if err != nil {
-		return err
-	}
-	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	st := s.state(c, task, safeReturnTo(c.QueryParam("return_to"), id))
-	if !st.CanStop {
-		return s.notAllowedToStop(c)
-	}
-	if !task.Status.Stoppable() {
-		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
-			Text: "Its status is " + task.Status.Label() + "; only a task that is still migrating can be stopped."}
-	}
-	if isHTMX(c) {
-		return render(c, http.StatusOK, views.StopDialog(&st))
-	}
-	return render(c, http.StatusOK, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
-}
-
 // state builds the status block of a task for the current viewer.
 func (s *Server) state(c echo.Context, t dcs.Task, returnTo string) views.TaskState {
 	return views.TaskState{
@@ -212,6 +188,10 @@ func taskID(c echo.Context) (string, error) {
 }
 
 func taskURL(id string) string { return "/tasks/" + url.PathEscape(id) }
+
+func stopURL(id string) string { return taskURL(id) + "/stop" }
+
+const batchStopURL = "/tasks/batch-stop"
 
 // listURLFor is the list page a row's stop returns to (not /task-rows,
 // which is only a fragment), with the search, filters, order and size kept.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
@@ -13,17 +14,40 @@ type BatchStop struct {
 	Tasks    []dcs.Task
 	CSRF     string
 	ReturnTo string
+	// Reason is what was typed, kept when the stop was refused.
+	Reason string
+	// Banner says why the last confirmation was refused, if it was.
+	Banner *Banner
+	// CanConfirm offers the form; false leaves only the message and Close
+	// (the person may not stop tasks here at all).
+	CanConfirm bool
 }
 
-// BatchResult is what happened to one task of a batch stop.
-type BatchResult struct {
-	Task       dcs.Task // as read after the stop (name, current status)
-	Outcome    string   // audit.Outcome* value
-	HTTPStatus int
-	Code       string
-	Message    string
-	RequestID  string
-	Took       time.Duration
+// StopOutcome is what happened to one task's stop, single or in a batch:
+// the one account the audit record, the log line, the banner and the
+// batch's result table are all made from.
+type StopOutcome struct {
+	// Task is the task as last read: the stop's answer, or the task read
+	// again when the answer did not say what happened (ReadAgain).
+	Task    dcs.Task
+	Outcome string // an audit.Outcome* value
+	// Call is the API request that answered, or failed to: its HTTP status
+	// and request id (a batch's tasks share the batch call's).
+	Call dcs.Call
+	// Code and Message are the API's error code and text for this task.
+	Code    string
+	Message string
+	// ReadAgain marks a task read again because the answer did not say
+	// whether the stop took effect.
+	ReadAgain bool
+	// Repeat marks a request answered from a stop accepted moments ago,
+	// without another upstream call.
+	Repeat bool
+	Took   time.Duration
+	At     time.Time // when the answer arrived
+	// Err is the stop's failure (nil when accepted), for the banner the
+	// handlers write; it is never shown raw.
+	Err error
 }
 
 func taskLabel(t dcs.Task) string {
@@ -36,24 +60,27 @@ func taskLabel(t dcs.Task) string {
 // BatchSummary is the one-banner account of a batch, for the page a
 // no-JavaScript post returns to: counts, then the refusals (bounded, since
 // the banner travels in the session cookie); the audit trail has the rest.
-func BatchSummary(rs []BatchResult) Banner {
-	counts := map[string]int{}
+func BatchSummary(rs []StopOutcome) Banner {
+	accepted := 0
 	var notes []string
 	for _, r := range rs {
-		counts[r.Outcome]++
-		if r.Outcome != "accepted" && len(notes) < 5 {
-			note := taskLabel(r.Task) + ": " + r.Outcome
+		if r.Outcome == audit.OutcomeAccepted {
+			accepted++
+			continue
+		}
+		if len(notes) < 5 {
+			note := taskLabel(r.Task) + ": " + outcomeText(r)
 			if r.Code != "" {
 				note += " (" + r.Code + ")"
 			}
 			notes = append(notes, note)
 		}
 	}
-	b := Banner{Kind: "success", Title: "Stop requested for " + strconv.Itoa(counts["accepted"]) + " of " + strconv.Itoa(len(rs)) + " tasks."}
-	if counts["accepted"] < len(rs) {
+	b := Banner{Kind: "success", Title: "Stop requested for " + strconv.Itoa(accepted) + " of " + strconv.Itoa(len(rs)) + " tasks."}
+	if accepted < len(rs) {
 		b.Kind = "warning"
 		b.Text = "Not accepted: " + strings.Join(notes, "; ")
-		if n := len(rs) - counts["accepted"] - len(notes); n > 0 {
+		if n := len(rs) - accepted - len(notes); n > 0 {
 			b.Text += "; and " + strconv.Itoa(n) + " more (see the audit trail)"
 		}
 		b.Text += "."
@@ -73,4 +100,17 @@ func batchButton(p BatchStop) string {
 		return "Stop 1 task"
 	}
 	return "Stop " + strconv.Itoa(len(p.Tasks)) + " tasks"
+}
+
+// NoAnswerText is how an outcome the API did not answer for is told, single
+// or in a batch, followed by the status the task was read again at.
+const NoAnswerText = "no answer: the task was read again"
+
+// outcomeText names an outcome for people: a task the API may or may not
+// have stopped says that it was read again.
+func outcomeText(r StopOutcome) string {
+	if r.Outcome == audit.OutcomeUnknown && r.ReadAgain {
+		return NoAnswerText
+	}
+	return r.Outcome
 }

@@ -66,6 +66,10 @@ type TaskState struct {
 	// Refresh is how often a status that is still settling (TERMINATING) is
 	// read again; the polling stops by itself at a finished status.
 	Refresh time.Duration
+	// StatusUnread marks a task known by its id alone: a refused stop is
+	// answered without reading the API, and its confirmation is offered
+	// again (the API has the last word when it is confirmed).
+	StatusUnread bool
 }
 
 // ListPage is the task list.

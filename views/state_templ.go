@@ -243,7 +243,7 @@ func StopDialog(p *TaskState) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if p.Task.Status.Stoppable() {
+		if p.CanStop && (p.StatusUnread || p.Task.Status.Stoppable()) {
 			templ_7745c5c3_Err = stopForm(p, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

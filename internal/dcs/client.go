@@ -88,8 +88,9 @@ type rawAnswer struct {
 
 // result carries a goroutine's outcome back to the waiting call.
 type result[T any] struct {
-	val T
-	err *APIError
+	val  T
+	call Call
+	err  *APIError
 }
 
 // call runs one SDK request and decodes its answer. The SDK takes no
@@ -98,28 +99,37 @@ type result[T any] struct {
 // aborts the request in flight. Nothing is ever sent twice.
 func call[T any](ctx context.Context, c *Client, op string, req any, reqDef *def.HttpRequestDef,
 	decode func([]byte) (T, *APIError)) (T, error) {
+	v, _, err := callFor(ctx, c, op, req, reqDef, decode)
+	return v, err
+}
+
+// callFor is call that also returns the Call that answered: writes report
+// its request id even when they succeed, since that id is what Huawei
+// support asks for when an accepted stop "did nothing".
+func callFor[T any](ctx context.Context, c *Client, op string, req any, reqDef *def.HttpRequestDef,
+	decode func([]byte) (T, *APIError)) (T, Call, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		// Nothing was sent: say so, so a stop is known not to have happened.
-		return zero, &APIError{Op: op, Kind: KindTimeout, Message: "not sent: the request was cancelled first (" + err.Error() + ")"}
+		return zero, Call{}, &APIError{Op: op, Kind: KindTimeout, Message: "not sent: the request was cancelled first (" + err.Error() + ")"}
 	}
 	bounded, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
 	done := make(chan result[T], 1) // buffered: the goroutine never blocks
 	go func() {
-		v, err := run(bounded, c, req, reqDef, decode)
-		done <- result[T]{v, err}
+		v, answered, err := run(bounded, c, req, reqDef, decode)
+		done <- result[T]{v, answered, err}
 	}()
 
 	select {
 	case r := <-done:
 		if r.err == nil {
-			return r.val, nil // a complete answer counts even if ctx just ended
+			return r.val, r.call, nil // a complete answer counts even if ctx just ended
 		}
 		if bounded.Err() == nil {
 			r.err.Op = op
-			return zero, r.err
+			return zero, Call{}, r.err
 		}
 		// The request failed because ctx ended: report that, not its symptom.
 	case <-bounded.Done():
@@ -129,14 +139,14 @@ func call[T any](ctx context.Context, c *Client, op string, req any, reqDef *def
 		// The caller's own deadline or cancellation came first.
 		msg = "gave up waiting for an answer: " + err.Error()
 	}
-	return zero, &APIError{Op: op, Kind: KindTimeout, Message: msg}
+	return zero, Call{}, &APIError{Op: op, Kind: KindTimeout, Message: msg}
 }
 
 // run is the goroutine's body: send through the SDK, then read and decode.
 // Decoding happens here so the body is always closed, even after the
 // caller stopped waiting.
 func run[T any](ctx context.Context, c *Client, req any, reqDef *def.HttpRequestDef,
-	decode func([]byte) (T, *APIError)) (val T, apiErr *APIError) {
+	decode func([]byte) (T, *APIError)) (val T, answered Call, apiErr *APIError) {
 	defer func() {
 		// The SDK works by reflection; a panic there must not kill the server.
 		if p := recover(); p != nil {
@@ -151,22 +161,23 @@ func run[T any](ctx context.Context, c *Client, req any, reqDef *def.HttpRequest
 	// call token for callTransport.
 	exg := &exchange.SdkExchange{ApiReference: &exchange.ApiReference{}, Attributes: map[string]any{}}
 	if _, err := c.hc.HcClient.SyncInvokeWithExtraHeaders(req, reqDef, exg, map[string]string{callHeader: token}); err != nil {
-		return val, classify("", err, c.timeout)
+		return val, answered, classify("", err, c.timeout)
 	}
 	if raw.Body == nil {
-		return val, &APIError{Kind: KindDecode, HTTPStatus: raw.HttpStatusCode, Message: "the SDK returned no body"}
+		return val, answered, &APIError{Kind: KindDecode, HTTPStatus: raw.HttpStatusCode, Message: "the SDK returned no body"}
 	}
 	defer raw.Body.Close()
+	answered.HTTPStatus = raw.HttpStatusCode
+	if a, ok := raw.Body.(*answer); ok {
+		answered.RequestID = a.requestID
+	}
 	data, apiErr := readAnswer(raw.Body, c.timeout.String())
 	if apiErr != nil {
-		return val, apiErr
+		return val, answered, apiErr
 	}
 	val, apiErr = decode(data)
 	if apiErr != nil {
-		apiErr.HTTPStatus = raw.HttpStatusCode
-		if a, ok := raw.Body.(*answer); ok {
-			apiErr.RequestID = a.requestID
-		}
+		apiErr.HTTPStatus, apiErr.RequestID = answered.HTTPStatus, answered.RequestID
 	}
-	return val, apiErr
+	return val, answered, apiErr
 }

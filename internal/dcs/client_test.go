@@ -183,12 +183,16 @@ func TestClientLogs(t *testing.T) {
 func TestClientStop(t *testing.T) {
 	sim, c := simClient(t, nil)
 	id := firstWith(t, sim, "FULLMIGRATING")
-	task, err := c.Stop(context.Background(), id)
+	ans, err := c.Stop(context.Background(), id)
 	if err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if task.ID != id || task.Status != dcs.StatusTerminating {
-		t.Errorf("Stop = %s %s, want %s TERMINATING", task.ID, task.Status, id)
+	if ans.Task.ID != id || ans.Task.Status != dcs.StatusTerminating {
+		t.Errorf("Stop = %s %s, want %s TERMINATING", ans.Task.ID, ans.Task.Status, id)
+	}
+	// An accepted stop names its request too: support asks for that id.
+	if ans.Call.HTTPStatus != 200 || ans.Call.RequestID == "" {
+		t.Errorf("accepted stop's call = %+v, want status 200 and a request id", ans.Call)
 	}
 	if n := sim.Calls(dcssim.OpStop); n != 1 {
 		t.Errorf("stop calls = %d, want 1", n)
@@ -210,9 +214,13 @@ func TestClientBatchStop(t *testing.T) {
 	sim, c := simClient(t, nil)
 	a, b := firstWith(t, sim, "MIGRATING"), firstWith(t, sim, "RUNNING")
 	done := firstWith(t, sim, "TERMINATED")
-	res, err := c.BatchStop(context.Background(), []string{a, done, b})
+	ans, err := c.BatchStop(context.Background(), []string{a, done, b})
 	if err != nil {
 		t.Fatalf("BatchStop: %v", err)
+	}
+	res := ans.Results
+	if ans.Call.HTTPStatus != 200 || ans.Call.RequestID == "" {
+		t.Errorf("batch call = %+v, want status 200 and a request id", ans.Call)
 	}
 	got := map[string]dcs.StopResult{}
 	for _, r := range res {
@@ -234,8 +242,30 @@ func TestClientBatchStop(t *testing.T) {
 	if n := sim.Calls(dcssim.OpBatchStop); n != 1 {
 		t.Errorf("51 ids were sent: batch-stop calls = %d", n)
 	}
-	if res, err := c.BatchStop(context.Background(), nil); err != nil || len(res) != 0 {
-		t.Errorf("BatchStop(nil) = %v, %v", res, err)
+	if ans, err := c.BatchStop(context.Background(), nil); err != nil || len(ans.Results) != 0 {
+		t.Errorf("BatchStop(nil) = %v, %v", ans, err)
+	}
+}
+
+// A task the batch answer leaves out is neither accepted nor refused: the
+// API may have acted (the simulator's omit fault does stop it).
+func TestClientBatchStopMissingResult(t *testing.T) {
+	sim, c := simClient(t, nil)
+	a, b := firstWith(t, sim, "MIGRATING"), firstWith(t, sim, "RUNNING")
+	sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{b: {Omit: true, Ops: []dcssim.Op{dcssim.OpBatchStop}}}})
+	ans, err := c.BatchStop(context.Background(), []string{a, b})
+	if err != nil {
+		t.Fatalf("BatchStop: %v", err)
+	}
+	got := map[string]dcs.StopResult{}
+	for _, r := range ans.Results {
+		got[r.TaskID] = r
+	}
+	if !got[a].Accepted || got[a].NoAnswer || got[b].Accepted || !got[b].NoAnswer {
+		t.Errorf("results = %+v, want %s accepted and %s without an answer", ans.Results, a, b)
+	}
+	if task, err := c.Show(context.Background(), b); err != nil || task.Status != dcs.StatusTerminating {
+		t.Errorf("the omitted task reads %v, %v: the stop took effect in the simulator", task.Status, err)
 	}
 }
 

@@ -222,7 +222,7 @@ func decodeStopResults(data []byte, ids []string) ([]StopResult, *APIError) {
 	}
 	for _, id := range ids {
 		if !seen[id] {
-			out = append(out, StopResult{TaskID: id,
+			out = append(out, StopResult{TaskID: id, NoAnswer: true,
 				Message: "the DCS API sent no result for this task; read it again to learn its status"})
 		}
 	}

@@ -262,6 +262,11 @@ func TestDecodeStopResults(t *testing.T) {
 			t.Errorf("result %d = %+v, want %+v", i, res[i], w)
 		}
 	}
+	for i, r := range res {
+		if r.NoAnswer != (r.TaskID == "e") {
+			t.Errorf("result %d NoAnswer = %v: only the task the answer left out has none", i, r.NoAnswer)
+		}
+	}
 	if res[1].Message != "not allowed" || res[3].Message == "" || !strings.Contains(res[4].Message, "no result") {
 		t.Errorf("messages = %q, %q, %q", res[1].Message, res[3].Message, res[4].Message)
 	}

@@ -73,34 +73,37 @@ func (c *Client) Logs(ctx context.Context, id string, opt LogOptions) (LogPage, 
 // (typically TERMINATING: stopping is asynchronous). It is sent at most once:
 // never retried, because after a timeout the stop may already be under way.
 // On an error with Ambiguous() true, read the task again.
-func (c *Client) Stop(ctx context.Context, id string) (Task, error) {
+func (c *Client) Stop(ctx context.Context, id string) (StopAnswer, error) {
 	if err := checkID(OpStop, id); err != nil {
-		return Task{}, err
+		return StopAnswer{}, err
 	}
 	req := &model.StopMigrationTaskRequest{TaskId: id}
-	return call(ctx, c, OpStop, req, v2.GenReqDefForStopMigrationTask(), withID(id, decodeTask))
+	task, answered, err := callFor(ctx, c, OpStop, req, v2.GenReqDefForStopMigrationTask(), withID(id, decodeTask))
+	return StopAnswer{Task: task, Call: answered}, err
 }
 
 // BatchStop asks the API to stop up to MaxBatchStop tasks in one request,
 // never retried. Each result says whether the API accepted that stop, not
-// whether the task has stopped. An empty ids sends nothing.
-func (c *Client) BatchStop(ctx context.Context, ids []string) ([]StopResult, error) {
+// whether the task has stopped; a task the answer leaves out has NoAnswer
+// set. An empty ids sends nothing.
+func (c *Client) BatchStop(ctx context.Context, ids []string) (BatchStopAnswer, error) {
 	if len(ids) > MaxBatchStop {
-		return nil, &APIError{Op: OpBatchStop, Kind: KindConfig,
+		return BatchStopAnswer{}, &APIError{Op: OpBatchStop, Kind: KindConfig,
 			Message: fmt.Sprintf("at most %d tasks can be stopped at once, got %d", MaxBatchStop, len(ids))}
 	}
 	if len(ids) == 0 {
-		return []StopResult{}, nil
+		return BatchStopAnswer{Results: []StopResult{}}, nil
 	}
 	for _, id := range ids {
 		if err := checkID(OpBatchStop, id); err != nil {
-			return nil, err
+			return BatchStopAnswer{}, err
 		}
 	}
 	list := append([]string(nil), ids...) // the caller's slice stays theirs
 	req := &model.BatchStopMigrationTasksRequest{Body: &model.BatchStopMigrationTasksBody{MigrationTasks: list}}
 	decode := func(data []byte) ([]StopResult, *APIError) { return decodeStopResults(data, list) }
-	return call(ctx, c, OpBatchStop, req, v2.GenReqDefForBatchStopMigrationTasks(), decode)
+	results, answered, err := callFor(ctx, c, OpBatchStop, req, v2.GenReqDefForBatchStopMigrationTasks(), decode)
+	return BatchStopAnswer{Results: results, Call: answered}, err
 }
 
 // checkID refuses ids that may not go into a URL path, before any call.

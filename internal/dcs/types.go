@@ -141,10 +141,34 @@ type LogOptions struct {
 }
 
 // StopResult is the answer for one task of a batch stop. Accepted means the
-// API took the request, not that the task has already stopped.
+// API took the request, not that the task has already stopped. NoAnswer
+// means the API's answer left this task out: the API may have acted on it
+// or not, so its outcome is unknown until the task is read again.
 type StopResult struct {
 	TaskID   string
 	Accepted bool
+	NoAnswer bool
 	Code     string
 	Message  string
+}
+
+// Call is what identifies one answered API request: its HTTP status and the
+// X-Request-Id the API sent, which Huawei support asks for.
+type Call struct {
+	HTTPStatus int
+	RequestID  string
+}
+
+// StopAnswer is the API's answer to a stop: the task as it answered
+// (typically TERMINATING) and the call that carried it.
+type StopAnswer struct {
+	Task Task
+	Call Call
+}
+
+// BatchStopAnswer is the API's answer to a batch stop: one result per
+// requested task, in request order or not, and the call that carried them.
+type BatchStopAnswer struct {
+	Results []StopResult
+	Call    Call
 }

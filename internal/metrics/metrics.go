@@ -34,13 +34,14 @@ const (
 	StopDenied      = "denied"       // the requester may not stop tasks
 	StopAuditFailed = "audit_failed" // the intent could not be written, so no call was made
 	StopRateLimited = "rate_limited" // too many stops in a short time
+	StopInvalid     = "invalid"      // the request's input was refused (a bad id, a reason too long)
 )
 
 // stopOutcomes is the closed set of dcs_dashboard_stop_attempts_total
 // outcomes; the audit constants are reused so a rename there shows up here.
 var stopOutcomes = []string{
 	audit.OutcomeAccepted, audit.OutcomeRefused, audit.OutcomeFailed, audit.OutcomeUnknown,
-	StopDenied, StopAuditFailed, StopRateLimited,
+	StopDenied, StopAuditFailed, StopRateLimited, StopInvalid,
 }
 
 // HTTP request buckets, 5ms to 10s on a 1-2.5-5 series: roughly exponential
@@ -149,9 +150,9 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // StopAttempt counts one stop attempt. outcome is one of audit.OutcomeAccepted,
-// OutcomeRefused, OutcomeFailed, OutcomeUnknown, StopDenied, StopAuditFailed
-// or StopRateLimited; anything else is counted as "other" so a typo or a new
-// outcome shows up without adding series.
+// OutcomeRefused, OutcomeFailed, OutcomeUnknown, StopDenied, StopAuditFailed,
+// StopRateLimited or StopInvalid; anything else is counted as "other" so a
+// typo or a new outcome shows up without adding series.
 func (m *Metrics) StopAttempt(outcome string) {
 	m.stopAttempts.WithLabelValues(oneOf(outcome, stopOutcomes)).Inc()
 }

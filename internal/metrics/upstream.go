@@ -8,19 +8,6 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
-// TaskService is the DCS API as the handlers use it. Its method set is the
-// same as handlers.TaskService, so either converts to the other. It is
-// declared again so this package need not import handlers, which would make
-// a cycle as soon as handlers (or its tests) use metrics.
-type TaskService interface {
-	List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error)
-	Show(ctx context.Context, id string) (dcs.Task, error)
-	Stats(ctx context.Context, id string) (dcs.Stats, error)
-	Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error)
-	Stop(ctx context.Context, id string) (dcs.Task, error)
-	BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error)
-}
-
 // Outcome label values of dcs_dashboard_upstream_request_duration_seconds,
 // one per dcs.ErrorKind plus success. OutcomeOther is an error that is not a
 // *dcs.APIError (dcs.Client never returns one; a test double or a future
@@ -51,7 +38,7 @@ var codeShape = regexp.MustCompile(`^(DCS|APIGW)\.[0-9]{4}$`)
 // Wrap a service once: wrapping twice counts twice.
 // next must not be nil; Instrument panics at once rather than at the first
 // request.
-func (m *Metrics) Instrument(next TaskService) TaskService {
+func (m *Metrics) Instrument(next dcs.TaskService) dcs.TaskService {
 	if next == nil {
 		panic("metrics: Instrument(nil)")
 	}
@@ -61,7 +48,7 @@ func (m *Metrics) Instrument(next TaskService) TaskService {
 // instrumented records every call of the service it wraps.
 type instrumented struct {
 	m    *Metrics
-	next TaskService
+	next dcs.TaskService
 }
 
 func (s *instrumented) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
@@ -80,12 +67,12 @@ func (s *instrumented) Logs(ctx context.Context, id string, opt dcs.LogOptions) 
 	return timed(s.m, dcs.OpLogs, func() (dcs.LogPage, error) { return s.next.Logs(ctx, id, opt) })
 }
 
-func (s *instrumented) Stop(ctx context.Context, id string) (dcs.Task, error) {
-	return timed(s.m, dcs.OpStop, func() (dcs.Task, error) { return s.next.Stop(ctx, id) })
+func (s *instrumented) Stop(ctx context.Context, id string) (dcs.StopAnswer, error) {
+	return timed(s.m, dcs.OpStop, func() (dcs.StopAnswer, error) { return s.next.Stop(ctx, id) })
 }
 
-func (s *instrumented) BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error) {
-	return timed(s.m, dcs.OpBatchStop, func() ([]dcs.StopResult, error) { return s.next.BatchStop(ctx, ids) })
+func (s *instrumented) BatchStop(ctx context.Context, ids []string) (dcs.BatchStopAnswer, error) {
+	return timed(s.m, dcs.OpBatchStop, func() (dcs.BatchStopAnswer, error) { return s.next.BatchStop(ctx, ids) })
 }
 
 // timed runs call and records it under op. The operation label comes from

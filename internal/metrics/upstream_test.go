@@ -20,7 +20,8 @@ var (
 	fakeTask  = dcs.Task{ID: "t1", Status: dcs.Status("MIGRATING")}
 	fakeStats = dcs.Stats{}
 	fakeLogs  = dcs.LogPage{Total: 3}
-	fakeStops = []dcs.StopResult{{TaskID: "t1", Accepted: true}}
+	fakeStop  = dcs.StopAnswer{Task: fakeTask, Call: dcs.Call{HTTPStatus: 200, RequestID: "req-1"}}
+	fakeStops = dcs.BatchStopAnswer{Results: []dcs.StopResult{{TaskID: "t1", Accepted: true}}, Call: dcs.Call{HTTPStatus: 200, RequestID: "req-2"}}
 )
 
 func (f *fakeService) List(context.Context, dcs.ListOptions) (dcs.TaskPage, error) {
@@ -31,9 +32,9 @@ func (f *fakeService) Stats(context.Context, string) (dcs.Stats, error) { return
 func (f *fakeService) Logs(context.Context, string, dcs.LogOptions) (dcs.LogPage, error) {
 	return fakeLogs, f.err
 }
-func (f *fakeService) Stop(context.Context, string) (dcs.Task, error) { return fakeTask, f.err }
+func (f *fakeService) Stop(context.Context, string) (dcs.StopAnswer, error) { return fakeStop, f.err }
 
-func (f *fakeService) BatchStop(context.Context, []string) ([]dcs.StopResult, error) {
+func (f *fakeService) BatchStop(context.Context, []string) (dcs.BatchStopAnswer, error) {
 	return fakeStops, f.err
 }
 
@@ -81,7 +82,7 @@ func TestInstrumentOutcomes(t *testing.T) {
 			}
 			if !reflect.DeepEqual(page, fakePage) || !reflect.DeepEqual(task, fakeTask) ||
 				!reflect.DeepEqual(stats, fakeStats) || !reflect.DeepEqual(logs, fakeLogs) ||
-				!reflect.DeepEqual(stopped, fakeTask) {
+				!reflect.DeepEqual(stopped, fakeStop) {
 				t.Errorf("results changed on the way through")
 			}
 

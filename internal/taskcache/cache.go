@@ -40,21 +40,8 @@ const (
 	CacheLogs  = "logs"
 )
 
-// Upstream is what a Cache wraps: the handlers' TaskService plus BatchStop.
-// *dcs.Client satisfies it, and so does *Cache.
-type Upstream interface {
-	List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error)
-	Show(ctx context.Context, id string) (dcs.Task, error)
-	Stats(ctx context.Context, id string) (dcs.Stats, error)
-	Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error)
-	Stop(ctx context.Context, id string) (dcs.Task, error)
-	BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error)
-}
-
-var (
-	_ Upstream = (*dcs.Client)(nil)
-	_ Upstream = (*Cache)(nil)
-)
+// A Cache wraps a dcs.TaskService and is one.
+var _ dcs.TaskService = (*Cache)(nil)
 
 // Config tunes a Cache. The zero value coalesces but caches nothing.
 type Config struct {
@@ -70,11 +57,11 @@ type Config struct {
 	OnHit, OnMiss func(cache string)
 }
 
-// Cache is an Upstream that coalesces reads and caches list pages. It is
+// Cache is an dcs.TaskService that coalesces reads and caches list pages. It is
 // safe for concurrent use. Every caller gets its own copy of each answer:
 // handlers fill in list rows, and a shared slice would be a data race.
 type Cache struct {
-	up      Upstream
+	up      dcs.TaskService
 	ttl     time.Duration
 	now     func() time.Time
 	onHit   func(string)
@@ -90,7 +77,7 @@ type Cache struct {
 }
 
 // New wraps up.
-func New(up Upstream, cfg Config) *Cache {
+func New(up dcs.TaskService, cfg Config) *Cache {
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -152,13 +139,13 @@ func (c *Cache) Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.Lo
 // Stop passes the stop through unchanged (a write is never shared, cached
 // or retried), then drops every cached page. It does so whatever the
 // outcome: an ambiguous error may still have stopped the task.
-func (c *Cache) Stop(ctx context.Context, id string) (dcs.Task, error) {
+func (c *Cache) Stop(ctx context.Context, id string) (dcs.StopAnswer, error) {
 	defer c.invalidate() // runs once the upstream call has returned, even on panic
 	return c.up.Stop(ctx, id)
 }
 
 // BatchStop passes the batch through unchanged, then drops every cached page.
-func (c *Cache) BatchStop(ctx context.Context, ids []string) ([]dcs.StopResult, error) {
+func (c *Cache) BatchStop(ctx context.Context, ids []string) (dcs.BatchStopAnswer, error) {
 	defer c.invalidate()
 	return c.up.BatchStop(ctx, ids)
 }

@@ -90,11 +90,11 @@ func TestClonesAreDeep(t *testing.T) {
 
 // fullUpstream answers every read with the same fully populated value.
 type fullUpstream struct {
-	taskcache.Upstream // nil: stops are not called
-	page               dcs.TaskPage
-	task               dcs.Task
-	stats              dcs.Stats
-	logs               dcs.LogPage
+	dcs.TaskService // nil: stops are not called
+	page            dcs.TaskPage
+	task            dcs.Task
+	stats           dcs.Stats
+	logs            dcs.LogPage
 }
 
 func (f *fullUpstream) List(context.Context, dcs.ListOptions) (dcs.TaskPage, error) {

@@ -8,14 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
-
-// The handlers take a *Cache where they took the client.
-var _ handlers.TaskService = (*taskcache.Cache)(nil)
 
 const (
 	testProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -76,7 +72,7 @@ type env struct {
 
 // newEnv builds an env whose cache keeps list pages for ttl. wrap, if not
 // nil, goes between the cache and the client.
-func newEnv(tb testing.TB, ttl time.Duration, wrap func(taskcache.Upstream) taskcache.Upstream) *env {
+func newEnv(tb testing.TB, ttl time.Duration, wrap func(dcs.TaskService) dcs.TaskService) *env {
 	tb.Helper()
 	clk := &clock{t: time.Now().UTC()}
 	sim := dcssim.New(dcssim.Config{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, Now: clk.Now})
@@ -87,7 +83,7 @@ func newEnv(tb testing.TB, ttl time.Duration, wrap func(taskcache.Upstream) task
 	if err != nil {
 		tb.Fatalf("dcs.NewClient: %v", err)
 	}
-	var up taskcache.Upstream = client
+	var up dcs.TaskService = client
 	if wrap != nil {
 		up = wrap(client)
 	}
@@ -148,7 +144,7 @@ func statusIn(page dcs.TaskPage, id string) dcs.Status {
 	return ""
 }
 
-func mustList(tb testing.TB, c taskcache.Upstream, opt dcs.ListOptions) dcs.TaskPage {
+func mustList(tb testing.TB, c dcs.TaskService, opt dcs.ListOptions) dcs.TaskPage {
 	tb.Helper()
 	p, err := c.List(context.Background(), opt)
 	if err != nil {
@@ -161,20 +157,20 @@ func mustList(tb testing.TB, c taskcache.Upstream, opt dcs.ListOptions) dcs.Task
 // release before returning: a read that is deterministically in flight
 // across whatever the test does next.
 type holdList struct {
-	taskcache.Upstream
+	dcs.TaskService
 	armed    atomic.Bool
 	answered chan struct{}
 	release  chan struct{}
 }
 
-func newHoldList(up taskcache.Upstream) *holdList {
-	h := &holdList{Upstream: up, answered: make(chan struct{}), release: make(chan struct{})}
+func newHoldList(up dcs.TaskService) *holdList {
+	h := &holdList{TaskService: up, answered: make(chan struct{}), release: make(chan struct{})}
 	h.armed.Store(true)
 	return h
 }
 
 func (h *holdList) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
-	p, err := h.Upstream.List(ctx, opt)
+	p, err := h.TaskService.List(ctx, opt)
 	if h.armed.CompareAndSwap(true, false) {
 		close(h.answered)
 		<-h.release

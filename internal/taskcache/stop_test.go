@@ -33,9 +33,9 @@ func TestStopInvalidates(t *testing.T) {
 		e := newEnv(t, time.Hour, nil)
 		stopped := []string{stoppable(t), seedID(t, "cart-cache full copy")}
 		mustList(t, e.cache, firstPage)
-		res, err := e.cache.BatchStop(ctx, stopped)
-		if err != nil || len(res) != 2 || !res[0].Accepted || !res[1].Accepted {
-			t.Fatalf("BatchStop: %+v, %v", res, err)
+		ans, err := e.cache.BatchStop(ctx, stopped)
+		if res := ans.Results; err != nil || len(res) != 2 || !res[0].Accepted || !res[1].Accepted {
+			t.Fatalf("BatchStop: %+v, %v", ans, err)
 		}
 		page := mustList(t, e.cache, firstPage)
 		for _, id := range stopped {
@@ -90,7 +90,7 @@ func TestGenerationRace(t *testing.T) {
 	ctx := context.Background()
 	id := stoppable(t)
 	var hold *holdList
-	hold1 := func(up taskcache.Upstream) taskcache.Upstream { hold = newHoldList(up); return hold }
+	hold1 := func(up dcs.TaskService) dcs.TaskService { hold = newHoldList(up); return hold }
 
 	// Its page shows the old status, so it must not be stored: the next list
 	// after it reads the API again.

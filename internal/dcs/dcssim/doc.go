@@ -58,13 +58,14 @@
 //	task:ID=delay:DURATION                  calls naming ID are delayed
 //	task:ID=html[:HTTP]                     calls naming ID answer an HTML page (502)
 //	task:ID=malformed                       calls naming ID answer 200 with truncated JSON
+//	task:ID=omit                            a batch stop leaves ID out of its answer
 //
 // Items are separated by commas; a task item may end in @OP or @OP+OP to
 // limit it to those operations (ListMigrationTask only when named). In
 // MESSAGE write %2C for a comma, %40 for @ and %25 for %. A status or HTML
 // fault answers before the call takes effect; a malformed answer comes after
 // it (a stop is accepted). In a batch stop a status fault fails that task's
-// result only.
+// result only, and an omit fault stops the task but leaves its result out.
 //
 // # Control surface
 //

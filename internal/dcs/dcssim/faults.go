@@ -38,6 +38,10 @@ type TaskFault struct {
 	// Malformed answers 200 with a truncated JSON body. The call does take
 	// effect (a stop is accepted), which is what makes such an answer hard.
 	Malformed bool
+	// Omit leaves the task out of a batch stop's answer, which the API is
+	// not documented to do but a client must survive. The stop does take
+	// effect, so only reading the task again tells what happened.
+	Omit bool
 }
 
 func (tf TaskFault) appliesTo(op Op) bool {
@@ -71,6 +75,8 @@ const FaultSyntax = `Fault spec: comma-separated items, each one of
   task:ID=html[:HTTP]         calls naming task ID answer an HTML page (default 502)
   task:ID=malformed           calls naming task ID answer 200 with truncated JSON
                               (the call takes effect)
+  task:ID=omit                a batch stop naming task ID leaves it out of the
+                              answer (the stop takes effect)
 A task item may end in @OP or @OP+OP... to limit it to those operations:
   ListMigrationTask ShowMigrationTask ShowMigrationTaskStats
   ListMigrationTaskLogs StopMigrationTask BatchStopMigrationTasks
@@ -185,8 +191,13 @@ func (f *Faults) addTaskItem(id, val string) error {
 			return errors.New("malformed takes no argument")
 		}
 		tf.Malformed = true
+	case "omit":
+		if args != "" {
+			return errors.New("omit takes no argument")
+		}
+		tf.Omit = true
 	default:
-		return fmt.Errorf("unknown task fault %q (want status, delay, html or malformed)", kind)
+		return fmt.Errorf("unknown task fault %q (want status, delay, html, malformed or omit)", kind)
 	}
 	if f.Tasks == nil {
 		f.Tasks = map[string]TaskFault{}
@@ -241,6 +252,9 @@ func (f Faults) String() string {
 		}
 		if tf.Malformed {
 			kinds = append(kinds, "malformed")
+		}
+		if tf.Omit {
+			kinds = append(kinds, "omit")
 		}
 		for _, k := range kinds {
 			items = append(items, "task:"+id+"="+k+suffix)

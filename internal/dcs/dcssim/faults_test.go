@@ -31,6 +31,8 @@ func TestParseFaultsRoundTrip(t *testing.T) {
 				id2: {HTML: true, Status: 502}}}},
 		{"task:" + id + "=delay:1s@ListMigrationTask", Faults{Tasks: map[string]TaskFault{
 			id: {Delay: time.Second, Ops: []Op{OpList}}}}},
+		{"task:" + id + "=omit@BatchStopMigrationTasks", Faults{Tasks: map[string]TaskFault{
+			id: {Omit: true, Ops: []Op{OpBatchStop}}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.spec, func(t *testing.T) {
@@ -63,6 +65,7 @@ func TestParseFaultsErrors(t *testing.T) {
 		"task:x=html:301":           "400 to 599",
 		"task:x=explode":            "unknown task fault",
 		"task:x=malformed:yes":      "no argument",
+		"task:x=omit:1":             "no argument",
 		"task:x=delay:soon":         "bad duration",
 		"task:x=malformed@StopTask": "unknown operation",
 		"task:x=delay:1s,task:x=html@ShowMigrationTask": "same operations",

@@ -176,6 +176,9 @@ func (s *Simulator) batchStop(body []byte, now time.Time, faults Faults) (int, a
 		} else {
 			rec.stop(now, s.cfg.StopDelay)
 		}
+		if tf, ok := faults.Tasks[id]; ok && tf.appliesTo(OpBatchStop) && tf.Omit {
+			continue // acted on, but not answered for
+		}
 		resp.MigrationTasks = append(resp.MigrationTasks, res)
 	}
 	return http.StatusOK, resp, nil

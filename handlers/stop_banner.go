@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// bannerReasonLength is how much of the reason a result banner quotes: the
+// banner may travel in the session cookie, which holds 4 KiB.
+const bannerReasonLength = 200
+
+// stopBanner tells the viewer what happened to one stop, who asked and why.
+func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
+	name := o.Task.Name
+	if name == "" {
+		name = o.Task.ID
+	}
+	why := ""
+	if reason != "" {
+		why = " Reason: " + shorten(reason, bannerReasonLength)
+	}
+	at := o.At.UTC().Format("15:04:05 UTC")
+	switch {
+	case o.Repeat:
+		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + ".",
+			Text: "A stop of this task was accepted moments ago, so no second request was sent. The task is " +
+				o.Task.Status.Label() + "; this status updates until it has stopped.", RequestID: o.Call.RequestID}
+	case o.Outcome == audit.OutcomeAccepted:
+		return views.Banner{Kind: "success", Title: "Stop requested for " + name + ".",
+			Text: "The DCS API accepted the stop at " + at + ", requested by " + who.User + ". The task is " +
+				o.Task.Status.Label() + "; this status updates until it has stopped." + why, RequestID: o.Call.RequestID}
+	case o.Outcome == audit.OutcomeFailed:
+		b := upstreamBanner(o.Err, "Stopping "+name)
+		b.Text = "The stop request could not be sent, so nothing changed. " + b.Text
+		return b
+	case o.Outcome == audit.OutcomeRefused:
+		b := upstreamBanner(o.Err, "Stopping "+name)
+		b.Text = "The DCS API refused the stop, so nothing changed. " + b.Text
+		if o.Code == "DCS.4957" {
+			b.Text = "The task's current status does not allow a stop (it may have finished or already be stopping). Nothing changed."
+		}
+		return b
+	default:
+		b := upstreamBanner(o.Err, "Stopping "+name)
+		b.Kind = "warning"
+		b.Title = "The outcome of the stop of " + name + " is unknown."
+		status := "; it could not be read either"
+		if o.Task.Status != "" {
+			status = " and reads " + o.Task.Status.Label() + " (" + string(o.Task.Status) + ") now"
+		}
+		b.Text = "The stop request got " + views.NoAnswerText + status + ". The stop may or may not have taken effect. " +
+			"Check the status before trying again. " + b.Text
+		return b
+	}
+}
+
+// shorten cuts s to at most n characters, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// ConfirmStop asks to confirm a stop: the dialog htmx loads for a Stop
+// button, or the confirmation page without JavaScript. A GET never stops
+// anything. A reason kept from a refused confirmation is filled in again.
+func (s *Server) ConfirmStop(c echo.Context) error {
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	if r := s.stopForbidden(identityOf(c)); r != nil {
+		return refusedConfirmation(r)
+	}
+	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	st := s.state(c, task, safeReturnTo(c.QueryParam("return_to"), id))
+	st.Reason = s.cfg.Sessions.TakeReason(c)
+	if !task.Status.Stoppable() {
+		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
+			Text: "Its status is " + task.Status.Label() + "; only a task that is still migrating can be stopped."}
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.StopDialog(&st))
+	}
+	return render(c, http.StatusOK, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
+}
+
+// ConfirmBatchStop lists the chosen tasks and asks for one reason: a dialog
+// for htmx, a page without JavaScript. A GET never stops anything.
+func (s *Server) ConfirmBatchStop(c echo.Context) error {
+	if r := s.stopForbidden(identityOf(c)); r != nil {
+		return refusedConfirmation(r)
+	}
+	ids, invalid := batchIDs(c)
+	if invalid != nil {
+		return badRequest(invalid.Title, invalid.Text)
+	}
+	p := views.BatchStop{Tasks: readTasks(c.Request().Context(), s.cfg.Tasks, ids), CSRF: csrfTokenOf(c),
+		ReturnTo: safeListReturn(c.QueryParam("return_to")), Reason: s.cfg.Sessions.TakeReason(c), CanConfirm: true}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.BatchStopDialog(p))
+	}
+	return render(c, http.StatusOK, views.BatchStopPage(s.chrome(c, "Stop selected tasks"), p))
+}
+
+// refusedConfirmation is a confirmation nobody may see here, as the error
+// page (or, for htmx, the banner) the error handler renders.
+func refusedConfirmation(r *stopRefusal) error {
+	return &pageError{Status: r.status, Title: r.banner.Title, Text: r.banner.Text}
+}
+
+// readTasks reads the tasks a confirmation names; a task that cannot be
+// read is listed by its id.
+func readTasks(ctx context.Context, tasks dcs.TaskService, ids []string) []dcs.Task {
+	out := make([]dcs.Task, len(ids))
+	for i, id := range ids {
+		out[i] = dcs.Task{ID: id}
+	}
+	showEach(ctx, tasks, ids, func(i int, t dcs.Task) { out[i] = t })
+	return out
+}
+
+// safeListReturn accepts only the list page (any query) as the place a
+// batch returns to.
+func safeListReturn(raw string) string {
+	return localReturn(raw, "/", "/")
+}

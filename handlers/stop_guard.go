@@ -1,0 +1,167 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/metrics"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+const (
+	maxReasonLength = 500
+	// maxBatch bounds one batch: a list page holds at most 100 tasks.
+	maxBatch = 100
+	// nothingSent ends every refusal: the person must know no stop left.
+	nothingSent = " Nothing was sent to the DCS API."
+)
+
+// stopRequest is one confirmed stop, of one task or of several, as the
+// form sent it. Single and batch stops are the same request through the
+// same guard; only the upstream call differs.
+type stopRequest struct {
+	batch    bool
+	who      Identity
+	ids      []string
+	names    map[string]string // display names the confirmation carried; never trusted for anything else
+	reason   string
+	returnTo string
+	// invalid is what is wrong with the ids, found while reading them and
+	// reported in its turn (after role and read-only).
+	invalid *views.Banner
+}
+
+// readStopRequest reads a single stop (the :id path parameter) or a batch
+// (the form's task fields). Nothing is refused here: the guard decides, in
+// its order.
+func readStopRequest(c echo.Context, batch bool) *stopRequest {
+	req := &stopRequest{batch: batch, who: identityOf(c), reason: strings.TrimSpace(c.FormValue("reason")), names: map[string]string{}}
+	if !batch {
+		id := c.Param("id")
+		req.ids = []string{id}
+		req.returnTo = safeReturnTo(c.FormValue("return_to"), id)
+		if !dcs.ValidTaskID(id) {
+			req.ids, req.returnTo, req.invalid = nil, "/", invalidIDBanner()
+		}
+		return req
+	}
+	req.returnTo = safeListReturn(c.FormValue("return_to"))
+	req.ids, req.invalid = batchIDs(c)
+	form, _ := c.FormParams()
+	if names := form["task_name"]; len(names) == len(form["task"]) {
+		for i, id := range form["task"] {
+			req.names[id] = names[i]
+		}
+	}
+	return req
+}
+
+// batchIDs reads the selected task ids (form or query field "task"),
+// duplicates dropped, and what is wrong with them if anything.
+func batchIDs(c echo.Context) ([]string, *views.Banner) {
+	var raw []string
+	if c.Request().Method == http.MethodGet {
+		raw = c.QueryParams()["task"]
+	} else if form, err := c.FormParams(); err == nil {
+		raw = form["task"]
+	}
+	var ids []string
+	for _, id := range raw {
+		if !dcs.ValidTaskID(id) {
+			return nil, invalidIDBanner()
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case len(ids) == 0:
+		return nil, &views.Banner{Kind: "error", Title: "No task selected.",
+			Text: "Tick the tasks to stop in the list, then choose Stop selected." + nothingSent}
+	case len(ids) > maxBatch:
+		return nil, &views.Banner{Kind: "error", Title: "Too many tasks selected.",
+			Text: "Stop at most " + strconv.Itoa(maxBatch) + " tasks at once." + nothingSent}
+	}
+	return ids, nil
+}
+
+func invalidIDBanner() *views.Banner {
+	return &views.Banner{Kind: "error", Title: "Invalid task id.",
+		Text: "A task id is not valid: ids are letters, digits and hyphens, at most " +
+			strconv.Itoa(dcs.MaxTaskIDLength) + " characters." + nothingSent}
+}
+
+// stopRefusal is a stop the dashboard refused before anything reached the
+// API, with what the person is told.
+type stopRefusal struct {
+	status int
+	metric string // the metrics.Stop* label it is counted under
+	banner views.Banner
+	// retry offers the confirmation again: the person can correct the input
+	// or wait, rather than being refused whatever they do.
+	retry bool
+}
+
+// guardStop runs every check a stop must pass, single or batch, in one
+// order: identity and role, read-only, input, rate limit, then the audit
+// intent (one per task, on disk before anything is sent). Only an attempt
+// that passes the input checks uses up the person's stop quota, and only
+// one that is audited reaches the API.
+func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *stopRefusal) {
+	if r := s.stopForbidden(req.who); r != nil {
+		return nil, r
+	}
+	if req.invalid != nil {
+		return nil, &stopRefusal{status: http.StatusBadRequest, metric: metrics.StopInvalid, banner: *req.invalid}
+	}
+	if n := utf8.RuneCountInString(req.reason); n > maxReasonLength {
+		return nil, &stopRefusal{status: http.StatusBadRequest, metric: metrics.StopInvalid, retry: true, banner: views.Banner{
+			Kind: "error", Title: "Reason too long.", Text: "The reason has " + strconv.Itoa(n) + " characters; at most " +
+				strconv.Itoa(maxReasonLength) + " are kept. Shorten it and confirm again." + nothingSent}}
+	}
+	if ok, wait := s.limiter.allow(req.who.User, s.cfg.Now()); !ok {
+		return nil, &stopRefusal{status: http.StatusTooManyRequests, metric: metrics.StopRateLimited, retry: true, banner: views.Banner{
+			Kind: "warning", Title: "Too many stops in a short time.",
+			Text: "Each person may request at most " + strconv.Itoa(s.cfg.StopsPerMinute) + " stops a minute; a batch counts as one." +
+				nothingSent + " Try again in " + strconv.Itoa(int(wait.Seconds())+1) + " seconds."}}
+	}
+	action := audit.ActionStop
+	if req.batch {
+		action = audit.ActionBatchStop
+	}
+	intents := make([]audit.Record, len(req.ids))
+	for i, id := range req.ids {
+		var err error
+		intents[i], err = s.cfg.Audit.Intent(audit.Record{Action: action, User: req.who.User, Email: req.who.Email,
+			Groups: req.who.Groups, RemoteAddr: c.RealIP(), TaskID: id, Reason: req.reason})
+		if err != nil {
+			s.log.Error("stop refused: audit log not writable", "task_id", id, "user", req.who.User, "err", err.Error())
+			return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
+				banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit log cannot be written.",
+					Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
+						"to the DCS API. Ask the dashboard's administrators to check its audit log (disk space, permissions)."}}
+		}
+	}
+	return intents, nil
+}
+
+// stopForbidden is the guard's first two checks, which the confirmations
+// make too: may this person stop tasks at all, and may anyone here.
+func (s *Server) stopForbidden(who Identity) *stopRefusal {
+	if !who.CanStop() {
+		return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
+			Title: "Not allowed.", Text: "Your role (" + string(who.Role) + ") may view tasks but not stop them." + nothingSent}}
+	}
+	if s.cfg.ReadOnly {
+		return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
+			Title: "Read-only dashboard.", Text: "This dashboard is read-only: nobody can stop tasks here." + nothingSent}}
+	}
+	return nil
+}

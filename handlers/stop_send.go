@@ -1,0 +1,175 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/views"
+)
+
+// recentStopWindow is how long an accepted stop answers repeats for the same
+// task without another upstream call: long enough to absorb a double submit
+// or a retried form, short enough that a later, deliberate attempt reaches
+// the API.
+const recentStopWindow = 10 * time.Second
+
+// stopper sends stops to the DCS API: at most one upstream stop per task at
+// a time (a second request for the same task while one is in flight shares
+// its answer, and a repeat right after an accepted stop gets that answer
+// again, so two quick clicks make one call), and batches in chunks the API
+// accepts. It never retries a stop.
+type stopper struct {
+	tasks  dcs.TaskService
+	now    func() time.Time
+	flight singleflight.Group
+
+	mu     sync.Mutex
+	recent map[string]acceptedStop
+}
+
+type acceptedStop struct {
+	outcome views.StopOutcome
+	at      time.Time
+}
+
+func newStopper(tasks dcs.TaskService, now func() time.Time) *stopper {
+	return &stopper{tasks: tasks, now: now, recent: map[string]acceptedStop{}}
+}
+
+// single stops one task, sharing the call with identical stops in flight.
+func (st *stopper) single(ctx context.Context, id string) views.StopOutcome {
+	v, _, _ := st.flight.Do(id, func() (any, error) {
+		if o, ok := st.recentlyAccepted(id, st.now()); ok {
+			o.Repeat = true
+			return o, nil
+		}
+		o := st.once(ctx, id)
+		if o.Outcome == audit.OutcomeAccepted {
+			st.remember(id, o, st.now())
+		}
+		return o, nil
+	})
+	return v.(views.StopOutcome)
+}
+
+// once sends the stop exactly once and, when the answer is not an
+// acceptance, reads the task again so the page shows its real status
+// rather than a guess.
+func (st *stopper) once(ctx context.Context, id string) views.StopOutcome {
+	start := st.now()
+	ans, err := st.tasks.Stop(ctx, id)
+	o := views.StopOutcome{Task: ans.Task, Call: ans.Call, Outcome: outcomeOf(err, nil), Err: err}
+	if err != nil {
+		o.Call, o.Code, o.Message = failedCall(err)
+		o.Task = st.readAgain(ctx, id)
+		o.ReadAgain = o.Outcome == audit.OutcomeUnknown
+	}
+	o.Took, o.At = st.now().Sub(start), st.now()
+	return o
+}
+
+// batch stops ids in chunks of at most dcs.MaxBatchStop, one call each. A
+// chunk that fails as a whole gives each of its tasks that failure; a task
+// the answer leaves out is unknown. Every task is read again afterwards:
+// the answer names none of them, and the page shows where each now stands.
+func (st *stopper) batch(ctx context.Context, ids []string) []views.StopOutcome {
+	out := make([]views.StopOutcome, 0, len(ids))
+	for chunk := range slices.Chunk(ids, dcs.MaxBatchStop) {
+		start := st.now()
+		ans, err := st.tasks.BatchStop(ctx, chunk)
+		took, at := st.now().Sub(start), st.now()
+		byID := make(map[string]dcs.StopResult, len(ans.Results))
+		for _, r := range ans.Results {
+			byID[r.TaskID] = r
+		}
+		for _, id := range chunk {
+			o := views.StopOutcome{Task: dcs.Task{ID: id}, Call: ans.Call, Took: took, At: at, Err: err}
+			if err != nil {
+				o.Outcome = outcomeOf(err, nil)
+				o.Call, o.Code, o.Message = failedCall(err)
+			} else {
+				r, ok := byID[id]
+				if !ok {
+					r = dcs.StopResult{TaskID: id, NoAnswer: true}
+				}
+				o.Outcome, o.Code, o.Message = outcomeOf(nil, &r), r.Code, r.Message
+			}
+			o.ReadAgain = o.Outcome == audit.OutcomeUnknown
+			out = append(out, o)
+		}
+	}
+	showEach(ctx, st.tasks, ids, func(i int, t dcs.Task) { out[i].Task = t })
+	return out
+}
+
+// readAgain reads a task whose stop did not clearly succeed; a task that
+// cannot be read is known by its id alone (its status then shows as unknown).
+func (st *stopper) readAgain(ctx context.Context, id string) dcs.Task {
+	if t, err := st.tasks.Show(ctx, id); err == nil {
+		return t
+	}
+	return dcs.Task{ID: id}
+}
+
+// outcomeOf is the one place that classifies a stop, single or batch: err is
+// the call's failure, r (batch only) the API's result for one task.
+//   - accepted: the API took the stop;
+//   - refused: the API said no (a client error, or a task's failed result);
+//   - failed: the request never left (the dashboard could not build it);
+//   - unknown: the API may have acted (a timeout, a broken connection, an
+//     unreadable answer, or a batch answer that left the task out).
+func outcomeOf(err error, r *dcs.StopResult) string {
+	if err != nil {
+		apiErr, ok := dcs.AsAPIError(err)
+		switch {
+		case !ok || apiErr.Ambiguous():
+			return audit.OutcomeUnknown
+		case apiErr.Kind == dcs.KindConfig:
+			return audit.OutcomeFailed
+		default:
+			return audit.OutcomeRefused
+		}
+	}
+	switch {
+	case r == nil || r.Accepted:
+		return audit.OutcomeAccepted
+	case r.NoAnswer:
+		return audit.OutcomeUnknown
+	default:
+		return audit.OutcomeRefused
+	}
+}
+
+// failedCall is what a failed call tells about itself for the record.
+func failedCall(err error) (dcs.Call, string, string) {
+	apiErr, ok := dcs.AsAPIError(err)
+	if !ok {
+		return dcs.Call{}, "", err.Error()
+	}
+	return dcs.Call{HTTPStatus: apiErr.HTTPStatus, RequestID: apiErr.RequestID}, apiErr.Code, apiErr.Message
+}
+
+// recentlyAccepted returns the outcome of a stop of id accepted within the window.
+func (st *stopper) recentlyAccepted(id string, now time.Time) (views.StopOutcome, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for k, a := range st.recent { // the map holds a few entries at most
+		if now.Sub(a.at) > recentStopWindow {
+			delete(st.recent, k)
+		}
+	}
+	a, ok := st.recent[id]
+	return a.outcome, ok
+}
+
+func (st *stopper) remember(id string, o views.StopOutcome, now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.recent[id] = acceptedStop{outcome: o, at: now}
+}

@@ -1,0 +1,20 @@
+package dcs
+
+import "context"
+
+// TaskService is the DCS migration-task API as the dashboard uses it. The
+// SDK Client implements it; so do the wrappers layered over it (the read
+// cache and the metrics), which is why it is declared once here, beside
+// the types it speaks, rather than where each consumer uses it.
+type TaskService interface {
+	List(ctx context.Context, opt ListOptions) (TaskPage, error)
+	Show(ctx context.Context, id string) (Task, error)
+	Stats(ctx context.Context, id string) (Stats, error)
+	Logs(ctx context.Context, id string, opt LogOptions) (LogPage, error)
+	// Stop asks to stop one task; it is sent at most once, never retried.
+	Stop(ctx context.Context, id string) (StopAnswer, error)
+	// BatchStop asks to stop up to MaxBatchStop tasks in one call.
+	BatchStop(ctx context.Context, ids []string) (BatchStopAnswer, error)
+}
+
+var _ TaskService = (*Client)(nil)
