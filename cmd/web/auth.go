@@ -17,7 +17,7 @@ const idpTimeout = 10 * time.Second
 // buildAuth returns the session keys and the identity part of the handlers'
 // configuration for the chosen -auth mode.
 func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.SessionKey, error) {
-	secrets := auth.ParseList(c.SessionKeys)
+	secrets := c.SessionKeys
 	keys, err := handlers.DeriveKeys(secrets, "dcs-dashboard session")
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.S
 	if len(keys) == 0 { // -auth none without keys: sessions last until restart
 		keys = []handlers.SessionKey{handlers.RandomSessionKey()}
 	}
-	roles := auth.RoleConfig{ViewerGroups: auth.ParseList(c.ViewerGroups), OperatorGroups: auth.ParseList(c.OperatorGroups)}
+	roles := auth.RoleConfig{ViewerGroups: c.ViewerGroups, OperatorGroups: c.OperatorGroups}
 	idp := &http.Client{Timeout: idpTimeout}
 
 	switch c.Auth {
@@ -47,7 +47,7 @@ func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.S
 		}
 		o, err := auth.NewOIDC(ctx, auth.OIDCConfig{
 			Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
-			RedirectURL: c.OIDCRedirectURL, Scopes: auth.ParseList(c.OIDCScopes), GroupsClaim: c.GroupsClaim,
+			RedirectURL: c.OIDCRedirectURL, Scopes: c.OIDCScopes, GroupsClaim: c.GroupsClaim,
 			CookieKeys: handlers.Pairs(loginKeys), SecureCookies: !c.InsecureCookies,
 		}, idp)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 )
 
+// parseLevel reads -log-level; slog's own names are upper case, people's are not.
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {

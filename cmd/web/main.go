@@ -2,7 +2,8 @@
 // operations staff to see every migration task and stop a running one.
 //
 // With no DCS endpoint or region configured it runs in demo mode against the
-// built-in simulator. See README.md for every flag and environment variable.
+// built-in simulator. Every flag and environment variable is listed once, in
+// settings.go; `web -help` and README.md show them.
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 	"syscall"
 )
 
+// main turns SIGINT and SIGTERM into a graceful shutdown and an error into
+// the exit status: 2 for a configuration mistake, 1 for anything else.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

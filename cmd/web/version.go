@@ -18,6 +18,8 @@ type buildInfo struct {
 	Version, Revision, GoVersion string
 }
 
+// currentBuild prefers what `make build` stamped and falls back to what the
+// Go toolchain recorded, so any build can say what it is.
 func currentBuild() buildInfo {
 	b := buildInfo{Version: version, Revision: revision, GoVersion: runtime.Version()}
 	if info, ok := debug.ReadBuildInfo(); ok {
@@ -39,6 +41,7 @@ func currentBuild() buildInfo {
 	return b
 }
 
+// String is the line -version prints.
 func (b buildInfo) String() string {
 	return "dcs-dashboard " + b.Version + " (revision " + b.Revision + ", " + b.GoVersion + ")"
 }
