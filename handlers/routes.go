@@ -76,7 +76,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks),
-		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, now: cfg.Now, metrics: cfg.Metrics}}
+		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics}}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
