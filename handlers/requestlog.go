@@ -16,7 +16,9 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogURIPath: true, LogRoutePath: true, LogLatency: true,
 		LogRequestID: true, LogRemoteIP: true,
-		HandleError: false, // the error handler has already written the answer
+		// The error handler writes the answer first, so the line has the
+		// status it sent (401, 403, 404 ...), not the 200 a response starts with.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level := slog.LevelInfo
 			if v.Status >= 500 {
