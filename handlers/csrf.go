@@ -39,9 +39,11 @@ func (s *Sessions) CSRF() echo.MiddlewareFunc {
 				return &pageError{Status: http.StatusForbidden, Title: "Cross-site request refused",
 					Text: "This request came from another site, so nothing was done. Use the dashboard's own pages."}
 			}
+			// From the header or the form body only, never the query string:
+			// a token in a URL leaks through logs, history and Referer.
 			sent := r.Header.Get("X-CSRF-Token")
 			if sent == "" {
-				sent = c.FormValue("_csrf")
+				sent = r.PostFormValue("_csrf")
 			}
 			if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
 				return &pageError{Status: http.StatusForbidden, Title: "Form expired or not from this dashboard",

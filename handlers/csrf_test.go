@@ -192,3 +192,17 @@ func TestOversizedPost(t *testing.T) {
 		t.Errorf("%d upstream stops, want 0", n)
 	}
 }
+
+// TestCSRFTokenNotFromQuery proves the token is taken only from the form
+// body or the header: in a query string it leaks through logs, history and
+// Referer, so a post carrying it there alone is refused.
+func TestCSRFTokenNotFromQuery(t *testing.T) {
+	e := newEnv(t, options{})
+	id := e.idWith(dcs.StatusFullMigrating)
+	tok := e.token(id)
+	r := e.post("/tasks/"+id+"/stop?_csrf="+url.QueryEscape(tok), url.Values{"return_to": {"/"}}, htmx...)
+	wantStatus(t, r, http.StatusForbidden)
+	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
+		t.Errorf("%d upstream stops, want 0", n)
+	}
+}
