@@ -283,3 +283,23 @@ func TestProxyAuditRemoteAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyTokenWithoutGroupsClaim reproduces the attack where a verified
+// token carries no groups claim and a forged groups header then granted
+// operator: groups come only from the token, so the person has none (no
+// access, nothing sent) and the log names the claim that was looked for.
+func TestProxyTokenWithoutGroupsClaim(t *testing.T) {
+	m := startMockIdP(t)
+	e := newProxyEnv(t, proxySetup{trusted: "127.0.0.1/32", issuer: m.Issuer()})
+	forged := []string{"X-Forwarded-User", "u-olga", "X-Forwarded-Groups", "dcs-operators",
+		"Authorization", "Bearer " + idToken(t, m, "u-olga")}
+	r := e.get("/", forged...)
+	wantStatus(t, r, http.StatusForbidden)
+	if !strings.Contains(r.find("banner-error").Text(), "not in a group") {
+		t.Errorf("no 'no access' page:\n%s", clipBody(r.body))
+	}
+	if !strings.Contains(e.logs.String(), `ID token without a \"groups\" claim`) {
+		t.Errorf("the log does not name the claim looked for:\n%s", e.logs.String())
+	}
+	wantNoStops(t, e)
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -87,7 +88,8 @@ func withRole(c echo.Context, next echo.HandlerFunc, id auth.Identity, roles aut
 	role := roles.RoleOf(id)
 	if role == auth.RoleNone {
 		return &pageError{Status: http.StatusForbidden, Title: "No access",
-			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard. Ask its administrators for access."}
+			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard. Ask its administrators for access.",
+			Log:  "no role for " + id.User + ": groups " + strings.Join(id.Groups, ",") + " from the " + id.GroupsSource}
 	}
 	withIdentity(c, Identity{Identity: id, Role: role})
 	return next(c)

@@ -26,6 +26,8 @@ func (s *Server) stop(c echo.Context, req *stopRequest) error {
 	intents, refusal := s.guardStop(c, req)
 	if refusal != nil {
 		s.countStop(refusal.metric)
+		s.log.Info("stop refused", "user", req.who.User, "role", string(req.who.Role), "groups", req.who.Groups,
+			"groups_source", req.who.GroupsSource, "tasks", len(req.ids), "status", refusal.status, "why", refusal.banner.Title)
 		return s.refuseStop(c, req, refusal)
 	}
 	// The stop must finish and be recorded even if the browser goes away.

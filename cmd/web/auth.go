@@ -38,6 +38,7 @@ func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.S
 		if err != nil {
 			return nil, err
 		}
+		hc.Log.Info("proxy sign-in: groups come from "+p.GroupsFrom(), "groups_claim", c.GroupsClaim)
 		hc.Identity = handlers.ProxyIdentity(p, roles)
 		hc.TrustedProxies = c.trusted
 	case "oidc":

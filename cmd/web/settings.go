@@ -61,7 +61,7 @@ func (c *config) settings() []setting {
 		{flag: "proxy-preferred-username-header", env: "DASHBOARD_PROXY_PREFERRED_USERNAME_HEADER", def: "X-Forwarded-Preferred-Username", value: text(&c.ProxyPreferredUsernameHeader),
 			meaning: "Proxy mode: the name shown on pages."},
 		{flag: "proxy-id-token-issuer", env: "DASHBOARD_PROXY_ID_TOKEN_ISSUER", def: "", value: text(&c.ProxyIDTokenIssuer),
-			meaning: "Proxy mode, optional: verify the bearer ID token the proxy forwards against this issuer. It must name the same user as the user header, and its groups replace the groups header."},
+			meaning: "Proxy mode, optional: verify the bearer ID token the proxy forwards against this issuer. It must name the same user as the user header. Groups then come only from the token (`-groups-claim`): a token without that claim means no groups, whatever the groups header says."},
 		{flag: "proxy-id-token-audience", env: "DASHBOARD_PROXY_ID_TOKEN_AUDIENCE", def: "", value: text(&c.ProxyIDTokenAudience),
 			meaning: "The client id that forwarded token must be issued to."},
 		{flag: "oidc-issuer", env: "DASHBOARD_OIDC_ISSUER", def: "", value: text(&c.OIDCIssuer),

@@ -22,6 +22,10 @@ type Identity struct {
 	PreferredUsername string
 	// Groups are exactly as the IdP spells them, deduplicated, in order.
 	Groups []string
+	// GroupsSource says where Groups came from (a header, or an ID token's
+	// claim, or a token that has no such claim), for the log line that
+	// explains a refusal. It is never shown as a group.
+	GroupsSource string
 }
 
 // DisplayName is what a page should show: subjects are often opaque IDs, so

@@ -114,13 +114,26 @@ func (p *Proxy) Identify(r *http.Request) (Identity, error) {
 		return Identity{}, err
 	}
 	// Several group lines are not ambiguous: oauth2-proxy adds one per group.
+	if p.verifier != nil {
+		// The groups header is not read at all: the verified token alone
+		// says which groups the person is in.
+		return p.verifyToken(r, id)
+	}
 	if id.Groups, err = cleanGroups(r.Header.Values(p.headers[2])); err != nil {
 		return Identity{}, fmt.Errorf("%w: %s: %v", ErrInvalidIdentity, p.headers[2], err)
 	}
-	if p.verifier != nil {
-		return p.verifyToken(r, id)
-	}
+	id.GroupsSource = "header " + p.headers[2]
 	return id, nil
+}
+
+// GroupsFrom says where this proxy configuration takes people's groups
+// from, for the start-up log: the verified ID token's claim, or a header.
+func (p *Proxy) GroupsFrom() string {
+	if p.verifier != nil {
+		return fmt.Sprintf("the verified ID token's %q claim only (the %s header is ignored; no claim means no groups)",
+			p.groupsClaim, p.headers[2])
+	}
+	return "the " + p.headers[2] + " header"
 }
 
 func (p *Proxy) isTrusted(a netip.Addr) bool {

@@ -66,7 +66,7 @@ func TestProxyTokenGroupsClaimShapes(t *testing.T) {
 		want   []string
 		bad    bool
 	}{
-		{"absent: header groups kept", nil, "sre", []string{"sre"}, false},
+		{"absent: no groups, the header ignored", nil, "dcs-operators", nil, false},
 		{"empty list replaces forged header", []string{}, "dcs-operators", []string{}, false},
 		{"single string", "dcs-viewers", "dcs-operators", []string{"dcs-viewers"}, false},
 		{"numbers refused", []int{1, 2}, "", nil, true},

@@ -19,7 +19,8 @@ type tokenClaims struct {
 // verifyToken checks the proxy's forwarded ID token and that it names the
 // user in the header; the token's email, preferred username and groups then
 // replace the headers', so forged headers beside a genuine token count for
-// nothing.
+// nothing. Groups come only from the token: a token without the groups
+// claim means no groups, never the groups header's.
 func (p *Proxy) verifyToken(r *http.Request, id Identity) (Identity, error) {
 	authz := r.Header.Values("Authorization")
 	if len(authz) != 1 {
@@ -48,9 +49,7 @@ func (p *Proxy) verifyToken(r *http.Request, id Identity) (Identity, error) {
 	if fromToken.PreferredUsername != "" {
 		id.PreferredUsername = fromToken.PreferredUsername
 	}
-	if fromToken.Groups != nil {
-		id.Groups = fromToken.Groups
-	}
+	id.Groups, id.GroupsSource = fromToken.Groups, fromToken.GroupsSource
 	return id, nil
 }
 
@@ -61,9 +60,8 @@ func matchesUser(user string, tok Identity) bool {
 		(tok.PreferredUsername != "" && user == tok.PreferredUsername)
 }
 
-// identityFromToken reads a verified token. Groups stay nil when the claim is
-// absent (the caller then keeps what it had) and are non-nil, maybe empty,
-// when the claim is present. A non-empty clientID also checks azp (only in
+// identityFromToken reads a verified token. Groups are nil when the claim is
+// absent (no groups) and non-nil, maybe empty, when it is present. A non-empty clientID also checks azp (only in
 // native login, where we are the client; the proxy's token names the proxy).
 func identityFromToken(tok *oidc.IDToken, groupsClaim, clientID string) (Identity, error) {
 	var c tokenClaims
@@ -89,6 +87,10 @@ func identityFromToken(tok *oidc.IDToken, groupsClaim, clientID string) (Identit
 	}
 	if id.Groups, err = groupsFromClaims(tok, groupsClaim); err != nil {
 		return Identity{}, fmt.Errorf("%w: %s claim: %v", ErrBadToken, groupsClaim, err)
+	}
+	id.GroupsSource = fmt.Sprintf("ID token claim %q", groupsClaim)
+	if id.Groups == nil {
+		id.GroupsSource = fmt.Sprintf("ID token without a %q claim: no groups", groupsClaim)
 	}
 	return id, nil
 }
