@@ -47,18 +47,22 @@ type Config struct {
 	PageSize int
 	// Audit records every stop attempt; a stop is refused when it cannot.
 	Audit *audit.Log
+	// InFlight tracks stops between their intent and their outcome, for
+	// shutdown to wait for; nil makes one that nobody drains (tests).
+	InFlight *StopsInFlight
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
 }
 
 // Server is the dashboard's HTTP layer.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	stopper *stopper
-	facts   *taskFacts
-	limiter *stopLimiter
-	ready   *readiness
+	cfg      Config
+	log      *slog.Logger
+	stopper  *stopper
+	facts    *taskFacts
+	limiter  *stopLimiter
+	ready    *readiness
+	inflight *StopsInFlight
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -75,8 +79,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.InFlight == nil {
+		cfg.InFlight = NewStopsInFlight(cfg.Audit, cfg.Log)
+	}
 	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks),
-		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics}}
+		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics},
+		inflight: cfg.InFlight}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -30,6 +31,7 @@ func (s *Server) stop(c echo.Context, req *stopRequest) error {
 			"groups_source", req.who.GroupsSource, "tasks", len(req.ids), "status", refusal.status, "why", refusal.banner.Title)
 		return s.refuseStop(c, req, refusal)
 	}
+	s.inflight.begin(intents)
 	// The stop must finish and be recorded even if the browser goes away.
 	ctx := detached(c.Request().Context())
 	var outcomes []views.StopOutcome
@@ -53,9 +55,13 @@ func (s *Server) recordStops(req *stopRequest, intents []audit.Record, outcomes 
 		intent := intents[i]
 		intent.TaskName = o.Task.Name
 		s.countStop(o.Outcome)
-		err := s.cfg.Audit.Outcome(intent, audit.Record{Outcome: o.Outcome, HTTPStatus: o.Call.HTTPStatus,
+		err := s.inflight.finish(intent, audit.Record{Outcome: o.Outcome, HTTPStatus: o.Call.HTTPStatus,
 			ErrorCode: o.Code, RequestID: o.Call.RequestID, DurationMS: o.Took.Milliseconds()})
-		if err != nil {
+		switch {
+		case errors.Is(err, errAbandoned):
+			s.log.Warn("stop answered after shutdown recorded it as unknown", "task_id", o.Task.ID,
+				"attempt_id", intent.AttemptID, "outcome", o.Outcome)
+		case err != nil:
 			ok = false
 			s.log.Error("audit outcome not written", "task_id", o.Task.ID, "attempt_id", intent.AttemptID, "err", err.Error())
 		}

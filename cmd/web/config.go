@@ -29,8 +29,19 @@ type config struct {
 	HSTS            bool
 	StopRate        int
 	ListCache       time.Duration
+	ShutdownGrace   time.Duration
 	Version         bool
 	authConfig
+}
+
+// shutdownGrace is how long shutdown waits for requests in flight: as
+// configured, or long enough for a stop and the read after it (each bounded
+// by -dcs-timeout), so SIGTERM never cuts a stop between its two records.
+func (c config) shutdownGrace() time.Duration {
+	if c.ShutdownGrace > 0 {
+		return c.ShutdownGrace
+	}
+	return 2*c.DCSTimeout + 10*time.Second
 }
 
 // demo reports whether no DCS API was configured, so the built-in simulator serves.
@@ -105,6 +116,9 @@ func (c *config) validate() error {
 	}
 	if c.StopRate < 0 {
 		return &usageError{"-stop-rate-limit must be 0 (off) or more"}
+	}
+	if c.ShutdownGrace < 0 {
+		return &usageError{"-shutdown-grace must be 0 (derived from -dcs-timeout) or a positive duration"}
 	}
 	if c.SimFaults != "" && !c.demo() {
 		return &usageError{"-sim-faults applies to the built-in simulator only (demo mode: no -dcs-endpoint or -dcs-region)"}

@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// shutdownGrace bounds how long in-flight requests (a stop among them) may
-// take to finish after SIGINT or SIGTERM.
-const shutdownGrace = 30 * time.Second
-
 // run builds the dashboard from its arguments and environment and serves
 // until ctx ends. Tests call it to start the real server.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -44,7 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // serve listens on -listen, says where, and serves d until ctx ends; then it
-// lets requests in flight finish for up to shutdownGrace.
+// lets requests in flight finish for up to the shutdown grace. Stops still
+// unanswered then are recorded as unknown before run closes the audit log.
 func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -74,11 +71,19 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down; waiting for in-flight requests", "grace", shutdownGrace.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	grace := cfg.shutdownGrace()
+	log.Info("shutting down; waiting for in-flight requests", "grace", grace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		log.Warn("requests still in flight when the shutdown grace ran out", "err", err.Error())
+	}
+	// Shutdown returns once every handler has; if the grace ran out first,
+	// the stops still waiting for the API are recorded now, as unknown.
+	if !d.inflight.Wait(shutdownCtx) {
+		n := d.inflight.Abandon()
+		log.Warn("stops recorded as unknown at exit", "count", n)
+		return nil
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

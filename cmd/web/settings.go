@@ -92,6 +92,8 @@ func (c *config) settings() []setting {
 			meaning: "The dashboard is served over HTTPS (by itself or a proxy): send `Strict-Transport-Security`."},
 		{flag: "stop-rate-limit", env: "DASHBOARD_STOP_RATE_LIMIT", def: "10", value: number(&c.StopRate),
 			meaning: "Stops one signed-in person may request per minute (bursts up to the same number); `0` turns the limit off. Keyed on the person, never on an address a client sends; a confirmed *Stop selected* counts as one."},
+		{flag: "shutdown-grace", env: "DASHBOARD_SHUTDOWN_GRACE", def: "", value: duration(&c.ShutdownGrace),
+			meaning: "How long SIGTERM waits for requests in flight. Empty or `0`: twice `-dcs-timeout` plus 10s, as long as a stop and the read after it can take. A stop still unanswered when it runs out is recorded in the audit trail as `unknown`, never lost."},
 		{flag: "log-format", env: "DASHBOARD_LOG_FORMAT", def: "text", value: text(&c.LogFormat),
 			meaning: "`text` or `json` structured logs (on standard error)."},
 		{flag: "log-level", env: "DASHBOARD_LOG_LEVEL", def: "info", value: text(&c.LogLevel),

@@ -22,8 +22,11 @@ import (
 // dashboard is the wired application, ready to serve.
 type dashboard struct {
 	handler     http.Handler
-	dcsEndpoint string   // where DCS calls go, for the start-up line and log
-	closers     []func() // what wire opened, in the order it opened them
+	dcsEndpoint string // where DCS calls go, for the start-up line and log
+	// inflight tracks stops between their audit intent and outcome, for
+	// shutdown to wait for before the audit log closes.
+	inflight *handlers.StopsInFlight
+	closers  []func() // what wire opened, in the order it opened them
 }
 
 // close releases what wire opened, newest first: the audit log before the
@@ -84,6 +87,7 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		Demo:     cfg.demo(),
 		Refresh:  cfg.Refresh,
 		Audit:    auditLog,
+		InFlight: handlers.NewStopsInFlight(auditLog, log),
 		ReadOnly: cfg.ReadOnly,
 		HSTS:     cfg.HSTS,
 
@@ -99,6 +103,7 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	if d.handler, err = handlers.New(hc); err != nil {
 		return nil, err
 	}
+	d.inflight = hc.InFlight
 	return d, nil
 }
 

@@ -61,6 +61,10 @@ const (
 	OutcomeUnknown = "unknown"
 )
 
+// CodeShutdown is the error code of an unknown outcome the dashboard wrote
+// for itself: it was shutting down before the DCS API answered the stop.
+const CodeShutdown = "dashboard.shutdown"
+
 // Record is one line of the audit log (JSON lines, snake_case keys). It has
 // deliberately no field that could carry a password or credential.
 type Record struct {
