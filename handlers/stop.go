@@ -36,9 +36,9 @@ func (s *Server) stop(c echo.Context, req *stopRequest) error {
 	ctx := detached(c.Request().Context())
 	var outcomes []views.StopOutcome
 	if req.batch {
-		outcomes = s.stopper.batch(ctx, req.ids)
+		outcomes = s.stopper.batch(ctx, intents)
 	} else {
-		outcomes = []views.StopOutcome{s.stopper.single(ctx, req.ids[0])}
+		outcomes = []views.StopOutcome{s.stopper.single(ctx, intents[0])}
 	}
 	recorded := s.recordStops(req, intents, outcomes)
 	if req.batch {
@@ -54,9 +54,16 @@ func (s *Server) recordStops(req *stopRequest, intents []audit.Record, outcomes 
 	for i, o := range outcomes {
 		intent := intents[i]
 		intent.TaskName = o.Task.Name
-		s.countStop(o.Outcome)
-		err := s.inflight.finish(intent, audit.Record{Outcome: o.Outcome, HTTPStatus: o.Call.HTTPStatus,
-			ErrorCode: o.Code, RequestID: o.Call.RequestID, DurationMS: o.Took.Milliseconds()})
+		record := audit.Record{Outcome: o.Outcome, HTTPStatus: o.Call.HTTPStatus, ErrorCode: o.Code,
+			RequestID: o.Call.RequestID, DurationMS: o.Took.Milliseconds()}
+		if o.Joined {
+			// Nothing was sent for this attempt: it shares another's call,
+			// whose request id and status it keeps for reference.
+			record.Outcome, record.JoinedAttemptID, record.JoinedUser = audit.OutcomeJoined, o.CallAttempt, o.CallUser
+			record.DurationMS = 0
+		}
+		s.countStop(record.Outcome)
+		err := s.inflight.finish(intent, record)
 		switch {
 		case errors.Is(err, errAbandoned):
 			s.log.Warn("stop answered after shutdown recorded it as unknown", "task_id", o.Task.ID,
@@ -66,7 +73,7 @@ func (s *Server) recordStops(req *stopRequest, intents []audit.Record, outcomes 
 			s.log.Error("audit outcome not written", "task_id", o.Task.ID, "attempt_id", intent.AttemptID, "err", err.Error())
 		}
 		s.log.Info("stop attempt", "attempt_id", intent.AttemptID, "action", intent.Action, "task_id", o.Task.ID,
-			"task_name", o.Task.Name, "user", req.who.User, "outcome", o.Outcome, "repeat", o.Repeat,
+			"task_name", o.Task.Name, "user", req.who.User, "outcome", record.Outcome, "joined_attempt_id", record.JoinedAttemptID,
 			"status_after", string(o.Task.Status), "http_status", o.Call.HTTPStatus, "dcs_request_id", o.Call.RequestID,
 			"duration_ms", o.Took.Milliseconds(), "err", errText(o.Err))
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -21,10 +22,19 @@ func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
 	}
 	at := o.At.UTC().Format("15:04:05 UTC")
 	switch {
-	case o.Repeat:
-		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + ".",
-			Text: "A stop of this task was accepted moments ago, so no second request was sent. The task is " +
+	case o.Joined && o.Repeat:
+		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + " by " + o.CallUser + ".",
+			Text: "A stop of this task by " + o.CallUser + " was accepted moments ago, so no second request was sent. The task is " +
 				o.Task.Status.Label() + "; this status updates until it has stopped.", RequestID: o.Call.RequestID}
+	case o.Joined:
+		b := stopBanner(views.StopOutcome{Task: o.Task, Outcome: o.Outcome, Call: o.Call, Code: o.Code, ReadAgain: o.ReadAgain,
+			At: o.At, Err: o.Err, CallUser: o.CallUser}, Identity{Identity: auth.Identity{User: o.CallUser}}, "")
+		b.Title = name + " is already being stopped by " + o.CallUser + "."
+		b.Text = "Your request joined the stop " + o.CallUser + " sent moments before, so no second request was sent. " + b.Text
+		if b.Kind == "success" {
+			b.Kind = "info"
+		}
+		return b
 	case o.Outcome == audit.OutcomeAccepted:
 		return views.Banner{Kind: "success", Title: "Stop requested for " + name + ".",
 			Text: "The DCS API accepted the stop at " + at + ", requested by " + who.User + ". The task is " +

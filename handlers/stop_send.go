@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,20 +43,26 @@ func newStopper(tasks dcs.TaskService, now func() time.Time) *stopper {
 	return &stopper{tasks: tasks, now: now, recent: map[string]acceptedStop{}}
 }
 
-// single stops one task, sharing the call with identical stops in flight.
-func (st *stopper) single(ctx context.Context, id string) views.StopOutcome {
+// single stops one task for the attempt intent, sharing the call with a
+// stop of the same task in flight or just accepted. The outcome says whose
+// call it was: Joined is set when another attempt sent it.
+func (st *stopper) single(ctx context.Context, intent audit.Record) views.StopOutcome {
+	id := intent.TaskID
 	v, _, _ := st.flight.Do(id, func() (any, error) {
 		if o, ok := st.recentlyAccepted(id, st.now()); ok {
 			o.Repeat = true
 			return o, nil
 		}
 		o := st.once(ctx, id)
+		o.CallAttempt, o.CallUser = intent.AttemptID, intent.User
 		if o.Outcome == audit.OutcomeAccepted {
 			st.remember(id, o, st.now())
 		}
 		return o, nil
 	})
-	return v.(views.StopOutcome)
+	o := v.(views.StopOutcome)
+	o.Joined = o.CallAttempt != intent.AttemptID
+	return o
 }
 
 // once sends the stop exactly once and, when the answer is not an
@@ -74,35 +81,70 @@ func (st *stopper) once(ctx context.Context, id string) views.StopOutcome {
 	return o
 }
 
-// batch stops ids in chunks of at most dcs.MaxBatchStop, one call each. A
-// chunk that fails as a whole gives each of its tasks that failure; a task
-// the answer leaves out is unknown. Every task is read again afterwards:
-// the answer names none of them, and the page shows where each now stands.
-func (st *stopper) batch(ctx context.Context, ids []string) []views.StopOutcome {
-	out := make([]views.StopOutcome, 0, len(ids))
-	for chunk := range slices.Chunk(ids, dcs.MaxBatchStop) {
+// batch stops the tasks of intents (one per task) in chunks of at most
+// dcs.MaxBatchStop, one call each. An identical batch already in flight is
+// joined rather than sent again. A chunk that fails as a whole gives each
+// of its tasks that failure; a task the answer leaves out is unknown. Every
+// task is read again afterwards: the answer names none of them, and the
+// page shows where each now stands.
+func (st *stopper) batch(ctx context.Context, intents []audit.Record) []views.StopOutcome {
+	ids := make([]string, len(intents))
+	for i, in := range intents {
+		ids[i] = in.TaskID
+	}
+	key := slices.Clone(ids)
+	slices.Sort(key)
+	v, _, _ := st.flight.Do("batch "+strings.Join(key, " "), func() (any, error) {
+		return st.sendBatch(ctx, intents), nil
+	})
+	// The call may have been another attempt's, with its tasks in its order.
+	byID := make(map[string]views.StopOutcome, len(ids))
+	for _, o := range v.([]views.StopOutcome) {
+		byID[o.Task.ID] = o
+	}
+	out := make([]views.StopOutcome, len(intents))
+	for i, in := range intents {
+		out[i] = byID[in.TaskID]
+		out[i].Joined = out[i].CallAttempt != in.AttemptID
+	}
+	return out
+}
+
+// sendBatch makes the batch's calls and reads its tasks again.
+func (st *stopper) sendBatch(ctx context.Context, intents []audit.Record) []views.StopOutcome {
+	out := make([]views.StopOutcome, 0, len(intents))
+	for chunk := range slices.Chunk(intents, dcs.MaxBatchStop) {
+		ids := make([]string, len(chunk))
+		for i, in := range chunk {
+			ids[i] = in.TaskID
+		}
 		start := st.now()
-		ans, err := st.tasks.BatchStop(ctx, chunk)
+		ans, err := st.tasks.BatchStop(ctx, ids)
 		took, at := st.now().Sub(start), st.now()
 		byID := make(map[string]dcs.StopResult, len(ans.Results))
 		for _, r := range ans.Results {
 			byID[r.TaskID] = r
 		}
-		for _, id := range chunk {
-			o := views.StopOutcome{Task: dcs.Task{ID: id}, Call: ans.Call, Took: took, At: at, Err: err}
+		for _, in := range chunk {
+			o := views.StopOutcome{Task: dcs.Task{ID: in.TaskID}, Call: ans.Call, Took: took, At: at, Err: err,
+				CallAttempt: in.AttemptID, CallUser: in.User}
 			if err != nil {
 				o.Outcome = outcomeOf(err, nil)
 				o.Call, o.Code, o.Message = failedCall(err)
 			} else {
-				r, ok := byID[id]
+				r, ok := byID[in.TaskID]
 				if !ok {
-					r = dcs.StopResult{TaskID: id, NoAnswer: true}
+					r = dcs.StopResult{TaskID: in.TaskID, NoAnswer: true}
 				}
 				o.Outcome, o.Code, o.Message = outcomeOf(nil, &r), r.Code, r.Message
 			}
 			o.ReadAgain = o.Outcome == audit.OutcomeUnknown
 			out = append(out, o)
 		}
+	}
+	ids := make([]string, len(out))
+	for i, o := range out {
+		ids[i] = o.Task.ID
 	}
 	showEach(ctx, st.tasks, ids, func(i int, t dcs.Task) { out[i].Task = t })
 	return out

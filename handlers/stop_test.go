@@ -9,6 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
@@ -242,7 +243,9 @@ func TestStopOutcomeUnknown(t *testing.T) {
 }
 
 // TestStopConcurrent proves two simultaneous stops of one task while the API
-// is slow make exactly one upstream call, and both answers agree.
+// is slow make exactly one upstream call, and both answers agree on the
+// status; the one whose request joined the other's is told so, and audited
+// as joined to the attempt that made the call.
 func TestStopConcurrent(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
@@ -259,14 +262,33 @@ func TestStopConcurrent(t *testing.T) {
 	if n := e.sim.Calls(dcssim.OpStop); n != 1 {
 		t.Errorf("%d upstream stops, want 1", n)
 	}
+	banners := map[string]int{}
 	for i, r := range answers {
 		wantStatus(t, r, http.StatusOK)
 		if st, _ := r.find("task-status").Attr("data-status"); st != "TERMINATING" {
 			t.Errorf("answer %d: badge %q", i, st)
 		}
-		if r.find("banner-success").Length() != 1 {
-			t.Errorf("answer %d: no success banner:\n%s", i, clipBody(r.body))
+		banners["success"] += r.find("banner-success").Length()
+		if b := r.find("banner-info"); b.Length() == 1 && strings.Contains(b.Text(), "already being stopped by local") {
+			banners["joined"]++
 		}
+	}
+	if banners["success"] != 1 || banners["joined"] != 1 {
+		t.Errorf("banners %v, want one success and one joined", banners)
+	}
+	recs, err := e.audit.Recent(audit.Filter{TaskID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]*audit.Record{}
+	for _, a := range audit.Pair(recs) {
+		if a.Outcome != nil {
+			outcomes[a.Outcome.Outcome] = a.Outcome
+		}
+	}
+	caller, joined := outcomes[audit.OutcomeAccepted], outcomes[audit.OutcomeJoined]
+	if caller == nil || joined == nil || joined.JoinedAttemptID != caller.AttemptID || joined.JoinedUser != "local" {
+		t.Errorf("audited outcomes %+v: want one accepted and one joined to it", outcomes)
 	}
 }
 

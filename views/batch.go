@@ -43,6 +43,13 @@ type StopOutcome struct {
 	// Repeat marks a request answered from a stop accepted moments ago,
 	// without another upstream call.
 	Repeat bool
+	// CallAttempt and CallUser are the audit attempt that sent the call
+	// this outcome comes from, and who made it. Joined marks an outcome
+	// whose call another attempt sent (a stop of the same task already in
+	// flight, or just accepted): this request sent nothing of its own.
+	CallAttempt string
+	CallUser    string
+	Joined      bool
 	Took   time.Duration
 	At     time.Time // when the answer arrived
 	// Err is the stop's failure (nil when accepted), for the banner the
@@ -109,7 +116,10 @@ const NoAnswerText = "no answer: the task was read again"
 // outcomeText names an outcome for people: a task the API may or may not
 // have stopped says that it was read again.
 func outcomeText(r StopOutcome) string {
-	if r.Outcome == audit.OutcomeUnknown && r.ReadAgain {
+	switch {
+	case r.Joined:
+		return "already being stopped by " + r.CallUser + ": " + outcomeText(StopOutcome{Outcome: r.Outcome, ReadAgain: r.ReadAgain})
+	case r.Outcome == audit.OutcomeUnknown && r.ReadAgain:
 		return NoAnswerText
 	}
 	return r.Outcome

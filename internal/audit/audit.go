@@ -59,6 +59,10 @@ const (
 	// OutcomeUnknown means it is not known whether DCS acted (timeout,
 	// connection lost after sending).
 	OutcomeUnknown = "unknown"
+	// OutcomeJoined means this attempt sent nothing of its own: a stop of
+	// the same task by another attempt (JoinedAttemptID) was in flight or
+	// had just been accepted, and this one shares its answer.
+	OutcomeJoined = "joined"
 )
 
 // CodeShutdown is the error code of an unknown outcome the dashboard wrote
@@ -84,6 +88,11 @@ type Record struct {
 	ErrorCode  string    `json:"error_code,omitempty"` // DCS error code
 	RequestID  string    `json:"request_id,omitempty"` // DCS X-Request-Id
 	DurationMS int64     `json:"duration_ms,omitempty"`
+	// JoinedAttemptID is, on a joined outcome, the attempt whose call this
+	// one shared (its records name who sent it).
+	JoinedAttemptID string `json:"joined_attempt_id,omitempty"`
+	// JoinedUser is who sent that call, repeated so the line stands alone.
+	JoinedUser string `json:"joined_user,omitempty"`
 }
 
 // Log appends audit records to one file. It is safe for concurrent use;
@@ -199,7 +208,7 @@ func (l *Log) Intent(r Record) (Record, error) {
 // Outcome records how the attempt begun by intent ended. Who, what and why
 // are copied from intent, so each outcome line stands on its own (and
 // matches the same Recent filters); only Outcome, HTTPStatus, ErrorCode,
-// RequestID and DurationMS are taken from outcome. An empty or unrecognised
+// RequestID, DurationMS and the Joined fields are taken from outcome. An empty or unrecognised
 // Outcome is recorded as OutcomeUnknown rather than dropped. intent must be
 // a record returned by Intent.
 func (l *Log) Outcome(intent Record, outcome Record) error {
@@ -214,9 +223,10 @@ func (l *Log) Outcome(intent Record, outcome Record) error {
 	r.ErrorCode = outcome.ErrorCode
 	r.RequestID = outcome.RequestID
 	r.DurationMS = outcome.DurationMS
+	r.JoinedAttemptID, r.JoinedUser = outcome.JoinedAttemptID, outcome.JoinedUser
 	r = sanitize(r)
 	switch r.Outcome {
-	case OutcomeAccepted, OutcomeRefused, OutcomeFailed, OutcomeUnknown:
+	case OutcomeAccepted, OutcomeRefused, OutcomeFailed, OutcomeUnknown, OutcomeJoined:
 	default:
 		l.logger.Warn("audit: unrecognised outcome recorded as unknown",
 			"attempt_id", r.AttemptID, "outcome", r.Outcome)

@@ -40,7 +40,7 @@ const (
 // stopOutcomes is the closed set of dcs_dashboard_stop_attempts_total
 // outcomes; the audit constants are reused so a rename there shows up here.
 var stopOutcomes = []string{
-	audit.OutcomeAccepted, audit.OutcomeRefused, audit.OutcomeFailed, audit.OutcomeUnknown,
+	audit.OutcomeAccepted, audit.OutcomeRefused, audit.OutcomeFailed, audit.OutcomeUnknown, audit.OutcomeJoined,
 	StopDenied, StopAuditFailed, StopRateLimited, StopInvalid,
 }
 
@@ -150,7 +150,7 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // StopAttempt counts one stop attempt. outcome is one of audit.OutcomeAccepted,
-// OutcomeRefused, OutcomeFailed, OutcomeUnknown, StopDenied, StopAuditFailed,
+// OutcomeRefused, OutcomeFailed, OutcomeUnknown, OutcomeJoined, StopDenied, StopAuditFailed,
 // StopRateLimited or StopInvalid; anything else is counted as "other" so a
 // typo or a new outcome shows up without adding series.
 func (m *Metrics) StopAttempt(outcome string) {
