@@ -174,6 +174,25 @@ func (d *dashboard) stop() error {
 	return d.err
 }
 
+// finish ends a measured run. It reads the dashboard's memory while the
+// process still exists (VmHWM is the peak over its whole life, VmRSS what it
+// holds right after load), fails if the dashboard exited during the run, and
+// stops it: the measurement stands after an unclean exit, so that is only a
+// warning.
+func (d *dashboard) finish() (procMem, error) {
+	mem, err := readMem(d.pid())
+	if err != nil {
+		return procMem{}, err
+	}
+	if d.exited() {
+		return procMem{}, fmt.Errorf("the dashboard exited during the run: %v\n%s", d.err, d.logs)
+	}
+	if err := d.stop(); err != nil {
+		fmt.Fprintf(stderr, "dcsload: warning: the dashboard exited with %v after SIGTERM\n%s\n", err, d.logs)
+	}
+	return mem, nil
+}
+
 // loopbackHost reports whether host:port names a loopback IP address.
 func loopbackHost(hostport string) bool {
 	host, _, err := net.SplitHostPort(hostport)

@@ -139,22 +139,29 @@ func (o options) invalid(set map[string]bool) string {
 	return ""
 }
 
-// launch builds cmd/web into dir and starts the simulator and the dashboard
-// against it. On success the caller must close the simulator and stop the
-// dashboard; on error nothing is left running.
-func launch(ctx context.Context, dir string, observe bool, o options) (*simServer, *dashboard, error) {
+// withDashboard builds cmd/web into a temporary directory, starts the
+// simulator and the dashboard against it, and runs f with both. Every
+// resource it starts is released by a defer, so an error or a ^C in f still
+// stops the dashboard with SIGTERM.
+func withDashboard(ctx context.Context, o options, observe bool, f func(*simServer, *dashboard) error) error {
 	if runtime.GOOS != "linux" {
-		return nil, nil, errors.New("dcsload reads /proc and runs on Linux only")
+		return errors.New("dcsload reads /proc and runs on Linux only")
 	}
+	dir, err := os.MkdirTemp("", "dcsload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	fmt.Fprintln(stderr, "dcsload: building ./cmd/web")
 	bin, err := buildDashboard(ctx, dir)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	sim, err := startSim(observe)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
+	defer sim.close()
 	// The credentials file is inside dir and never created: the SDK's
 	// profile provider must find nothing, whatever ~/.huaweicloud holds.
 	var extra []string
@@ -163,27 +170,21 @@ func launch(ctx context.Context, dir string, observe bool, o options) (*simServe
 	}
 	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), filepath.Join(dir, "audit.jsonl"), sim, extra...)
 	if err != nil {
-		sim.close()
-		return nil, nil, err
+		return err
 	}
-	return sim, dash, nil
+	defer dash.stop()
+	return f(sim, dash)
 }
 
-// run does the whole measurement. Every resource it starts is released by a
-// defer, so an error or a ^C still stops the dashboard with SIGTERM.
+// run does the whole measurement.
 func run(ctx context.Context, o options, out io.Writer) error {
-	dir, err := os.MkdirTemp("", "dcsload-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	sim, dash, err := launch(ctx, dir, false, o)
-	if err != nil {
-		return err
-	}
-	defer sim.close()
-	defer dash.stop()
+	return withDashboard(ctx, o, false, func(sim *simServer, dash *dashboard) error {
+		return compare(ctx, o, out, sim, dash)
+	})
+}
 
+// compare measures the dashboard against direct calls to the simulator.
+func compare(ctx context.Context, o options, out io.Writer, sim *simServer, dash *dashboard) error {
 	startMem, err := readMem(dash.pid()) // before any request
 	if err != nil {
 		return err
@@ -213,18 +214,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 		}
 	}
-	// VmHWM is the peak over the dashboard's whole life, so it is read
-	// while the process still exists; VmRSS is what it holds right after load.
-	mem, err := readMem(dash.pid())
+	mem, err := dash.finish()
 	if err != nil {
 		return err
-	}
-	if dash.exited() {
-		return fmt.Errorf("the dashboard exited during the run: %v\n%s", dash.err, dash.logs)
-	}
-	if err := dash.stop(); err != nil {
-		// The measurement stands; an unclean exit after SIGTERM is worth knowing.
-		fmt.Fprintf(stderr, "dcsload: warning: the dashboard exited with %v after SIGTERM\n%s\n", err, dash.logs)
 	}
 	for _, t := range []*target{dashT, directT} {
 		slices.Sort(t.m.latencies)

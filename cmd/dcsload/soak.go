@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -36,25 +35,19 @@ const (
 	goroutineSlack = 10
 )
 
-// runSoak does the whole soak run. Like run, every resource it starts is
-// released by a defer, so an error or a ^C still stops the dashboard.
+// runSoak does the whole soak run.
 func runSoak(ctx context.Context, o options, out io.Writer) error {
 	faults, err := dcssim.ParseFaults(o.simFaults)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "dcsload-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	sim, dash, err := launch(ctx, dir, true, o)
-	if err != nil {
-		return err
-	}
-	defer sim.close()
-	defer dash.stop()
+	return withDashboard(ctx, o, true, func(sim *simServer, dash *dashboard) error {
+		return soakRun(ctx, o, out, faults, sim, dash)
+	})
+}
 
+// soakRun soaks the dashboard under faults and reports what it saw.
+func soakRun(ctx context.Context, o options, out io.Writer, faults dcssim.Faults, sim *simServer, dash *dashboard) error {
 	s := newSoak(o.clients, dash.url, sim)
 	if err := s.check(ctx); err != nil {
 		return fmt.Errorf("%w\ndashboard output:\n%s", err, dash.logs)
@@ -92,15 +85,9 @@ func runSoak(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mem, err := readMem(dash.pid())
+	mem, err := dash.finish()
 	if err != nil {
 		return err
-	}
-	if dash.exited() {
-		return fmt.Errorf("the dashboard exited during the run: %v\n%s", dash.err, dash.logs)
-	}
-	if err := dash.stop(); err != nil {
-		fmt.Fprintf(stderr, "dcsload: warning: the dashboard exited with %v after SIGTERM\n%s\n", err, dash.logs)
 	}
 	reportSoak(out, o, faults, load, res, simRes, before, after, mem)
 	if res.total().counts[outDashboard] > 0 {

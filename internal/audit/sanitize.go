@@ -50,18 +50,18 @@ func capRunes(s string, n int) string {
 // is copied, so the caller changing its slice later cannot change a record
 // already handed back.
 func sanitize(r Record) Record {
-	r.Event = capRunes(r.Event, maxShort)
-	r.AttemptID = capRunes(r.AttemptID, maxShort)
-	r.Action = capRunes(r.Action, maxShort)
-	r.User = capRunes(r.User, maxUser)
-	r.Email = capRunes(r.Email, maxEmail)
-	r.RemoteAddr = capRunes(r.RemoteAddr, maxRemoteAddr)
-	r.TaskID = capRunes(r.TaskID, maxTaskID)
-	r.TaskName = capRunes(r.TaskName, maxTaskName)
-	r.Reason = capRunes(r.Reason, maxReason)
-	r.Outcome = capRunes(r.Outcome, maxShort)
-	r.ErrorCode = capRunes(r.ErrorCode, maxShort)
-	r.RequestID = capRunes(r.RequestID, maxShort)
+	// Every string field of Record with its cap: one left out would reach the log uncapped.
+	for _, f := range []struct {
+		s   *string
+		max int
+	}{
+		{&r.Event, maxShort}, {&r.AttemptID, maxShort}, {&r.Action, maxShort},
+		{&r.User, maxUser}, {&r.Email, maxEmail}, {&r.RemoteAddr, maxRemoteAddr},
+		{&r.TaskID, maxTaskID}, {&r.TaskName, maxTaskName}, {&r.Reason, maxReason},
+		{&r.Outcome, maxShort}, {&r.ErrorCode, maxShort}, {&r.RequestID, maxShort},
+	} {
+		*f.s = capRunes(*f.s, f.max)
+	}
 	if len(r.Groups) == 0 {
 		r.Groups = nil // omitempty reads an empty list back as nil
 		return r

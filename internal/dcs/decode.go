@@ -65,51 +65,8 @@ func unmarshalAnswer(data []byte, v any) *APIError {
 
 func str(s wireString) string { return strings.TrimSpace(string(s)) }
 
-// taskFromDetail maps the detail shape (Show, Stop). Passwords were reduced
-// to presence flags by the wire types and cannot appear here.
-func taskFromDetail(w wireTask) Task {
-	t := Task{
-		ID:                str(w.TaskID),
-		Name:              str(w.TaskName),
-		Description:       str(w.Description),
-		Status:            Status(str(w.Status)),
-		TaskStatus:        str(w.TaskStatus),
-		Type:              str(w.MigrationType),
-		Method:            str(w.MigrationMethod),
-		NetworkType:       str(w.NetworkType),
-		ECSPrivateIP:      str(w.EcsTenantPrivateIP),
-		DataSource:        str(w.DataSource),
-		ErrorMessage:      str(w.ErrorMessage),
-		CreatedAt:         ParseTimestamp(string(w.CreatedAt)),
-		UpdatedAt:         ParseTimestamp(string(w.UpdatedAt)),
-		ReleasedAt:        ParseTimestamp(string(w.ReleasedAt)),
-		Version:           str(w.Version),
-		ResumeMode:        str(w.ResumeMode),
-		SupportedFeatures: []string(w.SupportedFeatures),
-		BandwidthLimitMB:  str(w.BandwidthLimitMB),
-		TenantVPCID:       str(w.TenantVpcID),
-		TenantSubnetID:    str(w.TenantSubnetID),
-		TenantSecGroupID:  str(w.TenantSecGroupID),
-	}
-	if s := w.SourceInstance; s != nil {
-		t.Source = SourceInstance{Addrs: str(s.Addrs), Name: str(s.Name), ID: str(s.ID), PasswordSet: bool(s.Password)}
-	}
-	if g := w.TargetInstance; g != nil {
-		t.Target = TargetInstance{ID: str(g.ID), Name: str(g.Name), Addrs: str(g.Addrs), PasswordSet: bool(g.Password)}
-	}
-	if b := w.BackupFiles; b != nil && b.present {
-		t.Backup = &BackupFiles{Source: str(b.FileSource), Bucket: str(b.BucketName), BackupID: str(b.BackupID)}
-		for _, f := range b.Files {
-			t.Backup.Files = append(t.Backup.Files, BackupFile{
-				Name: str(f.FileName), Size: f.Size, UpdatedAt: ParseTimestamp(string(f.UpdateAt)),
-			})
-		}
-	}
-	return t
-}
-
-// taskFromListItem maps a flat list item onto the summary fields.
-func taskFromListItem(w wireListItem) Task {
+// task maps the fields every task shape carries.
+func (w wireSummary) task() Task {
 	return Task{
 		ID:                str(w.TaskID),
 		Name:              str(w.TaskName),
@@ -122,8 +79,6 @@ func taskFromListItem(w wireListItem) Task {
 		ECSPrivateIP:      str(w.EcsTenantPrivateIP),
 		DataSource:        str(w.DataSource),
 		ErrorMessage:      str(w.ErrorMessage),
-		Source:            SourceInstance{Name: str(w.SourceInstanceName), ID: str(w.SourceInstanceID), Addrs: str(w.SourceInstanceAddrs)},
-		Target:            TargetInstance{Name: str(w.TargetInstanceName), ID: str(w.TargetInstanceID), Addrs: str(w.TargetInstanceAddrs)},
 		CreatedAt:         ParseTimestamp(string(w.CreatedAt)),
 		UpdatedAt:         ParseTimestamp(string(w.UpdatedAt)),
 		ReleasedAt:        ParseTimestamp(string(w.ReleasedAt)),
@@ -131,6 +86,39 @@ func taskFromListItem(w wireListItem) Task {
 		ResumeMode:        str(w.ResumeMode),
 		SupportedFeatures: []string(w.SupportedFeatures),
 	}
+}
+
+// taskFromDetail maps the detail shape (Show, Stop). Passwords were reduced
+// to presence flags by the wire types and cannot appear here.
+func taskFromDetail(w wireTask) Task {
+	t := w.task()
+	t.BandwidthLimitMB = str(w.BandwidthLimitMB)
+	t.TenantVPCID = str(w.TenantVpcID)
+	t.TenantSubnetID = str(w.TenantSubnetID)
+	t.TenantSecGroupID = str(w.TenantSecGroupID)
+	if s, ok := w.SourceInstance.get(); ok {
+		t.Source = SourceInstance{Addrs: str(s.Addrs), Name: str(s.Name), ID: str(s.ID), PasswordSet: bool(s.Password)}
+	}
+	if g, ok := w.TargetInstance.get(); ok {
+		t.Target = TargetInstance{ID: str(g.ID), Name: str(g.Name), Addrs: str(g.Addrs), PasswordSet: bool(g.Password)}
+	}
+	if b, ok := w.BackupFiles.get(); ok {
+		t.Backup = &BackupFiles{Source: str(b.FileSource), Bucket: str(b.BucketName), BackupID: str(b.BackupID)}
+		for _, f := range b.Files {
+			t.Backup.Files = append(t.Backup.Files, BackupFile{
+				Name: str(f.FileName), Size: f.Size, UpdatedAt: ParseTimestamp(string(f.UpdateAt)),
+			})
+		}
+	}
+	return t
+}
+
+// taskFromListItem maps a flat list item onto the summary fields.
+func taskFromListItem(w wireListItem) Task {
+	t := w.task()
+	t.Source = SourceInstance{Name: str(w.SourceInstanceName), ID: str(w.SourceInstanceID), Addrs: str(w.SourceInstanceAddrs)}
+	t.Target = TargetInstance{Name: str(w.TargetInstanceName), ID: str(w.TargetInstanceID), Addrs: str(w.TargetInstanceAddrs)}
+	return t
 }
 
 // countOr reads a total the API may omit; then the page length stands in.
@@ -141,32 +129,32 @@ func countOr(n Number, fallback int) int {
 	return int(n.Int())
 }
 
-func decodeTask(data []byte) (Task, *APIError) {
-	var w wireTask
+// decodeAs decodes data as the wire shape W and maps it onto the domain
+// type with conv; on error the result is T's zero value.
+func decodeAs[W, T any](data []byte, conv func(W) T) (T, *APIError) {
+	var w W
 	if err := unmarshalAnswer(data, &w); err != nil {
-		return Task{}, err
+		var zero T
+		return zero, err
 	}
-	return taskFromDetail(w), nil
+	return conv(w), nil
 }
 
-func decodeTaskPage(data []byte) (TaskPage, *APIError) {
-	var w wireList
-	if err := unmarshalAnswer(data, &w); err != nil {
-		return TaskPage{}, err
-	}
+func decodeTask(data []byte) (Task, *APIError)         { return decodeAs(data, taskFromDetail) }
+func decodeTaskPage(data []byte) (TaskPage, *APIError) { return decodeAs(data, taskPageFrom) }
+func decodeStats(data []byte) (Stats, *APIError)       { return decodeAs(data, statsFrom) }
+func decodeLogPage(data []byte) (LogPage, *APIError)   { return decodeAs(data, logPageFrom) }
+
+func taskPageFrom(w wireList) TaskPage {
 	page := TaskPage{Tasks: make([]Task, 0, len(w.MigrationTasks))}
 	for _, it := range w.MigrationTasks {
 		page.Tasks = append(page.Tasks, taskFromListItem(it))
 	}
 	page.Total = countOr(w.Count, len(page.Tasks))
-	return page, nil
+	return page
 }
 
-func decodeStats(data []byte) (Stats, *APIError) {
-	var w wireStats
-	if err := unmarshalAnswer(data, &w); err != nil {
-		return Stats{}, err
-	}
+func statsFrom(w wireStats) Stats {
 	return Stats{
 		FullProgress: w.FullMigrationProgress,
 		Offset:       w.Offset,
@@ -175,14 +163,10 @@ func decodeStats(data []byte) (Stats, *APIError) {
 		InputKbps:    w.TargetInputKbps,
 		Ops:          w.TargetOps,
 		Migrating:    w.IsMigrating.ptr(),
-	}, nil
+	}
 }
 
-func decodeLogPage(data []byte) (LogPage, *APIError) {
-	var w wireLogs
-	if err := unmarshalAnswer(data, &w); err != nil {
-		return LogPage{}, err
-	}
+func logPageFrom(w wireLogs) LogPage {
 	page := LogPage{Entries: make([]LogEntry, 0, len(w.MigrationLogs))}
 	for _, l := range w.MigrationLogs {
 		page.Entries = append(page.Entries, LogEntry{
@@ -194,17 +178,17 @@ func decodeLogPage(data []byte) (LogPage, *APIError) {
 		})
 	}
 	page.Total = countOr(w.LogNum, len(page.Entries))
-	return page, nil
+	return page
 }
 
 // decodeStopResults maps one result per task. A requested id the API did
 // not answer for gets a result too, so no task silently drops out of a
 // batch; it is not Accepted, and its message says the outcome is unknown.
 func decodeStopResults(data []byte, ids []string) ([]StopResult, *APIError) {
-	var w wireBatchStop
-	if err := unmarshalAnswer(data, &w); err != nil {
-		return nil, err
-	}
+	return decodeAs(data, func(w wireBatchStop) []StopResult { return stopResultsFrom(w, ids) })
+}
+
+func stopResultsFrom(w wireBatchStop, ids []string) []StopResult {
 	out := make([]StopResult, 0, len(ids))
 	seen := make(map[string]bool, len(w.MigrationTasks))
 	for _, r := range w.MigrationTasks {
@@ -226,5 +210,5 @@ func decodeStopResults(data []byte, ids []string) ([]StopResult, *APIError) {
 				Message: "the DCS API sent no result for this task; read it again to learn its status"})
 		}
 	}
-	return out, nil
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/def"
 	v2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/model"
 )
@@ -36,21 +37,17 @@ func (c *Client) List(ctx context.Context, opt ListOptions) (TaskPage, error) {
 
 // Show returns one task in the detail shape.
 func (c *Client) Show(ctx context.Context, id string) (Task, error) {
-	if err := checkID(OpShow, id); err != nil {
-		return Task{}, err
-	}
 	req := &model.ShowMigrationTaskRequest{TaskId: id}
-	return call(ctx, c, OpShow, req, v2.GenReqDefForShowMigrationTask(), withID(id, decodeTask))
+	task, _, err := callTask(ctx, c, OpShow, id, req, v2.GenReqDefForShowMigrationTask(), withID(id, decodeTask))
+	return task, err
 }
 
 // Stats returns an online migration's progress. Figures arrive as numbers
 // or strings; both are kept.
 func (c *Client) Stats(ctx context.Context, id string) (Stats, error) {
-	if err := checkID(OpStats, id); err != nil {
-		return Stats{}, err
-	}
 	req := &model.ShowMigrationTaskStatsRequest{TaskId: id}
-	return call(ctx, c, OpStats, req, v2.GenReqDefForShowMigrationTaskStats(), decodeStats)
+	stats, _, err := callTask(ctx, c, OpStats, id, req, v2.GenReqDefForShowMigrationTaskStats(), decodeStats)
+	return stats, err
 }
 
 // Logs returns one page of a task's migration log.
@@ -74,11 +71,8 @@ func (c *Client) Logs(ctx context.Context, id string, opt LogOptions) (LogPage, 
 // never retried, because after a timeout the stop may already be under way.
 // On an error with Ambiguous() true, read the task again.
 func (c *Client) Stop(ctx context.Context, id string) (StopAnswer, error) {
-	if err := checkID(OpStop, id); err != nil {
-		return StopAnswer{}, err
-	}
 	req := &model.StopMigrationTaskRequest{TaskId: id}
-	task, answered, err := callFor(ctx, c, OpStop, req, v2.GenReqDefForStopMigrationTask(), withID(id, decodeTask))
+	task, answered, err := callTask(ctx, c, OpStop, id, req, v2.GenReqDefForStopMigrationTask(), withID(id, decodeTask))
 	return StopAnswer{Task: task, Call: answered}, err
 }
 
@@ -104,6 +98,17 @@ func (c *Client) BatchStop(ctx context.Context, ids []string) (BatchStopAnswer, 
 	decode := func(data []byte) ([]StopResult, *APIError) { return decodeStopResults(data, list) }
 	results, answered, err := callFor(ctx, c, OpBatchStop, req, v2.GenReqDefForBatchStopMigrationTasks(), decode)
 	return BatchStopAnswer{Results: results, Call: answered}, err
+}
+
+// callTask is callFor for an operation on one task: an id that may not go
+// into a URL path is refused before anything is sent.
+func callTask[T any](ctx context.Context, c *Client, op, id string, req any, reqDef *def.HttpRequestDef,
+	decode func([]byte) (T, *APIError)) (T, Call, error) {
+	if err := checkID(op, id); err != nil {
+		var zero T
+		return zero, Call{}, err
+	}
+	return callFor(ctx, c, op, req, reqDef, decode)
 }
 
 // checkID refuses ids that may not go into a URL path, before any call.

@@ -11,10 +11,9 @@ var errNotObject = errors.New("not a JSON object")
 // call. Only the top level is strict: a body that is not an object of the
 // documented shape is a decode error.
 
-// wireTask is the detail shape (Show, Stop). Fields absent from the
-// reference but seen in list items are accepted too, so a detail answer that
-// carries them is not thrown away.
-type wireTask struct {
+// wireSummary holds the fields the detail shape and the flat list item share;
+// both embed it, so each field is declared and mapped once.
+type wireSummary struct {
 	TaskID             wireString  `json:"task_id"`
 	TaskName           wireString  `json:"task_name"`
 	Description        wireString  `json:"description"`
@@ -26,70 +25,62 @@ type wireTask struct {
 	NetworkType        wireString  `json:"network_type"`
 	DataSource         wireString  `json:"data_source"`
 	ErrorMessage       wireString  `json:"error_message"`
-	BackupFiles        *wireBackup `json:"backup_files"`
-	SourceInstance     *wireSource `json:"source_instance"`
-	TargetInstance     *wireTarget `json:"target_instance"`
 	CreatedAt          wireString  `json:"created_at"`
 	UpdatedAt          wireString  `json:"updated_at"`
 	ReleasedAt         wireString  `json:"released_at"`
 	Version            wireString  `json:"version"`
 	ResumeMode         wireString  `json:"resume_mode"`
 	SupportedFeatures  wireStrings `json:"supported_features"`
-	TenantVpcID        wireString  `json:"tenant_vpc_id"`
-	TenantSubnetID     wireString  `json:"tenant_subnet_id"`
-	TenantSecGroupID   wireString  `json:"tenant_security_group_id"`
-	BandwidthLimitMB   wireString  `json:"bandwidth_limit_mb"`
 }
 
-// wireSource is source_instance; Password is a presence flag only.
-type wireSource struct {
-	Addrs    wireString     `json:"addrs"`
-	Name     wireString     `json:"name"`
-	ID       wireString     `json:"id"`
-	Password secretPresence `json:"password"`
+// wireTask is the detail shape (Show, Stop). Fields absent from the
+// reference but seen in list items are accepted too, so a detail answer that
+// carries them is not thrown away.
+type wireTask struct {
+	wireSummary
+	BackupFiles      wireObject[wireBackup]   `json:"backup_files"`
+	SourceInstance   wireObject[wireInstance] `json:"source_instance"`
+	TargetInstance   wireObject[wireInstance] `json:"target_instance"`
+	TenantVpcID      wireString               `json:"tenant_vpc_id"`
+	TenantSubnetID   wireString               `json:"tenant_subnet_id"`
+	TenantSecGroupID wireString               `json:"tenant_security_group_id"`
+	BandwidthLimitMB wireString               `json:"bandwidth_limit_mb"`
 }
 
-// UnmarshalJSON takes anything but an object as absent.
-func (s *wireSource) UnmarshalJSON(b []byte) error {
-	type plain wireSource
-	*s = wireSource{}
-	_, err := decodeObject(b, (*plain)(s))
-	return err
-}
-
-// wireTarget is target_instance; Password is a presence flag only.
-type wireTarget struct {
-	ID       wireString     `json:"id"`
-	Name     wireString     `json:"name"`
-	Addrs    wireString     `json:"addrs"`
-	Password secretPresence `json:"password"`
+// wireObject is a nested object that is absent (present false) unless the
+// API sent a JSON object: null, a string or a number does not fail the call,
+// and a task does not claim, say, a backup it has not.
+type wireObject[T any] struct {
+	val     T
+	present bool
 }
 
 // UnmarshalJSON takes anything but an object as absent.
-func (t *wireTarget) UnmarshalJSON(b []byte) error {
-	type plain wireTarget
-	*t = wireTarget{}
-	_, err := decodeObject(b, (*plain)(t))
+func (o *wireObject[T]) UnmarshalJSON(b []byte) error {
+	*o = wireObject[T]{}
+	ok, err := decodeObject(b, &o.val)
+	o.present = ok
 	return err
 }
 
-// wireBackup is backup_files. present is false when the API sent something
-// other than an object, so the task does not claim a backup it has not.
+// get returns the object and whether the API sent one.
+func (o wireObject[T]) get() (T, bool) { return o.val, o.present }
+
+// wireInstance is source_instance or target_instance; Password is a
+// presence flag only.
+type wireInstance struct {
+	ID       wireString     `json:"id"`
+	Name     wireString     `json:"name"`
+	Addrs    wireString     `json:"addrs"`
+	Password secretPresence `json:"password"`
+}
+
+// wireBackup is backup_files.
 type wireBackup struct {
 	FileSource wireString             `json:"file_source"`
 	BucketName wireString             `json:"bucket_name"`
 	Files      tolerantList[wireFile] `json:"files"`
 	BackupID   wireString             `json:"backup_id"`
-	present    bool
-}
-
-// UnmarshalJSON takes anything but an object as absent.
-func (bf *wireBackup) UnmarshalJSON(b []byte) error {
-	type plain wireBackup
-	*bf = wireBackup{}
-	ok, err := decodeObject(b, (*plain)(bf))
-	bf.present = ok
-	return err
 }
 
 // wireFile is one entry of backup_files.files; size may be a string or a number.
@@ -112,29 +103,13 @@ func (f *wireFile) UnmarshalJSON(b []byte) error {
 
 // wireListItem is one flat item of ListMigrationTask.
 type wireListItem struct {
-	TaskID              wireString  `json:"task_id"`
-	TaskName            wireString  `json:"task_name"`
-	Description         wireString  `json:"description"`
-	Status              wireString  `json:"status"`
-	TaskStatus          wireString  `json:"task_status"`
-	MigrationType       wireString  `json:"migration_type"`
-	MigrationMethod     wireString  `json:"migration_method"`
-	EcsTenantPrivateIP  wireString  `json:"ecs_tenant_private_ip"`
-	NetworkType         wireString  `json:"network_type"`
-	DataSource          wireString  `json:"data_source"`
-	SourceInstanceName  wireString  `json:"source_instance_name"`
-	SourceInstanceID    wireString  `json:"source_instance_id"`
-	SourceInstanceAddrs wireString  `json:"source_instance_addrs"`
-	TargetInstanceAddrs wireString  `json:"target_instance_addrs"`
-	TargetInstanceName  wireString  `json:"target_instance_name"`
-	TargetInstanceID    wireString  `json:"target_instance_id"`
-	ErrorMessage        wireString  `json:"error_message"`
-	CreatedAt           wireString  `json:"created_at"`
-	UpdatedAt           wireString  `json:"updated_at"`
-	ReleasedAt          wireString  `json:"released_at"`
-	Version             wireString  `json:"version"`
-	ResumeMode          wireString  `json:"resume_mode"`
-	SupportedFeatures   wireStrings `json:"supported_features"`
+	wireSummary
+	SourceInstanceName  wireString `json:"source_instance_name"`
+	SourceInstanceID    wireString `json:"source_instance_id"`
+	SourceInstanceAddrs wireString `json:"source_instance_addrs"`
+	TargetInstanceAddrs wireString `json:"target_instance_addrs"`
+	TargetInstanceName  wireString `json:"target_instance_name"`
+	TargetInstanceID    wireString `json:"target_instance_id"`
 }
 
 type wireList struct {

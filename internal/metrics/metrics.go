@@ -94,40 +94,28 @@ func New(version, revision, goVersion string) *Metrics {
 		},
 	}).Set(1)
 
+	// Every dashboard metric is in namespace; these say only what differs.
+	histogram := func(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+		return f.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: name, Help: help, Buckets: buckets}, labels)
+	}
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return f.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
+	}
+	gauge := func(name, help string) prometheus.Gauge {
+		return f.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help})
+	}
 	m := &Metrics{
 		Registry: reg,
-		httpDuration: f.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace,
-			Name:      "http_request_duration_seconds",
-			Help:      "Time to answer an HTTP request, by route pattern, method and status.",
-			Buckets:   httpBuckets,
-		}, []string{"route", "method", "status"}),
-		httpInFlight: f.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace,
-			Name:      "http_requests_in_flight",
-			Help:      "HTTP requests being answered right now.",
-		}),
-		upstreamDuration: f.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace,
-			Name:      "upstream_request_duration_seconds",
-			Help:      "Time of a DCS API call, by operation, outcome and DCS error code.",
-			Buckets:   upstreamBuckets,
-		}, []string{"operation", "outcome", "code"}),
-		stopAttempts: f.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "stop_attempts_total",
-			Help:      "Attempts to stop a migration task, by outcome.",
-		}, []string{"outcome"}),
-		cacheRequests: f.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace,
-			Name:      "cache_requests_total",
-			Help:      "Cache lookups, by cache and result (hit or miss).",
-		}, []string{"cache", "result"}),
-		ready: f.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace,
-			Name:      "ready",
-			Help:      "1 when the dashboard is ready to serve, 0 otherwise.",
-		}),
+		httpDuration: histogram("http_request_duration_seconds",
+			"Time to answer an HTTP request, by route pattern, method and status.",
+			httpBuckets, "route", "method", "status"),
+		httpInFlight: gauge("http_requests_in_flight", "HTTP requests being answered right now."),
+		upstreamDuration: histogram("upstream_request_duration_seconds",
+			"Time of a DCS API call, by operation, outcome and DCS error code.",
+			upstreamBuckets, "operation", "outcome", "code"),
+		stopAttempts:  counter("stop_attempts_total", "Attempts to stop a migration task, by outcome.", "outcome"),
+		cacheRequests: counter("cache_requests_total", "Cache lookups, by cache and result (hit or miss).", "cache", "result"),
+		ready:         gauge("ready", "1 when the dashboard is ready to serve, 0 otherwise."),
 	}
 	// Known outcomes start at 0 so rate() and alerts work from the first
 	// scrape instead of waiting for the first stop of each kind.

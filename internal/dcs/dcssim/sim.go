@@ -4,19 +4,22 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
 // Op names one API operation, spelled like the SDK method that calls it.
 type Op string
 
-// The operations the simulator serves.
+// The operations the simulator serves. They take the client's spelling, so
+// a fault or a call count names an operation as APIError.Op reports it.
 const (
-	OpList      Op = "ListMigrationTask"
-	OpShow      Op = "ShowMigrationTask"
-	OpStats     Op = "ShowMigrationTaskStats"
-	OpLogs      Op = "ListMigrationTaskLogs"
-	OpStop      Op = "StopMigrationTask"
-	OpBatchStop Op = "BatchStopMigrationTasks"
+	OpList      Op = dcs.OpList
+	OpShow      Op = dcs.OpShow
+	OpStats     Op = dcs.OpStats
+	OpLogs      Op = dcs.OpLogs
+	OpStop      Op = dcs.OpStop
+	OpBatchStop Op = dcs.OpBatchStop
 )
 
 // Ops lists every operation, in a stable order.
