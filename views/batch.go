@@ -50,8 +50,8 @@ type StopOutcome struct {
 	CallAttempt string
 	CallUser    string
 	Joined      bool
-	Took   time.Duration
-	At     time.Time // when the answer arrived
+	Took        time.Duration
+	At          time.Time // when the answer arrived
 	// Err is the stop's failure (nil when accepted), for the banner the
 	// handlers write; it is never shown raw.
 	Err error

@@ -59,6 +59,7 @@ func sanitize(r Record) Record {
 		{&r.User, maxUser}, {&r.Email, maxEmail}, {&r.RemoteAddr, maxRemoteAddr},
 		{&r.TaskID, maxTaskID}, {&r.TaskName, maxTaskName}, {&r.Reason, maxReason},
 		{&r.Outcome, maxShort}, {&r.ErrorCode, maxShort}, {&r.RequestID, maxShort},
+		{&r.JoinedAttemptID, maxShort}, {&r.JoinedUser, maxUser},
 	} {
 		*f.s = capRunes(*f.s, f.max)
 	}
@@ -125,6 +126,8 @@ func (r Record) attrs() []any {
 	}
 	opt("error_code", r.ErrorCode)
 	opt("request_id", r.RequestID)
+	opt("joined_attempt_id", r.JoinedAttemptID)
+	opt("joined_user", r.JoinedUser)
 	if r.DurationMS != 0 {
 		a = append(a, slog.Int64("duration_ms", r.DurationMS))
 	}
