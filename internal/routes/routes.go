@@ -38,13 +38,13 @@ const (
 	// Audit is the audit trail of stop attempts, for operators.
 	Audit = "/audit"
 
-	// AuthPrefix holds native sign-in's addresses (OIDC mode only).
+	// AuthPrefix holds native sign-in's addresses (OIDC mode only): Login
+	// starts sign-in, Callback is where the identity provider sends the
+	// browser back, Logout (POST) signs out.
 	AuthPrefix = "/auth"
-	// Login starts sign-in; Callback is where the identity provider
-	// returns; Logout (POST) signs out.
-	Login    = AuthPrefix + "/login"
-	Callback = AuthPrefix + "/callback"
-	Logout   = AuthPrefix + "/logout"
+	Login      = "/auth/login"
+	Callback   = "/auth/callback"
+	Logout     = "/auth/logout"
 
 	// Health answers while the process is alive, Ready while the DCS API
 	// answers, Metrics serves Prometheus metrics.

@@ -2,6 +2,7 @@ package routes_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/dcs-dashboard/migrations/internal/routes"
@@ -60,6 +61,16 @@ func TestTaskURLRoundTrip(t *testing.T) {
 		}
 		if ref := u.ResolveReference(&url.URL{Path: "."}); ref.Path != "/tasks/"+id+"/" {
 			t.Errorf("%q: resolves as %q: a dot segment leaked", id, ref.Path)
+		}
+	}
+}
+
+// TestAuthPaths proves sign-in's addresses sit under AuthPrefix, whose
+// group answers its unknown addresses without asking who is signed in.
+func TestAuthPaths(t *testing.T) {
+	for _, p := range []string{routes.Login, routes.Callback, routes.Logout} {
+		if !strings.HasPrefix(p, routes.AuthPrefix+"/") {
+			t.Errorf("%q is not under %q", p, routes.AuthPrefix)
 		}
 	}
 }
