@@ -2,14 +2,13 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"slices"
-	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -22,99 +21,31 @@ const (
 	readCap = 5000
 )
 
-// listQuery is the list's URL, read and checked: the name search, the
-// filters and order (views.ListFilter, as links carry them on) and the page.
-type listQuery struct {
-	name   string
-	filter views.ListFilter
-	page   int
-	size   int // tasks per page, the default filled in
-}
-
 // local reports whether the dashboard must filter or order the tasks itself.
 // The API filters only by name and lists newest first, so a plain list (any
 // page size) stays one paged call, and anything else reads every task the
 // name matches.
-func (q listQuery) local() bool {
-	return q.filter.Status != "" || q.filter.Type != "" || q.filter.Sort != ""
+func local(q listquery.Query) bool {
+	return q.Status != "" || q.Type != "" || q.Sort != ""
 }
 
-// parseListQuery checks every list parameter before any upstream call. An
-// empty value is the default, so the plain GET form (which sends every
-// field) works without JavaScript; anything unknown is refused with the
-// values that are allowed, rather than silently showing another list.
-func (s *Server) parseListQuery(c echo.Context) (listQuery, error) {
-	q := listQuery{name: strings.TrimSpace(c.QueryParam("q")), page: 1, size: s.cfg.PageSize}
-	if utf8.RuneCountInString(q.name) > maxQueryLength {
-		return q, badRequest("Search text too long", "Search for at most "+strconv.Itoa(maxQueryLength)+" characters of a task name.")
+// parseListQuery checks every list parameter before any upstream call; a
+// value the list refuses is a 400 page that names the allowed values.
+func (s *Server) parseListQuery(c echo.Context) (listquery.Query, error) {
+	q, err := listquery.Parse(c.QueryParams(), s.cfg.PageSize)
+	if bad, ok := errors.AsType[*listquery.Error](err); ok {
+		return q, badRequest(bad.Title, bad.Text)
 	}
-	if raw := c.QueryParam("page"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > maxPage {
-			return q, badRequest("Invalid page number", "The page must be a whole number from 1 to "+strconv.Itoa(maxPage)+".")
-		}
-		q.page = n
-	}
-	var err error
-	if q.filter.Status, err = oneOf(c.QueryParam("status"), "Invalid status filter", "The status filter",
-		"all", views.GroupInProgress, views.GroupFinished, views.GroupFailed); err != nil {
-		return q, err
-	}
-	if q.filter.Type, err = oneOf(c.QueryParam("type"), "Invalid migration type", "The migration type",
-		"all", dcs.TypeBackupFileImport, dcs.TypeOnlineMigration); err != nil {
-		return q, err
-	}
-	if q.filter.Sort, err = oneOf(c.QueryParam("sort"), "Invalid sort order", "The sort order",
-		"newest", views.SortOldest); err != nil {
-		return q, err
-	}
-	if raw := c.QueryParam("size"); raw != "" {
-		sizes := s.pageSizes()
-		n, err := strconv.Atoi(raw)
-		if err != nil || !slices.Contains(sizes, n) {
-			words := make([]string, len(sizes))
-			for i, n := range sizes {
-				words[i] = strconv.Itoa(n)
-			}
-			return q, badRequest("Invalid page size", "The page size must be one of: "+strings.Join(words, ", ")+".")
-		}
-		q.size = n
-		if n != s.cfg.PageSize {
-			q.filter.Size = n // the default stays out of URLs
-		}
-	}
-	return q, nil
-}
-
-// oneOf accepts "" or one of allowed; the first allowed value is the
-// default and, like "", reads as "" so every URL of one list is the same.
-func oneOf(raw, title, what string, allowed ...string) (string, error) {
-	if raw == "" || raw == allowed[0] {
-		return "", nil
-	}
-	if slices.Contains(allowed, raw) {
-		return raw, nil
-	}
-	return "", badRequest(title, what+" must be one of: "+strings.Join(allowed, ", ")+".")
-}
-
-// pageSizes are the sizes offered, the configured default among them.
-func (s *Server) pageSizes() []int {
-	sizes := slices.Clone(views.PageSizes)
-	if !slices.Contains(sizes, s.cfg.PageSize) {
-		sizes = append(sizes, s.cfg.PageSize)
-		slices.Sort(sizes)
-	}
-	return sizes
+	return q, err
 }
 
 // listTasks returns the tasks on the page q asks for and fills in the
 // page's totals. Without filters it is today's single paged call; with
 // them, every task the name matches is read (readByName), then filtered,
 // ordered and paged here.
-func (s *Server) listTasks(ctx context.Context, q listQuery, p *views.ListPage) ([]dcs.Task, error) {
-	if !q.local() {
-		res, err := s.cfg.Tasks.List(ctx, dcs.ListOptions{Offset: (q.page - 1) * q.size, Limit: q.size, Name: q.name})
+func (s *Server) listTasks(ctx context.Context, q listquery.Query, p *views.ListPage) ([]dcs.Task, error) {
+	if !local(q) {
+		res, err := s.cfg.Tasks.List(ctx, dcs.ListOptions{Offset: q.Offset(), Limit: q.Size, Name: q.Name})
 		p.Total = res.Total
 		return res.Tasks, err
 	}
@@ -126,8 +57,8 @@ func (s *Server) listTasks(ctx context.Context, q listQuery, p *views.ListPage) 
 	if m.capped {
 		p.Capped, p.NameTotal = m.read, m.total
 	}
-	start := min((q.page-1)*q.size, len(m.tasks))
-	return m.tasks[start:min(start+q.size, len(m.tasks))], nil
+	start := min(q.Offset(), len(m.tasks))
+	return m.tasks[start:min(start+q.Size, len(m.tasks))], nil
 }
 
 // matchResult is every task a list or export shows, in order.
@@ -139,18 +70,18 @@ type matchResult struct {
 }
 
 // matching reads the tasks whose name matches q, then filters and orders them.
-func (s *Server) matching(ctx context.Context, q listQuery) (matchResult, error) {
-	all, total, capped, err := s.readByName(ctx, q.name)
+func (s *Server) matching(ctx context.Context, q listquery.Query) (matchResult, error) {
+	all, total, capped, err := s.readByName(ctx, q.Name)
 	if err != nil {
 		return matchResult{}, err
 	}
 	m := matchResult{read: len(all), total: total, capped: capped}
 	for _, t := range all {
-		if matches(t, q.filter) {
+		if matches(t, q) {
 			m.tasks = append(m.tasks, t)
 		}
 	}
-	sortByCreated(m.tasks, q.filter.Sort)
+	sortByCreated(m.tasks, q.Sort)
 	return m, nil
 }
 
@@ -180,9 +111,9 @@ func (s *Server) readByName(ctx context.Context, name string) (tasks []dcs.Task,
 	return tasks, total, true, nil
 }
 
-// matches reports whether t belongs in the list f describes.
-func matches(t dcs.Task, f views.ListFilter) bool {
-	return (f.Status == "" || statusGroup(t.Status) == f.Status) && (f.Type == "" || t.Type == f.Type)
+// matches reports whether t belongs in the list q describes.
+func matches(t dcs.Task, q listquery.Query) bool {
+	return (q.Status == "" || statusGroup(t.Status) == q.Status) && (q.Type == "" || t.Type == q.Type)
 }
 
 // statusGroup is the filter a status belongs to. An unknown status (or
@@ -194,11 +125,11 @@ func statusGroup(st dcs.Status) string {
 	case !st.Known():
 		return ""
 	case st.InProgress():
-		return views.GroupInProgress
+		return listquery.GroupInProgress
 	case st.Tone() == dcs.ToneFailed:
-		return views.GroupFailed
+		return listquery.GroupFailed
 	default:
-		return views.GroupFinished
+		return listquery.GroupFinished
 	}
 }
 
@@ -210,7 +141,7 @@ func sortByCreated(tasks []dcs.Task, order string) {
 		av, bv := a.CreatedAt.Valid(), b.CreatedAt.Valid()
 		switch {
 		case av && bv:
-			if order == views.SortOldest {
+			if order == listquery.SortOldest {
 				return a.CreatedAt.Time.Compare(b.CreatedAt.Time)
 			}
 			return b.CreatedAt.Time.Compare(a.CreatedAt.Time)
