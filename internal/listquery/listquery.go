@@ -72,6 +72,7 @@ type Error struct {
 	Text  string
 }
 
+// Error is the title and the text, for logs.
 func (e *Error) Error() string { return e.Title + ": " + e.Text }
 
 // Parse reads the list's query with defaultSize as the page size when it
@@ -196,11 +197,11 @@ func (q Query) CanonicalURL() string {
 // RowsURL is the table body of the page q shows, for the rows' refresh.
 func (q Query) RowsURL() string { return routes.RowsURL(q.Values()) }
 
-// ExportCSVURL and ExportJSONURL download every task q selects, all pages:
-// the page and its size do not matter there.
+// ExportCSVURL downloads every task q selects, all pages, as CSV: the page
+// and its size do not matter there.
 func (q Query) ExportCSVURL() string { return routes.ExportCSVURL(q.exportValues()) }
 
-// ExportJSONURL is ExportCSVURL's JSON twin.
+// ExportJSONURL downloads the same tasks as ExportCSVURL, as JSON.
 func (q Query) ExportJSONURL() string { return routes.ExportJSONURL(q.exportValues()) }
 
 func (q Query) exportValues() url.Values {

@@ -17,8 +17,9 @@ const (
 	List = "/"
 	// Rows is the list's table body alone, which the page polls.
 	Rows = "/task-rows"
-	// ExportCSV and ExportJSON download every task the list's query selects.
-	ExportCSV  = "/export.csv"
+	// ExportCSV downloads every task the list's query selects, as CSV.
+	ExportCSV = "/export.csv"
+	// ExportJSON downloads the same tasks as JSON.
 	ExportJSON = "/export.json"
 
 	// Task is one task's page.
@@ -38,18 +39,20 @@ const (
 	// Audit is the audit trail of stop attempts, for operators.
 	Audit = "/audit"
 
-	// AuthPrefix holds native sign-in's addresses (OIDC mode only): Login
-	// starts sign-in, Callback is where the identity provider sends the
-	// browser back, Logout (POST) signs out.
+	// AuthPrefix holds native sign-in's addresses (OIDC mode only).
 	AuthPrefix = "/auth"
-	Login      = "/auth/login"
-	Callback   = "/auth/callback"
-	Logout     = "/auth/logout"
+	// Login starts sign-in.
+	Login = "/auth/login"
+	// Callback is where the identity provider sends the browser back.
+	Callback = "/auth/callback"
+	// Logout (POST) signs out.
+	Logout = "/auth/logout"
 
-	// Health answers while the process is alive, Ready while the DCS API
-	// answers, Metrics serves Prometheus metrics.
-	Health  = "/healthz"
-	Ready   = "/readyz"
+	// Health answers while the process is alive.
+	Health = "/healthz"
+	// Ready answers while the DCS API does.
+	Ready = "/readyz"
+	// Metrics serves Prometheus metrics.
 	Metrics = "/metrics"
 
 	// Static serves the embedded CSS, JavaScript and vendored htmx.
