@@ -20,7 +20,7 @@ import (
 const logsOnDetail = 20
 
 // List shows one page of tasks, searched by name, filtered by status group
-// and type, ordered by creation time (listquery.go). htmx swaps it in for
+// and type, ordered by creation time (listtasks.go). htmx swaps it in for
 // the filter form and the pager and pushes the URL; HX-Push-Url names the
 // canonical one, since the form also sends the fields left at their defaults.
 func (s *Server) List(c echo.Context) error {

@@ -12,8 +12,8 @@ import (
 // choice is one option of a filter's select.
 type choice struct{ Value, Label string }
 
-// The filter form's options; each one's "" is its default and what the
-// handlers read a missing parameter as.
+// The filter form's options; each one's "" is its default and what
+// listquery.Parse reads a missing parameter as.
 var (
 	statusChoices = []choice{{"", "All statuses"}, {listquery.GroupInProgress, "In progress"},
 		{listquery.GroupFinished, "Finished"}, {listquery.GroupFailed, "Failed"}}
