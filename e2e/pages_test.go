@@ -9,6 +9,8 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestEveryPageRunsClean visits every kind of page, with the stop dialog
@@ -31,15 +33,15 @@ func TestEveryPageRunsClean(t *testing.T) {
 	})
 	online := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	done := findTask(t, e.sim, withStatus("SUCCESS"))
-	paths := []string{"", "?page=2", "?q=" + online.TaskName, "tasks/" + obs.TaskID, "tasks/" + record.TaskID,
-		"tasks/" + online.TaskID, "tasks/" + done.TaskID, "tasks/" + online.TaskID + "/stop", "tasks/" + done.TaskID + "/stop",
-		"audit"}
+	paths := []string{routes.List, listquery.Query{Page: 2}.URL(), listquery.Query{Name: online.TaskName}.URL(),
+		routes.TaskURL(obs.TaskID), routes.TaskURL(record.TaskID), routes.TaskURL(online.TaskID), routes.TaskURL(done.TaskID),
+		routes.TaskStopURL(online.TaskID), routes.TaskStopURL(done.TaskID), routes.Audit}
 	for _, p := range paths {
-		goTo(t, page, e.baseURL+p)
+		goTo(t, page, at(e.baseURL, p))
 		cspClean(t, page, p)
 	}
 
-	goTo(t, page, e.baseURL+"tasks/"+online.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(online.TaskID)))
 	openStopDialog(t, page, online)
 	must(t, button(page, "Stop task").Click())
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "TERMINATING"))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // markPage sets a flag that only survives as long as the document does, so
@@ -50,7 +51,7 @@ func TestProgressPanelMovesByItself(t *testing.T) {
 	// and cannot finish during the test.
 	must(t, e.sim.SetStatus(task.TaskID, "FULLMIGRATING"))
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	must(t, expect.Locator(page.Locator(`[data-testid="progress"][data-poll]`)).ToHaveCount(1))
 	markPage(t, page)
 	first := progressValue(t, page)
@@ -104,7 +105,7 @@ func TestLogsPanelFilterAndHistory(t *testing.T) {
 		return task.Status == "FAILED" && task.MigrationType == dcs.TypeOnlineMigration
 	})
 	page := newPage(t, true)
-	detail := e.baseURL + "tasks/" + task.TaskID
+	detail := at(e.baseURL, routes.TaskURL(task.TaskID))
 	goTo(t, page, detail)
 	all := logLevels(t, page, "log-level-all")
 	if count(all, "INFO") == 0 || count(all, "ERROR") == 0 {
@@ -146,7 +147,7 @@ func TestLogsPanelFilterAndHistory(t *testing.T) {
 func TestLogsPanelPagesOlder(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("INCRMIGRATING")) // over 20 lines
-	detail := e.baseURL + "tasks/" + task.TaskID
+	detail := at(e.baseURL, routes.TaskURL(task.TaskID))
 	for _, js := range []bool{true, false} {
 		page := newPage(t, js)
 		goTo(t, page, detail)

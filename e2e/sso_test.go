@@ -8,6 +8,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestProxySSOOperatorStopsAndViewerCannot: through a real oauth2-proxy and
@@ -21,7 +22,7 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 
 	idp.QueueUser(user("alice", operatorGroup))
 	page := newPage(t, true)
-	goTo(t, page, proxy+"tasks/"+task.TaskID)
+	goTo(t, page, at(proxy, routes.TaskURL(task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("alice"))
 	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("operator"))
 	openStopDialog(t, page, task)
@@ -39,17 +40,17 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 	other := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	idp.QueueUser(user("bob", viewerGroup))
 	viewer := newPage(t, true)
-	goTo(t, viewer, proxy+"tasks/"+other.TaskID)
+	goTo(t, viewer, at(proxy, routes.TaskURL(other.TaskID)))
 	must(t, expect.Locator(viewer.GetByTestId("viewer-name")).ToHaveText("bob"))
 	must(t, expect.Locator(viewer.GetByTestId("viewer-role")).ToHaveText("viewer"))
 	must(t, expect.Locator(badge(viewer)).ToHaveAttribute("data-status", "INCRMIGRATING"))
 	must(t, expect.Locator(button(viewer, "Stop")).ToHaveCount(0))
-	status, err := viewer.Evaluate(`async (id) => {
+	status, err := viewer.Evaluate(`async (url) => {
 		const token = document.querySelector('meta[name="csrf-token"]').content;
 		const body = new URLSearchParams({_csrf: token, reason: "forced"});
-		const r = await fetch("/tasks/" + id + "/stop", {method: "POST", body});
+		const r = await fetch(url, {method: "POST", body});
 		return r.status;
-	}`, other.TaskID)
+	}`, routes.TaskStopURL(other.TaskID))
 	must(t, err)
 	if status != 403 {
 		t.Fatalf("a viewer's forced stop answered %v, want 403", status)
@@ -73,8 +74,8 @@ func TestNativeOIDCSignIn(t *testing.T) {
 
 	idp.QueueUser(user("carol", operatorGroup))
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
-	must(t, expect.Page(page).ToHaveURL(e.baseURL+"tasks/"+task.TaskID))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(task.TaskID))))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("carol"))
 	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("operator"))
 	openStopDialog(t, page, task)
@@ -103,7 +104,7 @@ func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
 	// The browser reports the refused cross-origin redirect and htmx the
 	// failed fetch: that is the situation under test.
 	page := newPageAllowing(t, true, "Unsafe attempt to load URL", "htmx:error: Failed to fetch")
-	goTo(t, page, proxy+"tasks/"+task.TaskID)
+	goTo(t, page, at(proxy, routes.TaskURL(task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("erin"))
 
 	// The proxy session ends (cookie expired or revoked); the next sign-in
@@ -117,7 +118,7 @@ func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
 	}
 	must(t, button(page, "Stop").Click()) // htmx loads the dialog: the proxy answers with a redirect
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("frank"))
-	must(t, expect.Page(page).ToHaveURL(proxy+"tasks/"+task.TaskID))
+	must(t, expect.Page(page).ToHaveURL(at(proxy, routes.TaskURL(task.TaskID))))
 	must(t, expect.Locator(page.GetByRole("dialog")).ToHaveCount(0))
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("%d upstream stops", n)

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 func button(page playwright.Page, name string) playwright.Locator {
@@ -37,7 +39,7 @@ func TestStopChangesStatusWithoutReload(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("MIGRATING"))
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "MIGRATING"))
 	_, err := page.Evaluate(`() => { window.__sameDocument = true }`)
 	must(t, err)
@@ -86,7 +88,7 @@ func TestCancelSendsNothing(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	dialog := openStopDialog(t, page, task)
 	must(t, dialog.GetByLabel("Reason").Fill("never mind"))
 	must(t, button(page, "Cancel").Click())
@@ -107,7 +109,7 @@ func TestRefusedStopShowsCodeMessageRequestID(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpStop}, Status: 400, Code: "DCS.4957", Message: "The task is being switched over and cannot be stopped.",
 	}}})
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	openStopDialog(t, page, task)
 	must(t, button(page, "Stop task").Click())
 
@@ -128,7 +130,7 @@ func TestUpstream500CleanBanner(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpStop}, Status: 500, HTML: true,
 	}}})
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	openStopDialog(t, page, task)
 	must(t, button(page, "Stop task").Click())
 
@@ -152,7 +154,7 @@ func TestDoubleClickStopsOnce(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpStop}, Delay: 800 * time.Millisecond,
 	}}})
 	page := newPage(t, true)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	openStopDialog(t, page, task)
 	must(t, button(page, "Stop task").Dblclick())
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "TERMINATING"))
@@ -168,21 +170,21 @@ func TestNoJavaScriptFlow(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	page := newPage(t, false)
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	must(t, button(page, "Stop").Click())
-	must(t, expect.Page(page).ToHaveURL(regexpMust(`/tasks/`+task.TaskID+`/stop\?`)))
+	must(t, expect.Page(page).ToHaveURL(regexpMust(regexp.QuoteMeta(routes.TaskStopURL(task.TaskID))+`\?`)))
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("opening the confirmation page stopped the task (%d calls)", n)
 	}
 	must(t, page.GetByLabel("Reason").Fill("no-js stop"))
 	must(t, button(page, "Stop task").Click())
-	must(t, expect.Page(page).ToHaveURL(e.baseURL+"tasks/"+task.TaskID))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(task.TaskID))))
 	must(t, expect.Locator(page.GetByTestId("banner-success")).ToContainText("no-js stop"))
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", regexpMust(`^TERMINAT(ING|ED)$`)))
 	if n := e.sim.Calls(dcssim.OpStop); n != 1 {
 		t.Fatalf("StopMigrationTask called %d times, want 1", n)
 	}
 	// The flash is shown once.
-	goTo(t, page, e.baseURL+"tasks/"+task.TaskID)
+	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("banner-success")).ToHaveCount(0))
 }

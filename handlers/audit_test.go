@@ -8,6 +8,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestStopIsAudited proves a stop writes an intent and an outcome naming the
@@ -15,7 +16,7 @@ import (
 func TestStopIsAudited(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusIncrMigrating)
-	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "window closed", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.token(id), "window closed", "/"), htmx...), http.StatusOK)
 
 	recs, err := e.audit.Recent(audit.Filter{TaskID: id})
 	if err != nil {
@@ -40,7 +41,7 @@ func TestStopIsAudited(t *testing.T) {
 func TestRefusedStopIsAuditedWithCode(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusSuccess)
-	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "", "/"), htmx...), http.StatusConflict)
+	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.token(id), "", "/"), htmx...), http.StatusConflict)
 	recs, err := e.audit.Recent(audit.Filter{TaskID: id})
 	if err != nil {
 		t.Fatal(err)
@@ -60,10 +61,10 @@ func TestRefusedStopIsAuditedWithCode(t *testing.T) {
 func TestStopRefusedWhenAuditFails(t *testing.T) {
 	e := newEnv(t, options{auditPath: "/dev/full"})
 	id := e.idWith(dcs.StatusMigrating)
-	r := e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "", "/"), htmx...)
+	r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), "", "/"), htmx...)
 	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit log", true)
-	r = e.post("/tasks/"+id+"/stop", stopForm(e.token(id), "", "/"))
-	wantRefusedWithFlash(t, e, r, "/tasks/"+id+"/stop?return_to=%2F", nil, "audit log")
+	r = e.post(routes.TaskStopURL(id), stopForm(e.token(id), "", "/"))
+	wantRefusedWithFlash(t, e, r, routes.TaskStopDialogURL(id, "/"), nil, "audit log")
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("%d upstream stops despite an unwritable audit log", n)
 	}
@@ -97,7 +98,7 @@ func TestAuditPageOutcomeWithoutIntentInWindow(t *testing.T) {
 	if got := strings.TrimSpace(row.Find(`[data-testid="audit-user"]`).Text()); got != "early-bird" {
 		t.Errorf("user %q, want early-bird", got)
 	}
-	if href, _ := row.Find(`[data-testid="audit-task"]`).Attr("href"); href != "/tasks/"+old {
+	if href, _ := row.Find(`[data-testid="audit-task"]`).Attr("href"); href != routes.TaskURL(old) {
 		t.Errorf("task link %q", href)
 	}
 }

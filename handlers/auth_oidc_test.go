@@ -15,6 +15,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // -session-idle and -session-max of the OIDC tests: short, so the fake clock
@@ -128,16 +129,16 @@ func (e *env) setSessionCookie(value string) {
 // with HX-Redirect, and a post gets the 401 page: never a 500.
 func wantSignedOut(t *testing.T, e *env, id string) {
 	t.Helper()
-	r := e.get("/tasks/" + id)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/auth/login?return_to=%2Ftasks%2F"+id {
+	r := e.get(routes.TaskURL(id))
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != routes.LoginURL(routes.TaskURL(id)) {
 		t.Errorf("page: %d to %q, want 303 to sign in", r.status, r.header.Get("Location"))
 	}
-	r = e.get("/tasks/"+id+"/status", "HX-Request", "true", "HX-Current-URL", e.url+"/tasks/"+id+"?page=2")
+	r = e.get(routes.TaskStatusURL(id, ""), "HX-Request", "true", "HX-Current-URL", e.url+routes.TaskURL(id)+"?page=2")
 	if r.status != http.StatusUnauthorized || isFullPage(r) || r.find("banner-error").Length() != 1 ||
-		r.header.Get("HX-Redirect") != "/auth/login?return_to=%2Ftasks%2F"+id+"%3Fpage%3D2" {
+		r.header.Get("HX-Redirect") != routes.LoginURL(routes.TaskURL(id)+"?page=2") {
 		t.Errorf("htmx: %d, HX-Redirect %q, body:\n%s", r.status, r.header.Get("HX-Redirect"), clipBody(r.body))
 	}
-	r = e.post("/tasks/"+id+"/stop", stopForm("stale", "after sign-out", "/"))
+	r = e.post(routes.TaskStopURL(id), stopForm("stale", "after sign-out", "/"))
 	if r.status != http.StatusUnauthorized || !isFullPage(r) || r.find("banner-error").Length() != 1 {
 		t.Errorf("post: %d, body:\n%s", r.status, clipBody(r.body))
 	}
@@ -162,18 +163,18 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 	before := metaToken(t, e.get("/auth/callback")) // a token issued before sign-in (fixation)
 	id := e.idWith(dcs.StatusFullMigrating)
-	r = e.signIn(m, olga, "/tasks/"+id)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/tasks/"+id {
+	r = e.signIn(m, olga, routes.TaskURL(id))
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != routes.TaskURL(id) {
 		t.Fatalf("callback: %d to %q", r.status, r.header.Get("Location"))
 	}
-	page := e.get("/tasks/" + id)
+	page := e.get(routes.TaskURL(id))
 	wantStatus(t, page, http.StatusOK)
 	if page.text("viewer-name") != "olga" || page.text("viewer-role") != "operator" || !offersStop(page) {
 		t.Errorf("viewer %q, role %q", page.text("viewer-name"), page.text("viewer-role"))
 	}
-	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(before, "fixed", "/"), htmx...), http.StatusForbidden)
+	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(before, "fixed", "/"), htmx...), http.StatusForbidden)
 	wantNoStops(t, e)
-	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(metaToken(t, page), "oidc", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(metaToken(t, page), "oidc", "/"), htmx...), http.StatusOK)
 	if recs, err := e.audit.Recent(audit.Filter{TaskID: id}); err != nil || len(recs) != 2 || recs[1].User != "u-olga" ||
 		recs[1].Email != "olga@example.com" || strings.Join(recs[1].Groups, ",") != "dcs-operators" {
 		t.Errorf("audit %+v, %v", recs, err)
@@ -203,7 +204,7 @@ func TestOIDCSessionExpiry(t *testing.T) {
 			}
 			wantSignedOut(t, e, id)
 			for _, h := range [][]string{nil, htmx} {
-				wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(tok, "expired", "/"), h...), http.StatusUnauthorized)
+				wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "expired", "/"), h...), http.StatusUnauthorized)
 			}
 			wantNoStops(t, e)
 		})

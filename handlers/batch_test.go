@@ -11,6 +11,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 func batchForm(token, reason string, ids ...string) url.Values {
@@ -25,7 +26,7 @@ func TestBatchStopMixedResults(t *testing.T) {
 	a, b := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusFullMigrating)
 	done := e.idWith(dcs.StatusSuccess)
 
-	confirm := e.get("/tasks/batch-stop?task="+a+"&task="+b+"&task="+done, htmx...)
+	confirm := e.get(routes.BatchStopConfirmURL([]string{a, b, done}, ""), htmx...)
 	wantStatus(t, confirm, http.StatusOK)
 	if n := confirm.find("batch-task-name").Length(); n != 3 {
 		t.Errorf("the confirmation names %d tasks, want 3", n)
@@ -34,7 +35,7 @@ func TestBatchStopMixedResults(t *testing.T) {
 		t.Fatalf("the confirmation stopped something (%d calls)", n)
 	}
 
-	r := e.post("/tasks/batch-stop", batchForm(e.token(a), "window closed", a, b, done), htmx...)
+	r := e.post(routes.BatchStopURL(), batchForm(e.token(a), "window closed", a, b, done), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	if got := r.header.Get("HX-Trigger"); got != "tasks-changed" {
 		t.Errorf("HX-Trigger %q: the rows would not refresh", got)
@@ -85,7 +86,7 @@ func TestBatchStopChunks(t *testing.T) {
 		e.sim.Put(task)
 		ids = append(ids, task.TaskID)
 	}
-	r := e.post("/tasks/batch-stop", batchForm(e.token(ids[0]), "", ids...), htmx...)
+	r := e.post(routes.BatchStopURL(), batchForm(e.token(ids[0]), "", ids...), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	if n := e.sim.Calls(dcssim.OpBatchStop); n != 2 {
 		t.Errorf("%d batch calls for 51 tasks, want 2", n)
@@ -101,11 +102,11 @@ func TestBatchStopRefusedBeforeAnyCall(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusMigrating)
 	tok := e.token(id)
-	wantStatus(t, e.post("/tasks/batch-stop", batchForm(tok, "", "bad$id"), htmx...), http.StatusBadRequest)
-	wantStatus(t, e.post("/tasks/batch-stop", batchForm(tok, ""), htmx...), http.StatusBadRequest)
-	wantStatus(t, e.post("/tasks/batch-stop", batchForm("", "", id), htmx...), http.StatusForbidden)
+	wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, "", "bad$id"), htmx...), http.StatusBadRequest)
+	wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, ""), htmx...), http.StatusBadRequest)
+	wantStatus(t, e.post(routes.BatchStopURL(), batchForm("", "", id), htmx...), http.StatusForbidden)
 	viewer := newEnv(t, options{anonymous: true})
-	wantStatus(t, viewer.get("/tasks/batch-stop?task="+id), http.StatusForbidden)
+	wantStatus(t, viewer.get(routes.BatchStopConfirmURL([]string{id}, "")), http.StatusForbidden)
 	if n := e.sim.Calls(dcssim.OpBatchStop) + viewer.sim.Calls(dcssim.OpBatchStop); n != 0 {
 		t.Fatalf("%d batch calls", n)
 	}
@@ -116,7 +117,7 @@ func TestBatchStopRefusedBeforeAnyCall(t *testing.T) {
 func TestBatchStopWithoutJavaScript(t *testing.T) {
 	e := newEnv(t, options{})
 	a, done := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusSuccess)
-	r := e.post("/tasks/batch-stop", batchForm(e.token(a), "", a, done))
+	r := e.post(routes.BatchStopURL(), batchForm(e.token(a), "", a, done))
 	wantStatus(t, r, http.StatusSeeOther)
 	if loc := r.header.Get("Location"); loc != "/?page=1" {
 		t.Errorf("redirect to %q", loc)

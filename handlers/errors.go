@@ -132,8 +132,7 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 		return
 	}
 	if isHTMX(c) {
-		c.Response().Header().Set("HX-Retarget", "#client-alerts")
-		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		toAlerts.apply(c)
 		_ = render(c, status, views.BannerView(banner))
 		return
 	}

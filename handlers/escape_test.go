@@ -9,6 +9,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 const hostile = `<script>alert(1)</script>"><img src=x onerror=alert(1)>`
@@ -71,7 +72,7 @@ func TestHostileTextStaysText(t *testing.T) {
 		t.Errorf("search for the hostile name: %q", search.text("list-summary"))
 	}
 
-	detail := e.get("/tasks/" + id)
+	detail := e.get(routes.TaskURL(id))
 	wantStatus(t, detail, http.StatusOK)
 	noMarkup(t, "detail", detail)
 	for testID, want := range map[string]string{
@@ -82,7 +83,7 @@ func TestHostileTextStaysText(t *testing.T) {
 			t.Errorf("%s = %q, want %q", testID, got, want)
 		}
 	}
-	dialog := e.get("/tasks/"+id+"/stop", htmx...)
+	dialog := e.get(routes.TaskStopURL(id), htmx...)
 	noMarkup(t, "stop dialog", dialog)
 	if got := dialog.text("stop-task-name"); got != hostile {
 		t.Errorf("stop-task-name = %q, want %q", got, hostile)
@@ -96,7 +97,7 @@ func TestHostileTextStaysText(t *testing.T) {
 		t.Errorf("title %q", title)
 	}
 
-	confirm := e.get("/tasks/" + id + "/stop")
+	confirm := e.get(routes.TaskStopURL(id))
 	wantStatus(t, confirm, http.StatusOK)
 	noMarkup(t, "confirmation page", confirm)
 	if got := confirm.text("stop-task-name"); got != hostile {
@@ -104,14 +105,14 @@ func TestHostileTextStaysText(t *testing.T) {
 	}
 
 	tok := e.token(id)
-	frag := e.post("/tasks/"+id+"/stop", stopForm(tok, hostile, "/tasks/"+id), htmx...)
+	frag := e.post(routes.TaskStopURL(id), stopForm(tok, hostile, routes.TaskURL(id)), htmx...)
 	wantStatus(t, frag, http.StatusOK)
 	noMarkup(t, "stop fragment", frag)
 	if b := frag.text("banner-success"); !strings.Contains(b, hostile) {
 		t.Errorf("banner %q does not quote the name and reason as text", b)
 	}
 
-	redirect := e.post("/tasks/"+id+"/stop", stopForm(tok, hostile, "/tasks/"+id))
+	redirect := e.post(routes.TaskStopURL(id), stopForm(tok, hostile, routes.TaskURL(id)))
 	wantStatus(t, redirect, http.StatusSeeOther)
 	flash := e.get(redirect.header.Get("Location"))
 	noMarkup(t, "page with flash", flash)
@@ -135,9 +136,9 @@ func TestNoPasswordInAnyAnswer(t *testing.T) {
 		r := e.get(next)
 		wantStatus(t, r, http.StatusOK)
 		bodies = append(bodies, r.body)
-		r.find("task-link").Each(func(_ int, s *goquery.Selection) {
-			href, _ := s.Attr("href")
-			ids = append(ids, strings.TrimPrefix(href, "/tasks/"))
+		r.find("task-row").Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("data-task-id")
+			ids = append(ids, id)
 		})
 		next, _ = r.doc.Find(`a[rel="next"]`).Attr("href")
 	}
@@ -145,7 +146,7 @@ func TestNoPasswordInAnyAnswer(t *testing.T) {
 		t.Fatalf("the crawl found %d tasks, want %d", len(ids), seededTasks(e))
 	}
 	for _, id := range ids {
-		for _, path := range []string{"/tasks/" + id, "/tasks/" + id + "/stop"} {
+		for _, path := range []string{routes.TaskURL(id), routes.TaskStopURL(id)} {
 			r := e.get(path)
 			wantStatus(t, r, http.StatusOK)
 			bodies = append(bodies, r.body)
@@ -154,10 +155,10 @@ func TestNoPasswordInAnyAnswer(t *testing.T) {
 
 	first, second := e.idWith(dcs.StatusFullMigrating), e.idWith(dcs.StatusIncrMigrating)
 	tok := e.token(first)
-	frag := e.post("/tasks/"+first+"/stop", stopForm(tok, "leak check", "/tasks/"+first), htmx...)
+	frag := e.post(routes.TaskStopURL(first), stopForm(tok, "leak check", routes.TaskURL(first)), htmx...)
 	wantStatus(t, frag, http.StatusOK)
 	poll, _ := frag.doc.Find(".status-line").Attr("hx-get")
-	redirect := e.post("/tasks/"+second+"/stop", stopForm(tok, "leak check", "/tasks/"+second))
+	redirect := e.post(routes.TaskStopURL(second), stopForm(tok, "leak check", routes.TaskURL(second)))
 	wantStatus(t, redirect, http.StatusSeeOther)
 	bodies = append(bodies, frag.body, e.get(poll, htmx...).body, e.get(redirect.header.Get("Location")).body)
 

@@ -87,7 +87,7 @@ func (s *Server) exportRecords(c echo.Context, ext string) ([][]string, error) {
 	if m.capped {
 		// A file has no room for a note, so the header and the log say it.
 		h.Set("X-Export-Truncated", strconv.Itoa(m.read)+" of "+strconv.Itoa(m.total)+" tasks read")
-		s.log.Warn("export truncated", "read", m.read, "total", m.total, "q", q.name)
+		s.log.Warn("export truncated", "read", m.read, "total", m.total, "q", q.Name)
 	}
 	records := make([][]string, 0, len(m.tasks))
 	for _, t := range m.tasks {

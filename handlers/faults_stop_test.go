@@ -12,6 +12,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // stopVia sends stops to bad, every other call where it went before.
@@ -105,7 +106,7 @@ func TestFaultsOnStop(t *testing.T) {
 			breakAPI(t, e, tc, []dcssim.Op{dcssim.OpStop}, hxID, plainID)
 			shows := e.sim.Calls(dcssim.OpShow)
 
-			r := e.post("/tasks/"+hxID+"/stop", stopForm(tok, "fault drill", "/tasks/"+hxID), htmx...)
+			r := e.post(routes.TaskStopURL(hxID), stopForm(tok, "fault drill", routes.TaskURL(hxID)), htmx...)
 			wantStatus(t, r, tc.stop)
 			noUpstreamPage(t, r, true)
 			if n := alerts(r); n != 1 {
@@ -132,12 +133,12 @@ func TestFaultsOnStop(t *testing.T) {
 			}
 			wantAudited(t, e, hxID, tc.stopKind)
 
-			r = e.post("/tasks/"+plainID+"/stop", stopForm(tok, "fault drill", "/tasks/"+plainID))
+			r = e.post(routes.TaskStopURL(plainID), stopForm(tok, "fault drill", routes.TaskURL(plainID)))
 			wantStatus(t, r, http.StatusSeeOther)
-			if loc := r.header.Get("Location"); loc != "/tasks/"+plainID {
+			if loc := r.header.Get("Location"); loc != routes.TaskURL(plainID) {
 				t.Fatalf("Location %q, want the task's page", loc)
 			}
-			page := e.get("/tasks/" + plainID)
+			page := e.get(routes.TaskURL(plainID))
 			wantStatus(t, page, http.StatusOK)
 			noUpstreamPage(t, page, false)
 			if n := alerts(page); n != 1 {
@@ -170,7 +171,7 @@ func TestStopDuringOutage(t *testing.T) {
 			wantStatus(t, list, tc.page)
 			tok := metaToken(t, list)
 
-			r := e.post("/tasks/"+id+"/stop", stopForm(tok, "outage drill", "/tasks/"+id), htmx...)
+			r := e.post(routes.TaskStopURL(id), stopForm(tok, "outage drill", routes.TaskURL(id)), htmx...)
 			wantStatus(t, r, tc.stop)
 			noUpstreamPage(t, r, true)
 			if n := alerts(r); n != 1 {
@@ -185,7 +186,7 @@ func TestStopDuringOutage(t *testing.T) {
 			}
 			wantAudited(t, e, id, tc.stopKind)
 
-			r = e.post("/tasks/"+id+"/stop", stopForm(tok, "outage drill", "/tasks/"+id))
+			r = e.post(routes.TaskStopURL(id), stopForm(tok, "outage drill", routes.TaskURL(id)))
 			wantStatus(t, r, http.StatusSeeOther)
 			page := e.get(r.header.Get("Location"))
 			wantStatus(t, page, tc.page)

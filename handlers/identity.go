@@ -72,7 +72,7 @@ func ProxyIdentity(p *auth.Proxy, roles auth.RoleConfig) echo.MiddlewareFunc {
 			if err != nil {
 				if isHTMX(c) {
 					// Reload the page so the proxy can send the browser to sign in.
-					c.Response().Header().Set("HX-Refresh", "true")
+					htmxResponse{Refresh: true}.apply(c)
 				}
 				return &pageError{Status: http.StatusUnauthorized, Title: "Not signed in",
 					Text: "This dashboard is reached through the company's sign-in. Open it through its usual address and sign in.",

@@ -9,6 +9,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // seededTasks is how many tasks the simulator seeds (dcssim.Seed).
@@ -91,7 +92,7 @@ func TestListRows(t *testing.T) {
 				t.Fatalf("row for unknown task %q", id)
 			}
 			in := func(testID string) *goquery.Selection { return row.Find(`[data-testid="` + testID + `"]`) }
-			if href, _ := in("task-link").Attr("href"); href != "/tasks/"+id {
+			if href, _ := in("task-link").Attr("href"); href != routes.TaskURL(id) {
 				t.Errorf("%s: link %q", id, href)
 			}
 			if got := strings.TrimSpace(in("task-link").Text()); got != task.TaskName {

@@ -9,6 +9,7 @@ import (
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestReadyz proves /readyz reports whether the DCS API answers, and reuses
@@ -38,7 +39,7 @@ func TestReadyz(t *testing.T) {
 // dashboard's request id, the same as the response header and the log line.
 func TestErrorBannerCarriesRequestID(t *testing.T) {
 	e := newEnv(t, options{})
-	r := e.get("/tasks/bad$id")
+	r := e.get(routes.TaskURL("bad$id"))
 	wantStatus(t, r, http.StatusNotFound)
 	id := r.header.Get("X-Request-Id")
 	if id == "" || r.text("dashboard-request-id") != id {
@@ -59,9 +60,9 @@ func TestStopRateLimit(t *testing.T) {
 	}
 	tok := e.token(ids[0])
 	for _, id := range ids[:2] {
-		wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(tok, "", "/"), htmx...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	}
-	r := e.post("/tasks/"+ids[2]+"/stop", stopForm(tok, "", "/"), htmx...)
+	r := e.post(routes.TaskStopURL(ids[2]), stopForm(tok, "", "/"), htmx...)
 	wantStatus(t, r, http.StatusTooManyRequests)
 	if !strings.Contains(r.find("banner-warning").Text(), "at most 2 stops a minute") {
 		t.Errorf("no rate-limit banner:\n%s", clipBody(r.body))
@@ -70,7 +71,7 @@ func TestStopRateLimit(t *testing.T) {
 		t.Errorf("%d upstream stops, want 2", n)
 	}
 	e.clock.Advance(31 * time.Second) // one stop's worth of budget back
-	wantStatus(t, e.post("/tasks/"+ids[2]+"/stop", stopForm(tok, "", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(ids[2]), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 }
 
 // TestHSTS proves Strict-Transport-Security is sent only when configured.

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/auth"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 const (
@@ -83,19 +84,19 @@ func (s *Server) oidcIdentity(o *OIDCLogin) echo.MiddlewareFunc {
 
 func (s *Server) requireSignIn(c echo.Context) error {
 	r := c.Request()
-	switch {
-	case isHTMX(c):
-		back := "/"
-		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil {
+	switch hx := htmxRequestOf(c); {
+	case hx.wantsFragment():
+		back := routes.List
+		if u, err := url.Parse(hx.CurrentURL); err == nil {
 			back = auth.SafeReturnTo(u.RequestURI())
 		}
-		c.Response().Header().Set("HX-Redirect", "/auth/login?return_to="+url.QueryEscape(back))
+		htmxResponse{Redirect: routes.LoginURL(back)}.apply(c)
 		return &pageError{Status: http.StatusUnauthorized, Title: "Signed out", Text: "Your session has ended; sign in again."}
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
-		return c.Redirect(http.StatusSeeOther, "/auth/login?return_to="+url.QueryEscape(auth.SafeReturnTo(r.URL.RequestURI())))
+		return c.Redirect(http.StatusSeeOther, routes.LoginURL(auth.SafeReturnTo(r.URL.RequestURI())))
 	default:
 		return &pageError{Status: http.StatusUnauthorized, Title: "Signed out",
-			Text: "Your session ended before this form was sent, so nothing was done. Sign in again at /auth/login and repeat it."}
+			Text: "Your session ended before this form was sent, so nothing was done. Sign in again at " + routes.Login + " and repeat it."}
 	}
 }
 
@@ -112,7 +113,7 @@ func (s *Server) Callback(c echo.Context) error {
 	id, returnTo, err := o.Provider.FinishLogin(c.Response(), c.Request())
 	if err != nil {
 		return &pageError{Status: http.StatusUnauthorized, Title: "Sign-in failed",
-			Text: "The sign-in could not be completed (it may have expired or been opened twice). Start again from /auth/login.",
+			Text: "The sign-in could not be completed (it may have expired or been opened twice). Start again from " + routes.Login + ".",
 			Log:  err.Error()}
 	}
 	if o.Roles.RoleOf(id) == auth.RoleNone {
@@ -143,8 +144,8 @@ func (s *Server) Logout(c echo.Context) error {
 	if err := s.cfg.Sessions.save(c, sess); err != nil {
 		return err
 	}
-	if end := s.cfg.OIDC.Provider.EndSessionURL(s.cfg.OIDC.Origin + "/auth/login"); end != "" {
+	if end := s.cfg.OIDC.Provider.EndSessionURL(s.cfg.OIDC.Origin + routes.Login); end != "" {
 		return c.Redirect(http.StatusSeeOther, end)
 	}
-	return &pageError{Status: http.StatusOK, Title: "Signed out", Text: "You have signed out of the dashboard. Sign in again at /auth/login."}
+	return &pageError{Status: http.StatusOK, Title: "Signed out", Text: "You have signed out of the dashboard. Sign in again at " + routes.Login + "."}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) ProgressPanel(c echo.Context) error {
 	}
 	if !isHTMX(c) {
 		// The fragment is not a page; someone who opened it gets the page.
-		return c.Redirect(http.StatusSeeOther, taskURL(id))
+		return c.Redirect(http.StatusSeeOther, routes.TaskURL(id))
 	}
 	ctx := c.Request().Context()
 	var (
@@ -68,7 +69,7 @@ func (s *Server) LogsPanel(c echo.Context) error {
 		return err
 	}
 	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, views.DetailLogsURL(id, filter.Level, filter.Page))
+		return c.Redirect(http.StatusSeeOther, routes.TaskLogsPageURL(id, filter.Level, filter.Page))
 	}
 	p := views.LogsPanel{TaskID: id, Filter: filter}
 	status := http.StatusOK

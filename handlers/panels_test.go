@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 func attr(s *goquery.Selection, name string) string { v, _ := s.Attr(name); return v }
@@ -26,7 +27,7 @@ func wantPolling(t *testing.T, r *resp, id string, want bool) {
 		t.Fatalf("progress panel polls = %v, want %v", polls, want)
 	}
 	if want {
-		if got := attr(panel, "hx-get"); got != "/tasks/"+id+"/progress" {
+		if got := attr(panel, "hx-get"); got != routes.TaskProgressURL(id) {
 			t.Errorf("hx-get %q", got)
 		}
 		if got := attr(panel, "hx-trigger"); got != "every 1000ms, poll-now" {
@@ -46,9 +47,9 @@ func wantPolling(t *testing.T, r *resp, id string, want bool) {
 func TestProgressPanelRefreshes(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("订单缓存迁移-生产") // FULLMIGRATING, online
-	wantPolling(t, e.get("/tasks/"+id), id, true)
+	wantPolling(t, e.get(routes.TaskURL(id)), id, true)
 
-	first := e.get("/tasks/"+id+"/progress", htmx...)
+	first := e.get(routes.TaskProgressURL(id), htmx...)
 	wantStatus(t, first, http.StatusOK)
 	if first.doc.Find("title, header, h1").Length() != 0 {
 		t.Fatalf("the fragment is a whole page:\n%s", clipBody(first.body))
@@ -60,20 +61,20 @@ func TestProgressPanelRefreshes(t *testing.T) {
 		}
 	}
 	e.clock.Advance(30 * time.Second)
-	if later, was := progressOf(t, e.get("/tasks/"+id+"/progress", htmx...)), progressOf(t, first); later <= was {
+	if later, was := progressOf(t, e.get(routes.TaskProgressURL(id), htmx...)), progressOf(t, first); later <= was {
 		t.Errorf("progress %v after 30s, was %v", later, was)
 	}
 
 	if err := e.sim.SetStatus(id, "SUCCESS"); err != nil {
 		t.Fatal(err)
 	}
-	done := e.get("/tasks/"+id+"/progress", htmx...)
+	done := e.get(routes.TaskProgressURL(id), htmx...)
 	wantStatus(t, done, http.StatusOK)
 	wantPolling(t, done, id, false)
 	if done.text("progress-percent") == "" {
 		t.Error("the finished task's last figures are missing")
 	}
-	wantPolling(t, e.get("/tasks/"+id), id, false)
+	wantPolling(t, e.get(routes.TaskURL(id)), id, false)
 }
 
 // TestProgressPanelFailedRefresh proves a failed refresh (stats or status)
@@ -84,7 +85,7 @@ func TestProgressPanelFailedRefresh(t *testing.T) {
 	id := e.idNamed("订单缓存迁移-生产")
 	for _, op := range []dcssim.Op{dcssim.OpStats, dcssim.OpShow} {
 		e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{id: {Ops: []dcssim.Op{op}, Status: 500}}})
-		r := e.get("/tasks/"+id+"/progress", htmx...)
+		r := e.get(routes.TaskProgressURL(id), htmx...)
 		wantStatus(t, r, http.StatusNoContent)
 	}
 	if !strings.Contains(e.logs.String(), "progress refresh failed") {
@@ -92,9 +93,9 @@ func TestProgressPanelFailedRefresh(t *testing.T) {
 	}
 	e.sim.SetFaults(dcssim.Faults{})
 	before := e.totalCalls()
-	r := e.get("/tasks/" + id + "/progress")
+	r := e.get(routes.TaskProgressURL(id))
 	wantStatus(t, r, http.StatusSeeOther)
-	if loc := r.header.Get("Location"); loc != "/tasks/"+id {
+	if loc := r.header.Get("Location"); loc != routes.TaskURL(id) {
 		t.Errorf("Location %q", loc)
 	}
 	if e.totalCalls() != before {
@@ -138,7 +139,7 @@ func wantLink(t *testing.T, r *resp, testID, page, fragment string) {
 func TestLogsPanelPaging(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("用户画像增量同步") // incremental for a day: over 20 lines
-	base := "/tasks/" + id
+	base := routes.TaskURL(id)
 	one := e.get(base)
 	wantStatus(t, one, http.StatusOK)
 	total, levels := logsPanel(t, one)
@@ -151,9 +152,10 @@ func TestLogsPanelPaging(t *testing.T) {
 	if one.find("logs-newer").Length() != 0 {
 		t.Error("page 1 offers newer entries")
 	}
-	wantLink(t, one, "logs-older", base+"?log_page=2", base+"/logs?page=2")
+	wantLink(t, one, "logs-older", routes.TaskLogsPageURL(id, "", 2), routes.TaskLogsURL(id, "", 2))
 
-	for name, two := range map[string]*resp{"page": e.get(base + "?log_page=2"), "fragment": e.get(base+"/logs?page=2", htmx...)} {
+	for name, two := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(id, "", 2)),
+		"fragment": e.get(routes.TaskLogsURL(id, "", 2), htmx...)} {
 		wantStatus(t, two, http.StatusOK)
 		if got, levels := logsPanel(t, two); got != total || len(levels) != total-20 {
 			t.Errorf("%s 2: total %d with %d shown, want %d with %d", name, got, len(levels), total, total-20)
@@ -161,7 +163,7 @@ func TestLogsPanelPaging(t *testing.T) {
 		if !strings.HasPrefix(two.text("logs-summary"), "Newest first: 21–"+itoa(total)+" of ") {
 			t.Errorf("%s 2: summary %q", name, two.text("logs-summary"))
 		}
-		wantLink(t, two, "logs-newer", base, base+"/logs")
+		wantLink(t, two, "logs-newer", base, routes.TaskLogsURL(id, "", 1))
 		if two.find("logs-older").Length() != 0 {
 			t.Errorf("%s 2 offers older entries", name)
 		}
@@ -170,17 +172,17 @@ func TestLogsPanelPaging(t *testing.T) {
 			t.Errorf("%s 2 starts at %s, after page 1 ends (%s)", name, newest, oldest)
 		}
 	}
-	frag := e.get(base+"/logs?page=2", htmx...)
+	frag := e.get(routes.TaskLogsURL(id, "", 2), htmx...)
 	if frag.doc.Find("title, header, h1").Length() != 0 {
 		t.Error("the fragment is a whole page")
 	}
 
-	past := e.get(base + "?log_page=10000")
+	past := e.get(routes.TaskLogsPageURL(id, "", 10000))
 	wantStatus(t, past, http.StatusOK)
 	if !strings.Contains(past.text("logs-summary"), "past the end") || past.find("log-entry").Length() != 0 {
 		t.Errorf("page 10000: %q", past.text("logs-summary"))
 	}
-	wantLink(t, past, "logs-newer", base+"?log_page=9999", base+"/logs?page=9999")
+	wantLink(t, past, "logs-newer", routes.TaskLogsPageURL(id, "", 9999), routes.TaskLogsURL(id, "", 9999))
 }
 
 // TestLogsPanelLevelFilter proves the level filter shows only that level,
@@ -188,11 +190,12 @@ func TestLogsPanelPaging(t *testing.T) {
 func TestLogsPanelLevelFilter(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("风控特征库迁移") // FAILED: INFO lines, then ERROR lines
-	base := "/tasks/" + id
+	base := routes.TaskURL(id)
 	all, _ := logsPanel(t, e.get(base))
 	sum := 0
 	for _, level := range []string{"INFO", "ERROR"} {
-		for name, r := range map[string]*resp{"page": e.get(base + "?log_level=" + level), "fragment": e.get(base+"/logs?level="+level, htmx...)} {
+		for name, r := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(id, level, 1)),
+			"fragment": e.get(routes.TaskLogsURL(id, level, 1), htmx...)} {
 			wantStatus(t, r, http.StatusOK)
 			total, levels := logsPanel(t, r)
 			if total == 0 || len(levels) != total {
@@ -214,11 +217,12 @@ func TestLogsPanelLevelFilter(t *testing.T) {
 	if sum != all {
 		t.Errorf("INFO and ERROR make %d lines, all levels %d", sum, all)
 	}
-	r := e.get(base + "?log_level=ERROR&log_page=3")
-	wantLink(t, r, "log-level-all", base, base+"/logs")
-	wantLink(t, r, "log-level-info", base+"?log_level=INFO", base+"/logs?level=INFO")
-	wantLink(t, r, "log-level-error", base+"?log_level=ERROR", base+"/logs?level=ERROR")
-	wantLink(t, r, "logs-newer", base+"?log_level=ERROR&log_page=2", base+"/logs?level=ERROR&page=2")
+	r := e.get(routes.TaskLogsPageURL(id, "ERROR", 3))
+	wantLink(t, r, "log-level-all", base, routes.TaskLogsURL(id, "", 1))
+	for _, level := range []string{"INFO", "ERROR"} {
+		wantLink(t, r, "log-level-"+strings.ToLower(level), routes.TaskLogsPageURL(id, level, 1), routes.TaskLogsURL(id, level, 1))
+	}
+	wantLink(t, r, "logs-newer", routes.TaskLogsPageURL(id, "ERROR", 2), routes.TaskLogsURL(id, "ERROR", 2))
 }
 
 // TestLogsPanelBadQuery proves a bad level or page is a 400 that says what
@@ -226,12 +230,13 @@ func TestLogsPanelLevelFilter(t *testing.T) {
 func TestLogsPanelBadQuery(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("风控特征库迁移")
-	for _, path := range []string{"?log_level=DEBUG", "?log_level=error", "?log_level=%3Cb%3E", "?log_page=0",
-		"?log_page=10001", "?log_page=abc", "?log_page=-1", "?log_page=99999999999999999999",
-		"/logs?level=WARN", "/logs?page=0", "/logs?page=1.5"} {
+	page, fragment := routes.TaskURL(id), routes.TaskLogsURL(id, "", 1)
+	for _, path := range []string{page + "?log_level=DEBUG", page + "?log_level=error", page + "?log_level=%3Cb%3E",
+		page + "?log_page=0", page + "?log_page=10001", page + "?log_page=abc", page + "?log_page=-1",
+		page + "?log_page=99999999999999999999", fragment + "?level=WARN", fragment + "?page=0", fragment + "?page=1.5"} {
 		for _, hx := range [][]string{nil, htmx} {
 			beforeLogs, before := e.sim.Calls(dcssim.OpLogs), e.totalCalls()
-			r := e.get("/tasks/"+id+path, hx...)
+			r := e.get(path, hx...)
 			wantStatus(t, r, http.StatusBadRequest)
 			if b := r.text("banner-error"); !strings.Contains(b, "Invalid log") || !strings.Contains(b, "must be") {
 				t.Errorf("%s: banner %q", path, b)
@@ -245,9 +250,9 @@ func TestLogsPanelBadQuery(t *testing.T) {
 		}
 	}
 	before := e.totalCalls()
-	r := e.get("/tasks/" + id + "/logs?level=ERROR&page=2")
+	r := e.get(routes.TaskLogsURL(id, "ERROR", 2))
 	wantStatus(t, r, http.StatusSeeOther)
-	if loc := r.header.Get("Location"); loc != "/tasks/"+id+"?log_level=ERROR&log_page=2" || e.totalCalls() != before {
+	if loc := r.header.Get("Location"); loc != routes.TaskLogsPageURL(id, "ERROR", 2) || e.totalCalls() != before {
 		t.Errorf("a plain GET of the fragment: Location %q, %d calls", loc, e.totalCalls()-before)
 	}
 }
@@ -259,8 +264,8 @@ func TestLogsPanelHostileText(t *testing.T) {
 	task, _ := e.sim.Task(e.idNamed("风控特征库迁移"))
 	task.TaskID, task.ErrorMessage = "0badc0de-0000-4000-8000-000000000002", hostile // the failure becomes an ERROR line
 	e.sim.Put(task)
-	for name, r := range map[string]*resp{"page": e.get("/tasks/" + task.TaskID + "?log_level=ERROR"),
-		"fragment": e.get("/tasks/"+task.TaskID+"/logs?level=ERROR", htmx...)} {
+	for name, r := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(task.TaskID, "ERROR", 1)),
+		"fragment": e.get(routes.TaskLogsURL(task.TaskID, "ERROR", 1), htmx...)} {
 		wantStatus(t, r, http.StatusOK)
 		noMarkup(t, name, r)
 		found := false
@@ -279,7 +284,7 @@ func TestLogsPanelUpstreamFailure(t *testing.T) {
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{
 		id: {Ops: []dcssim.Op{dcssim.OpLogs}, Status: 500, Code: "DCS.5000", Message: "logs are down"},
 	}})
-	r := e.get("/tasks/"+id+"/logs?level=ERROR&page=2", htmx...)
+	r := e.get(routes.TaskLogsURL(id, "ERROR", 2), htmx...)
 	wantStatus(t, r, http.StatusBadGateway)
 	banner := r.find("logs").Find(`[data-testid="banner-error"]`)
 	if got := strings.TrimSpace(banner.Find(`[data-testid="error-code"]`).Text()); got != "DCS.5000" {
@@ -288,7 +293,7 @@ func TestLogsPanelUpstreamFailure(t *testing.T) {
 	if r.header.Get("HX-Retarget") != "" || r.find("log-level-all").Length() != 1 || r.find("logs-newer").Length() != 1 {
 		t.Error("the panel is not swapped in place with its controls")
 	}
-	page := e.get("/tasks/" + id + "?log_level=ERROR")
+	page := e.get(routes.TaskLogsPageURL(id, "ERROR", 1))
 	wantStatus(t, page, http.StatusOK)
 	if page.find("logs").Find(`[data-testid="banner-error"]`).Length() != 1 || page.text("task-name") == "" {
 		t.Error("the page does not show the banner in the panel and the rest around it")

@@ -7,20 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// isHTMX reports whether htmx made the request and will swap a fragment.
-// A history restore wants the whole page.
-func isHTMX(c echo.Context) bool {
-	h := c.Request().Header
-	return h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
-}
-
 // render writes a component with the given status. Pages and fragments carry
 // operational data, so neither is cached.
 func render(c echo.Context, status int, comp templ.Component) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set("Cache-Control", "no-store")
-	h.Add("Vary", "HX-Request")
+	h.Add("Vary", hxRequest) // a fragment and a page share an address
 	c.Response().WriteHeader(status)
 	return comp.Render(withRequestID(c), c.Response())
 }

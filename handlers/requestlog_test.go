@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestRequestLogHasTheRealStatus reproduces refusals that the request log
@@ -22,11 +23,11 @@ func TestRequestLogHasTheRealStatus(t *testing.T) {
 	}{
 		"not signed in":  {func() *resp { return e.get("/") }, http.StatusUnauthorized},
 		"no such page":   {func() *resp { return e.get("/nope", operator...) }, http.StatusNotFound},
-		"bad task id":    {func() *resp { return e.get("/tasks/bad$id", operator...) }, http.StatusNotFound},
+		"bad task id":    {func() *resp { return e.get(routes.TaskURL("bad$id"), operator...) }, http.StatusNotFound},
 		"bad page":       {func() *resp { return e.get("/?page=abc", operator...) }, http.StatusBadRequest},
 		"viewer's audit": {func() *resp { return e.get("/audit", viewer...) }, http.StatusForbidden},
 		"csrf refused": {func() *resp {
-			return e.post("/tasks/"+id+"/stop", stopForm("wrong", "", "/"), operator...)
+			return e.post(routes.TaskStopURL(id), stopForm("wrong", "", "/"), operator...)
 		}, http.StatusForbidden},
 	}
 	for name, tc := range cases {

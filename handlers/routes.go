@@ -14,6 +14,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/static"
 	"github.com/dcs-dashboard/migrations/views"
 )
@@ -102,41 +103,44 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(SecurityHeaders(cfg.HSTS))
 	e.Use(middleware.BodyLimit("64K"))
 
-	assets := e.Group("/static", StaticCache())
+	assets := e.Group(routes.Static, StaticCache())
 	assets.StaticFS("/", staticFS())
 
 	// Reads answer HEAD too, for uptime monitors; net/http drops the body.
 	read := []string{http.MethodGet, http.MethodHead}
-	e.Match(read, "/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
-	e.Match(read, "/readyz", s.Ready)
+	e.Match(read, routes.Health, func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Match(read, routes.Ready, s.Ready)
 	if cfg.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(cfg.Metrics.Handler()))
+		e.GET(routes.Metrics, echo.WrapHandler(cfg.Metrics.Handler()))
 	}
 
 	identity := cfg.Identity
 	if cfg.OIDC != nil {
 		identity = s.oidcIdentity(cfg.OIDC)
-		login := e.Group("/auth", cfg.Sessions.CSRF())
-		login.GET("/login", s.Login)
-		login.GET("/callback", s.Callback)
-		login.POST("/logout", s.Logout)
+		// Sign-in cannot ask who is signed in. The group is there for its
+		// catch-all: an unknown /auth/ address is a 404 without a sign-in.
+		csrf := cfg.Sessions.CSRF()
+		e.Group(routes.AuthPrefix, csrf)
+		e.GET(routes.Login, s.Login, csrf)
+		e.GET(routes.Callback, s.Callback, csrf)
+		e.POST(routes.Logout, s.Logout, csrf)
 	}
 
 	// Identity first: a request nobody vouches for is refused before anything else.
 	pages := e.Group("", identity, cfg.Sessions.CSRF())
-	pages.Match(read, "/", s.List)
-	pages.Match(read, "/task-rows", s.Rows)
-	pages.Match(read, "/export.csv", s.ExportCSV)
-	pages.Match(read, "/export.json", s.ExportJSON)
-	pages.Match(read, "/tasks/:id", s.Show)
-	pages.Match(read, "/tasks/:id/status", s.Status)
-	pages.Match(read, "/tasks/:id/progress", s.ProgressPanel)
-	pages.Match(read, "/tasks/:id/logs", s.LogsPanel)
-	pages.Match(read, "/tasks/:id/stop", s.ConfirmStop)
-	pages.POST("/tasks/:id/stop", s.Stop)
-	pages.Match(read, "/tasks/batch-stop", s.ConfirmBatchStop)
-	pages.POST("/tasks/batch-stop", s.BatchStop)
-	pages.GET("/audit", s.Audit)
+	pages.Match(read, routes.List, s.List)
+	pages.Match(read, routes.Rows, s.Rows)
+	pages.Match(read, routes.ExportCSV, s.ExportCSV)
+	pages.Match(read, routes.ExportJSON, s.ExportJSON)
+	pages.Match(read, routes.Task, s.Show)
+	pages.Match(read, routes.TaskStatus, s.Status)
+	pages.Match(read, routes.TaskProgress, s.ProgressPanel)
+	pages.Match(read, routes.TaskLogs, s.LogsPanel)
+	pages.Match(read, routes.TaskStop, s.ConfirmStop)
+	pages.POST(routes.TaskStop, s.Stop)
+	pages.Match(read, routes.BatchStop, s.ConfirmBatchStop)
+	pages.POST(routes.BatchStop, s.BatchStop)
+	pages.GET(routes.Audit, s.Audit)
 	return e, nil
 }
 

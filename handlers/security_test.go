@@ -8,6 +8,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // sampleAnswers fetches one answer of every kind the dashboard gives: full
@@ -21,18 +22,18 @@ func sampleAnswers(t *testing.T, e *env) map[string]*resp {
 	out := map[string]*resp{
 		"list":              e.get("/"),
 		"search":            e.get("/?q=cache"),
-		"detail online":     e.get("/tasks/" + id),
-		"detail import":     e.get("/tasks/" + e.idNamed("OBS 备份导入 - 多文件")),
-		"confirmation":      e.get("/tasks/" + id + "/stop"),
-		"unknown task":      e.get("/tasks/00000000-0000-4000-8000-000000000000"),
-		"malformed id":      e.get("/tasks/bad$id"),
+		"detail online":     e.get(routes.TaskURL(id)),
+		"detail import":     e.get(routes.TaskURL(e.idNamed("OBS 备份导入 - 多文件"))),
+		"confirmation":      e.get(routes.TaskStopURL(id)),
+		"unknown task":      e.get(routes.TaskURL("00000000-0000-4000-8000-000000000000")),
+		"malformed id":      e.get(routes.TaskURL("bad$id")),
 		"no such route":     e.get("/nope"),
 		"bad page":          e.get("/?page=abc"),
-		"reason too long":   e.post("/tasks/"+other+"/stop", stopForm(tok, strings.Repeat("x", 501), "/"), htmx...),
-		"csrf refused":      e.post("/tasks/"+id+"/stop", stopForm("wrong", "", "/")),
-		"htmx csrf refused": e.post("/tasks/"+id+"/stop", stopForm("wrong", "", "/"), htmx...),
-		"stop fragment":     e.post("/tasks/"+id+"/stop", stopForm(tok, "", "/tasks/"+id), htmx...),
-		"status fragment":   e.get("/tasks/"+id+"/status", htmx...),
+		"reason too long":   e.post(routes.TaskStopURL(other), stopForm(tok, strings.Repeat("x", 501), "/"), htmx...),
+		"csrf refused":      e.post(routes.TaskStopURL(id), stopForm("wrong", "", "/")),
+		"htmx csrf refused": e.post(routes.TaskStopURL(id), stopForm("wrong", "", "/"), htmx...),
+		"stop fragment":     e.post(routes.TaskStopURL(id), stopForm(tok, "", routes.TaskURL(id)), htmx...),
+		"status fragment":   e.get(routes.TaskStatusURL(id, ""), htmx...),
 	}
 	return out
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 const (
@@ -236,7 +237,7 @@ var htmx = []string{"HX-Request", "true"}
 // nothing) and returns the session's CSRF token from its hidden input.
 func (e *env) token(id string) string {
 	e.t.Helper()
-	r := e.get("/tasks/" + id + "/stop")
+	r := e.get(routes.TaskStopURL(id))
 	if r.status != http.StatusOK {
 		e.t.Fatalf("confirmation page of %s: status %d", id, r.status)
 	}
@@ -246,7 +247,7 @@ func (e *env) token(id string) string {
 	}
 	// A task that cannot be stopped has no form; the session's token is the
 	// same on every page, so take it from a task that can be.
-	r = e.get("/tasks/" + e.idWith(dcs.StatusFullMigrating) + "/stop")
+	r = e.get(routes.TaskStopURL(e.idWith(dcs.StatusFullMigrating)))
 	tok, ok = r.doc.Find(`input[name="_csrf"]`).First().Attr("value")
 	if !ok || tok == "" {
 		e.t.Fatalf("no _csrf input on any confirmation page")

@@ -3,12 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -112,9 +112,9 @@ func (s *Server) answerBatch(c echo.Context, req *stopRequest, outcomes []views.
 		s.flash(c, summary)
 		return redirectAfterPost(c, req.returnTo)
 	}
-	c.Response().Header().Set("HX-Retarget", "#client-alerts")
-	c.Response().Header().Set("HX-Reswap", "innerHTML")
-	c.Response().Header().Set("HX-Trigger", "tasks-changed")
+	answer := toAlerts
+	answer.Trigger = "tasks-changed"
+	answer.apply(c)
 	return render(c, http.StatusOK, views.BatchResultView(outcomes))
 }
 
@@ -134,8 +134,7 @@ func (s *Server) refuseStop(c echo.Context, req *stopRequest, r *stopRefusal) er
 		}
 		return redirectAfterPost(c, next)
 	}
-	c.Response().Header().Set("HX-Retarget", "#stop-dialog-slot")
-	c.Response().Header().Set("HX-Reswap", "innerHTML")
+	toDialog.apply(c)
 	if req.batch {
 		p := views.BatchStop{Tasks: req.tasks(), CSRF: csrfTokenOf(c), ReturnTo: req.returnTo, Reason: req.reason,
 			Banner: &r.banner, CanConfirm: r.retry}
@@ -164,12 +163,10 @@ func (req *stopRequest) tasks() []dcs.Task {
 // confirmURL is the no-JavaScript confirmation a correctable refusal
 // returns to, for the same tasks and the same place to go back to.
 func confirmURL(req *stopRequest) string {
-	q := url.Values{"return_to": {req.returnTo}}
 	if !req.batch {
-		return stopURL(req.ids[0]) + "?" + q.Encode()
+		return routes.TaskStopDialogURL(req.ids[0], req.returnTo)
 	}
-	q["task"] = req.ids
-	return batchStopURL + "?" + q.Encode()
+	return routes.BatchStopConfirmURL(req.ids, req.returnTo)
 }
 
 // flash keeps a banner for the next page. The stop has happened (or not)

@@ -9,6 +9,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // outcomeOf is the one audited attempt of task id, with its outcome.
@@ -31,7 +32,7 @@ func outcomeOf(t *testing.T, e *env, id string) *audit.Record {
 func TestAcceptedStopsRecordTheRequestID(t *testing.T) {
 	e := newEnv(t, options{})
 	single := e.idWith(dcs.StatusFullMigrating)
-	r := e.post("/tasks/"+single+"/stop", stopForm(e.token(single), "", "/"), htmx...)
+	r := e.post(routes.TaskStopURL(single), stopForm(e.token(single), "", "/"), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	out := outcomeOf(t, e, single)
 	if out.Outcome != audit.OutcomeAccepted || out.RequestID == "" || out.HTTPStatus != http.StatusOK {
@@ -42,7 +43,7 @@ func TestAcceptedStopsRecordTheRequestID(t *testing.T) {
 	}
 
 	a, b := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusMigrating)
-	r = e.post("/tasks/batch-stop", batchForm(e.token(a), "", a, b), htmx...)
+	r = e.post(routes.BatchStopURL(), batchForm(e.token(a), "", a, b), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	ra, rb := outcomeOf(t, e, a), outcomeOf(t, e, b)
 	for _, out := range []*audit.Record{ra, rb} {
@@ -65,7 +66,7 @@ func TestBatchTaskWithoutResultIsUnknown(t *testing.T) {
 	e := newEnv(t, options{})
 	a, b := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusFullMigrating)
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{b: {Omit: true, Ops: []dcssim.Op{dcssim.OpBatchStop}}}})
-	r := e.post("/tasks/batch-stop", batchForm(e.token(a), "", a, b), htmx...)
+	r := e.post(routes.BatchStopURL(), batchForm(e.token(a), "", a, b), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	row := r.doc.Find(`[data-testid="batch-result-row"][data-task-id="` + b + `"]`)
 	if o, _ := row.Attr("data-outcome"); o != audit.OutcomeUnknown {
@@ -87,7 +88,7 @@ func TestBatchTaskWithoutResultIsUnknown(t *testing.T) {
 	// Without JavaScript the summary says the same.
 	c := e.idWith(dcs.StatusMigrating)
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{c: {Omit: true, Ops: []dcssim.Op{dcssim.OpBatchStop}}}})
-	wantStatus(t, e.post("/tasks/batch-stop", batchForm(e.token(c), "", c)), http.StatusSeeOther)
+	wantStatus(t, e.post(routes.BatchStopURL(), batchForm(e.token(c), "", c)), http.StatusSeeOther)
 	if b := e.get("/?page=1").find("banner-warning").Text(); !strings.Contains(b, "no answer: the task was read again") {
 		t.Errorf("summary %q does not tell the unknown outcome", b)
 	}
@@ -102,24 +103,24 @@ func TestRefusedStopsLeaveTheQuota(t *testing.T) {
 		e := newEnv(t, options{edit: oneAMinute})
 		id := e.idWith(dcs.StatusFullMigrating)
 		tok := e.token(id)
-		wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(tok, strings.Repeat("x", 501), "/"), htmx...), http.StatusBadRequest)
-		wantStatus(t, e.post("/tasks/batch-stop", batchForm(tok, strings.Repeat("x", 501), id), htmx...), http.StatusBadRequest)
-		wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(tok, "fits", "/"), htmx...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, strings.Repeat("x", 501), "/"), htmx...), http.StatusBadRequest)
+		wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, strings.Repeat("x", 501), id), htmx...), http.StatusBadRequest)
+		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "fits", "/"), htmx...), http.StatusOK)
 	})
 	t.Run("bad id", func(t *testing.T) {
 		e := newEnv(t, options{edit: oneAMinute})
 		id := e.idWith(dcs.StatusFullMigrating)
 		tok := e.token(id)
-		wantStatus(t, e.post("/tasks/batch-stop", batchForm(tok, "", "bad$id"), htmx...), http.StatusBadRequest)
-		wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(tok, "", "/"), htmx...), http.StatusOK)
+		wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, "", "bad$id"), htmx...), http.StatusBadRequest)
+		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	})
 	t.Run("forbidden", func(t *testing.T) {
 		e := newProxyEnv(t, proxySetup{trusted: "127.0.0.1/32", edit: oneAMinute})
 		id := e.idWith(dcs.StatusFullMigrating)
 		// The same user, first with only the viewer group, then as operator.
 		asViewer := []string{"X-Forwarded-User", "u-olga", "X-Forwarded-Groups", "dcs-viewers"}
-		wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(e.tokenAs(asViewer), "", "/"), with(asViewer, htmx...)...), http.StatusForbidden)
-		wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(e.tokenAs(operator), "", "/"), with(operator, htmx...)...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.tokenAs(asViewer), "", "/"), with(asViewer, htmx...)...), http.StatusForbidden)
+		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.tokenAs(operator), "", "/"), with(operator, htmx...)...), http.StatusOK)
 	})
 	t.Run("read-only", func(t *testing.T) {
 		// Read-only refuses before the limiter is asked: with one stop a
@@ -132,7 +133,7 @@ func TestRefusedStopsLeaveTheQuota(t *testing.T) {
 		id := e.idWith(dcs.StatusFullMigrating)
 		tok := e.tokenAs(nil)
 		for range 3 {
-			r := e.post("/tasks/"+id+"/stop", stopForm(tok, "", "/"), htmx...)
+			r := e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...)
 			wantRefusedDialog(t, r, http.StatusForbidden, "read-only", false)
 		}
 		if n := e.sim.Calls(dcssim.OpStop); n != 0 {
@@ -160,18 +161,18 @@ func TestSingleAndBatchRefuseAlike(t *testing.T) {
 	type pair struct{ single, batch *resp }
 	cases := map[string]pair{
 		"reason too long": {
-			e.post("/tasks/"+id+"/stop", stopForm(tok, long, "/"), htmx...),
-			e.post("/tasks/batch-stop", batchForm(tok, long, id), htmx...)},
+			e.post(routes.TaskStopURL(id), stopForm(tok, long, "/"), htmx...),
+			e.post(routes.BatchStopURL(), batchForm(tok, long, id), htmx...)},
 		"invalid id": {
-			e.post("/tasks/bad$id/stop", stopForm(tok, "", "/"), htmx...),
-			e.post("/tasks/batch-stop", batchForm(tok, "", "bad$id"), htmx...)},
+			e.post(routes.TaskStopURL("bad$id"), stopForm(tok, "", "/"), htmx...),
+			e.post(routes.BatchStopURL(), batchForm(tok, "", "bad$id"), htmx...)},
 	}
 	// Rate limited: the one stop of the minute is used, then both refuse.
-	wantStatus(t, e.post("/tasks/"+id+"/stop", stopForm(tok, "", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	other := e.idWith(dcs.StatusIncrMigrating)
 	cases["rate limited"] = pair{
-		e.post("/tasks/"+other+"/stop", stopForm(tok, "", "/"), htmx...),
-		e.post("/tasks/batch-stop", batchForm(tok, "", other), htmx...)}
+		e.post(routes.TaskStopURL(other), stopForm(tok, "", "/"), htmx...),
+		e.post(routes.BatchStopURL(), batchForm(tok, "", other), htmx...)}
 	for name, p := range cases {
 		t.Run(name, func(t *testing.T) {
 			if p.single.status != p.batch.status || p.single.status < 400 {

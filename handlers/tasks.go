@@ -12,17 +12,15 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
-const (
-	maxQueryLength = 128
-	maxPage        = 100000
-	logsOnDetail   = 20
-)
+// logsOnDetail is how many log entries a page of the logs panel shows.
+const logsOnDetail = 20
 
 // List shows one page of tasks, searched by name, filtered by status group
-// and type, ordered by creation time (listquery.go). htmx swaps it in for
+// and type, ordered by creation time (listtasks.go). htmx swaps it in for
 // the filter form and the pager and pushes the URL; HX-Push-Url names the
 // canonical one, since the form also sends the fields left at their defaults.
 func (s *Server) List(c echo.Context) error {
@@ -31,11 +29,7 @@ func (s *Server) List(c echo.Context) error {
 		return err
 	}
 	if isHTMX(c) {
-		page := p.Page
-		if page == 1 {
-			page = 0 // "/" rather than "/?page=1"
-		}
-		c.Response().Header().Set("HX-Push-Url", views.ListURL(p.Query, p.Filter, page))
+		htmxResponse{PushURL: p.Query.CanonicalURL()}.apply(c)
 	}
 	return render(c, status, views.ListView(p))
 }
@@ -63,8 +57,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	if err != nil {
 		return views.ListPage{}, 0, err
 	}
-	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q.name, Filter: q.filter, Page: q.page, PageSize: q.size,
-		Refresh: s.cfg.Refresh, CanStop: s.canStop(c)}
+	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q, Refresh: s.cfg.Refresh, CanStop: s.canStop(c)}
 	tasks, err := s.listTasks(c.Request().Context(), q, &p)
 	if err != nil {
 		b := upstreamBanner(err, "Listing migration tasks")
@@ -72,7 +65,9 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 		return p, upstreamStatus(err), nil
 	}
 	s.facts.fill(c.Request().Context(), tasks)
-	returnTo := listURLFor(q, q.page)
+	// A row's stop returns to this list page (not /task-rows, which is
+	// only a fragment), with the search, filters, order and size kept.
+	returnTo := q.URL()
 	for _, t := range tasks {
 		st := s.state(c, t, returnTo)
 		st.Refresh = 0 // the rows refresh together, with one list call
@@ -114,7 +109,7 @@ func (s *Server) Show(c echo.Context) error {
 	p := views.DetailPage{
 		Chrome:    s.chrome(c, task.Name),
 		Task:      task,
-		State:     s.state(c, task, taskURL(id)),
+		State:     s.state(c, task, routes.TaskURL(id)),
 		LogFilter: logFilter,
 	}
 	if task.Type == dcs.TypeOnlineMigration {
@@ -153,7 +148,7 @@ func (s *Server) Status(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, taskURL(id))
+		return c.Redirect(http.StatusSeeOther, routes.TaskURL(id))
 	}
 	returnTo := safeReturnTo(c.QueryParam("return_to"), id)
 	st := s.state(c, task, returnTo)
@@ -187,20 +182,11 @@ func taskID(c echo.Context) (string, error) {
 	return id, nil
 }
 
-func taskURL(id string) string { return "/tasks/" + url.PathEscape(id) }
-
-func stopURL(id string) string { return taskURL(id) + "/stop" }
-
-const batchStopURL = "/tasks/batch-stop"
-
-// listURLFor is the list page a row's stop returns to (not /task-rows,
-// which is only a fragment), with the search, filters, order and size kept.
-func listURLFor(q listQuery, page int) string { return views.ListURL(q.name, q.filter, page) }
 
 // safeReturnTo accepts only the dashboard's own pages as a place to go back
 // to, so a crafted link cannot turn the stop flow into an open redirect.
 func safeReturnTo(raw, id string) string {
-	return localReturn(raw, taskURL(id), "/", taskURL(id))
+	return localReturn(raw, routes.TaskURL(id), routes.List, routes.TaskURL(id))
 }
 
 // localReturn is raw if it is a local address (auth.SafeReturnTo, the one

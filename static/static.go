@@ -1,7 +1,7 @@
 // Package static holds the dashboard's CSS, JavaScript and vendored htmx,
 // embedded in the binary so the dashboard runs in closed networks with no CDN.
 //
-// Assets are served under /static/ with a content hash in the query string
+// Assets are served under routes.Static with a content hash in the query string
 // (see URL), so browsers may cache them for a year and still see a new
 // version the moment a release changes a file.
 package static
@@ -12,12 +12,14 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"sync"
+
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 //go:embed css js img vendor
 var files embed.FS
 
-// FS is the tree served under /static/.
+// FS is the tree served under routes.Static.
 func FS() fs.FS { return files }
 
 // hashes maps an asset's path to a short hash of its content. The embedded
@@ -43,8 +45,9 @@ var hashes = sync.OnceValue(func() map[string]string {
 // buster. An unknown name still gets a URL (without hash) so a typo shows up
 // as a 404 in the browser rather than a panic.
 func URL(name string) string {
+	u := routes.Static + "/" + name
 	if h, ok := hashes()[name]; ok {
-		return "/static/" + name + "?v=" + h
+		return u + "?v=" + h
 	}
-	return "/static/" + name
+	return u
 }

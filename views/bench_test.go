@@ -17,6 +17,8 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -75,10 +77,11 @@ func loadFixtures() (benchFixtures, error) {
 	if len(page.Tasks) != benchRows {
 		return f, fmt.Errorf("List returned %d tasks, want %d", len(page.Tasks), benchRows)
 	}
-	f.list = views.ListPage{Chrome: chrome("Migration tasks"), Page: 1, PageSize: benchRows, Total: page.Total}
+	f.list = views.ListPage{Chrome: chrome("Migration tasks"), Total: page.Total,
+		Query: listquery.Query{Page: 1, Size: benchRows, DefaultSize: benchRows}}
 	stoppable := 0
 	for _, t := range page.Tasks {
-		f.list.Rows = append(f.list.Rows, state(t, "/"))
+		f.list.Rows = append(f.list.Rows, state(t, routes.List))
 		if t.Status.Stoppable() {
 			stoppable++
 		}
@@ -128,7 +131,7 @@ func detail(ctx context.Context, c *dcs.Client, id string) (views.DetailPage, er
 	if err != nil {
 		return views.DetailPage{}, fmt.Errorf("Show(%s): %w", id, err)
 	}
-	p := views.DetailPage{Chrome: chrome(task.Name), Task: task, State: state(task, "/tasks/"+id)}
+	p := views.DetailPage{Chrome: chrome(task.Name), Task: task, State: state(task, routes.TaskURL(id))}
 	if task.Type == dcs.TypeOnlineMigration {
 		stats, err := c.Stats(ctx, id)
 		if err != nil {

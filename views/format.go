@@ -3,7 +3,6 @@ package views
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -161,66 +160,9 @@ func TargetText(t dcs.Task) string {
 	return ""
 }
 
-func taskURL(id string) string { return "/tasks/" + id }
-
-func stopURL(id string) string { return "/tasks/" + id + "/stop" }
-
-func dialogURL(id, returnTo string) string {
-	return "/tasks/" + id + "/stop?return_to=" + queryEscape(returnTo)
-}
-
-func statusURL(id, returnTo string) string {
-	return "/tasks/" + id + "/status?return_to=" + queryEscape(returnTo)
-}
-
 func everyTrigger(d time.Duration) string {
 	return fmt.Sprintf("every %dms", d.Milliseconds())
 }
-
-// ListURL is the list's page of the tasks whose name contains query,
-// filtered and ordered by f. handlers builds the address a row's stop
-// returns to with it, so pages and stops always agree on the URL.
-func ListURL(query string, f ListFilter, page int) string {
-	if v := listValues(query, f, page); len(v) > 0 {
-		return "/?" + v.Encode()
-	}
-	return "/"
-}
-
-// listURL is another page of the list p shows, with everything else kept.
-func listURL(p ListPage, page int) string { return ListURL(p.Query, p.Filter, page) }
-
-// exportURL downloads every task the list p shows, all pages, as format
-// ("csv" or "json"); the page and its size do not matter there.
-func exportURL(p ListPage, format string) string {
-	f := p.Filter
-	f.Size = 0
-	u := "/export." + format
-	if v := listValues(p.Query, f, 0); len(v) > 0 {
-		u += "?" + v.Encode()
-	}
-	return u
-}
-
-// listValues encodes the list's state, leaving defaults out (page 0 means
-// none). Encode sorts the keys, so page comes first, as it always has.
-func listValues(query string, f ListFilter, page int) url.Values {
-	v := url.Values{}
-	if page > 0 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	for key, val := range map[string]string{"q": query, "status": f.Status, "type": f.Type, "sort": f.Sort} {
-		if val != "" {
-			v.Set(key, val)
-		}
-	}
-	if f.Size > 0 {
-		v.Set("size", strconv.Itoa(f.Size))
-	}
-	return v
-}
-
-func queryEscape(s string) string { return url.QueryEscape(s) }
 
 // passwordNote says whether an instance has a password. The password itself
 // never reaches this package: internal/dcs drops it while decoding.

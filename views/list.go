@@ -2,73 +2,33 @@ package views
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
 )
-
-// The list's URL values for a status group and an order. The empty value is
-// the default (every status, newest first); handlers decides which statuses
-// each group holds.
-const (
-	GroupInProgress = "in_progress"
-	GroupFinished   = "finished"
-	GroupFailed     = "failed"
-	SortOldest      = "oldest"
-)
-
-// PageSizes are the page sizes the list offers.
-var PageSizes = []int{20, 50, 100}
-
-// ListFilter is what the list's URL carries besides the search and the page
-// number. Its zero value is the default list, and URLs leave defaults out,
-// so the plain list keeps its plain addresses.
-type ListFilter struct {
-	Status string // "" or a Group* value
-	Type   string // "" or a migration type (dcs.Type*)
-	Sort   string // "" (newest first) or SortOldest
-	Size   int    // tasks per page; 0 is the dashboard's default
-}
 
 // choice is one option of a filter's select.
 type choice struct{ Value, Label string }
 
-// The filter form's options; each one's "" is its default and what the
-// handlers read a missing parameter as.
+// The filter form's options; each one's "" is its default and what
+// listquery.Parse reads a missing parameter as.
 var (
-	statusChoices = []choice{{"", "All statuses"}, {GroupInProgress, "In progress"}, {GroupFinished, "Finished"}, {GroupFailed, "Failed"}}
-	typeChoices   = []choice{{"", "All types"}, {dcs.TypeOnlineMigration, "Online migration"}, {dcs.TypeBackupFileImport, "Backup file import"}}
-	sortChoices   = []choice{{"", "Newest first"}, {SortOldest, "Oldest first"}}
+	statusChoices = []choice{{"", "All statuses"}, {listquery.GroupInProgress, "In progress"},
+		{listquery.GroupFinished, "Finished"}, {listquery.GroupFailed, "Failed"}}
+	typeChoices = []choice{{"", "All types"}, {dcs.TypeOnlineMigration, "Online migration"}, {dcs.TypeBackupFileImport, "Backup file import"}}
+	sortChoices = []choice{{"", "Newest first"}, {listquery.SortOldest, "Oldest first"}}
 )
 
-// sizeChoices are PageSizes, plus the page's own size if the dashboard was
-// set up with another default.
-func sizeChoices(p ListPage) []choice {
-	sizes := slices.Clone(PageSizes)
-	if p.PageSize > 0 && !slices.Contains(sizes, p.PageSize) {
-		sizes = append(sizes, p.PageSize)
-		slices.Sort(sizes)
-	}
+// sizeChoices are the page sizes the list offers.
+func sizeChoices(q listquery.Query) []choice {
+	sizes := q.Sizes()
 	out := make([]choice, len(sizes))
 	for i, n := range sizes {
 		out[i] = choice{strconv.Itoa(n), strconv.Itoa(n) + " per page"}
 	}
 	return out
-}
-
-// filtered reports whether the list differs from the plain one, so the
-// filter form offers to clear it.
-func filtered(p ListPage) bool {
-	return p.Query != "" || p.Filter.Status != "" || p.Filter.Type != "" || p.Filter.Sort != "" || p.Filter.Size != 0
-}
-
-func lastPage(p ListPage) int {
-	if p.PageSize <= 0 || p.Total <= 0 {
-		return 1
-	}
-	return (p.Total + p.PageSize - 1) / p.PageSize
 }
 
 // listSummary says which tasks the page shows, in words that name every
@@ -79,48 +39,48 @@ func listSummary(p ListPage) string {
 
 // listCount is the summary's first sentence: how many tasks, which ones.
 func listCount(p ListPage) string {
-	f := p.Filter
-	plain := f.Status == "" && f.Type == ""
+	q := p.Query
+	plain := q.Status == "" && q.Type == ""
 	if p.Total == 0 {
 		switch {
-		case p.Query != "":
-			return fmt.Sprintf("No %s has a name containing “%s”.", taskNoun(f, false), p.Query)
+		case q.Name != "":
+			return fmt.Sprintf("No %s has a name containing “%s”.", taskNoun(q, false), q.Name)
 		case plain:
 			return "There are no migration tasks in this project."
 		}
-		return fmt.Sprintf("There are no %s.", taskNoun(f, true))
+		return fmt.Sprintf("There are no %s.", taskNoun(q, true))
 	}
 	noun := "tasks"
 	if !plain {
-		noun = taskNoun(f, true)
+		noun = taskNoun(q, true)
 	}
-	first := (p.Page-1)*p.PageSize + 1
+	first := q.Offset() + 1
 	last := first + len(p.Rows) - 1
 	if len(p.Rows) == 0 {
-		return fmt.Sprintf("Page %d is past the end: there are %d %s.", p.Page, p.Total, noun)
+		return fmt.Sprintf("Page %d is past the end: there are %d %s.", q.Page, p.Total, noun)
 	}
 	s := fmt.Sprintf("Showing %d–%d of %d %s", first, last, p.Total, noun)
-	if p.Query != "" {
-		s += fmt.Sprintf(" whose name contains “%s”", p.Query)
+	if q.Name != "" {
+		s += fmt.Sprintf(" whose name contains “%s”", q.Name)
 	}
-	if f.Sort == SortOldest {
+	if q.Sort == listquery.SortOldest {
 		s += ", oldest first"
 	}
 	return s + "."
 }
 
-// taskNoun names the tasks a filter keeps: "failed online migration tasks".
-func taskNoun(f ListFilter, plural bool) string {
+// taskNoun names the tasks a query's filters keep: "failed online migration tasks".
+func taskNoun(q listquery.Query, plural bool) string {
 	var words []string
-	switch f.Status {
-	case GroupInProgress:
+	switch q.Status {
+	case listquery.GroupInProgress:
 		words = append(words, "in-progress")
-	case GroupFinished:
+	case listquery.GroupFinished:
 		words = append(words, "finished")
-	case GroupFailed:
+	case listquery.GroupFailed:
 		words = append(words, "failed")
 	}
-	switch f.Type {
+	switch q.Type {
 	case dcs.TypeOnlineMigration:
 		words = append(words, "online migration")
 	case dcs.TypeBackupFileImport:
@@ -150,12 +110,3 @@ func anyInProgress(p ListPage) bool {
 	}
 	return false
 }
-
-// rowsURL is the table body of this very page, filters included, for the
-// rows' refresh.
-func rowsURL(p ListPage) string {
-	return "/task-rows?" + listValues(p.Query, p.Filter, p.Page).Encode()
-}
-
-// listReturn is this list page's own address, for forms that come back to it.
-func listReturn(p ListPage) string { return listURL(p, p.Page) }

@@ -2,10 +2,10 @@ package views
 
 import (
 	"fmt"
-	"net/url"
-	"strconv"
 
 	"github.com/a-h/templ"
+
+	"github.com/dcs-dashboard/migrations/internal/listquery"
 )
 
 // logLevels are the logs panel's filter choices, in the order shown; ""
@@ -16,33 +16,6 @@ var logLevels = []struct{ Level, Label, TestID string }{
 	{"ERROR", "ERROR", "log-level-error"},
 }
 
-// DetailLogsURL is the detail page showing one page of a task's logs. It is
-// both the no-JavaScript link and the address htmx pushes into history, so
-// a reload, a shared link or the back button lands on the same view. The
-// defaults are left out, so the plain page keeps its plain address.
-func DetailLogsURL(id, level string, page int) string {
-	return taskURL(id) + logsQuery("log_level", "log_page", level, page)
-}
-
-// logsFragmentURL is the logs panel alone, which htmx swaps in place.
-func logsFragmentURL(id, level string, page int) string {
-	return taskURL(id) + "/logs" + logsQuery("level", "page", level, page)
-}
-
-func logsQuery(levelKey, pageKey, level string, page int) string {
-	q := url.Values{}
-	if level != "" {
-		q.Set(levelKey, level)
-	}
-	if page > 1 {
-		q.Set(pageKey, strconv.Itoa(page))
-	}
-	if len(q) == 0 {
-		return ""
-	}
-	return "?" + q.Encode()
-}
-
 // currentAttr marks the filter in force, for screen readers and the CSS.
 func currentAttr(current bool) templ.Attributes {
 	if current {
@@ -50,8 +23,6 @@ func currentAttr(current bool) templ.Attributes {
 	}
 	return templ.Attributes{}
 }
-
-func progressURL(id string) string { return taskURL(id) + "/progress" }
 
 // progressPanelOf and logsPanelOf cut the detail page's panels out of it,
 // so the page and the fragments render the very same components.
@@ -70,12 +41,7 @@ func (p ProgressPanel) polls() bool { return p.Refresh > 0 && p.Status.InProgres
 func (f LogFilter) page() int { return max(f.Page, 1) }
 
 // lastPage is the last page that has entries (1 when there are none).
-func (p LogsPanel) lastPage() int {
-	if p.Filter.PageSize <= 0 || p.Logs.Total <= 0 {
-		return 1
-	}
-	return (p.Logs.Total + p.Filter.PageSize - 1) / p.Filter.PageSize
-}
+func (p LogsPanel) lastPage() int { return listquery.LastPage(p.Logs.Total, p.Filter.PageSize) }
 
 // hasOlder reports whether an "Older" page exists. After an error the
 // total is unknown, so only the way back ("Newer") is offered.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
 )
 
 // Viewer is who is signed in, as every page shows it.
@@ -74,16 +75,13 @@ type TaskState struct {
 
 // ListPage is the task list.
 type ListPage struct {
-	Chrome   Chrome
-	Query    string
-	Page     int
-	PageSize int
-	Total    int
-	Rows     []TaskState
-	Error    *Banner
-	// Filter is the status group, type, order and page size the URL asks
-	// for; every link and form on the list carries it on, with the search.
-	Filter ListFilter
+	Chrome Chrome
+	// Query is the search, filters, order, page and page size the URL asks
+	// for; every link and form on the list carries it on.
+	Query listquery.Query
+	Total int
+	Rows  []TaskState
+	Error *Banner
 	// Capped, when not 0, is how many of the NameTotal tasks matching the
 	// search were read to filter: the rest were not, and the summary says so.
 	Capped    int

@@ -8,6 +8,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -28,9 +29,9 @@ func TestClassify(t *testing.T) {
 		want   outcome
 		claims []int
 	}{
-		{"list ok", kindList, 200, views.ListView(views.ListPage{Page: 1, PageSize: 20, Total: 1, Rows: []views.TaskState{row}}), outOK, nil},
-		{"list upstream", kindList, 502, views.ListView(views.ListPage{Page: 1, Error: &upstream}), outUpstreamPage, []int{500}},
-		{"list empty 200", kindList, 200, views.ListView(views.ListPage{Page: 9, PageSize: 20}), outDashboard, nil},
+		{"list ok", kindList, 200, views.ListView(views.ListPage{Query: listquery.Query{Page: 1, Size: 20}, Total: 1, Rows: []views.TaskState{row}}), outOK, nil},
+		{"list upstream", kindList, 502, views.ListView(views.ListPage{Query: listquery.Query{Page: 1}, Error: &upstream}), outUpstreamPage, []int{500}},
+		{"list empty 200", kindList, 200, views.ListView(views.ListPage{Query: listquery.Query{Page: 9, Size: 20}}), outDashboard, nil},
 		{"list 500", kindList, 500, views.ErrorView(views.ErrorPage{Status: 500, Banner: own}), outDashboard, nil},
 		{"detail ok", kindDetail, 200, views.DetailView(views.DetailPage{Task: task, State: row, Stats: &dcs.Stats{}}), outOK, nil},
 		{"detail stats and logs banners", kindDetail, 200,

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // pageKind is which dashboard page a soak request asks for.
@@ -176,9 +178,9 @@ func newSoak(clients int, dashURL string, sim *simServer) *soak {
 func (s *soak) url(w, i int) (pageKind, string) {
 	n := w + i/2
 	if i%2 == 0 {
-		return kindList, s.base + "/?page=" + strconv.Itoa(n%s.pages+1)
+		return kindList, s.base + listquery.Query{Page: n%s.pages + 1}.URL()
 	}
-	return kindDetail, s.base + "/tasks/" + s.ids[(n*7)%len(s.ids)]
+	return kindDetail, s.base + routes.TaskURL(s.ids[(n*7)%len(s.ids)])
 }
 
 // check fetches every list page and one detail page once, before any

@@ -19,6 +19,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestSIGTERMDuringSlowStop sends a real SIGTERM to the real binary while a
@@ -99,7 +100,7 @@ func postStop(t *testing.T, base, id string) <-chan int {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
-	resp, err := client.Get(base + strings.TrimPrefix(taskPath(id), "/"))
+	resp, err := client.Get(base + strings.TrimPrefix(routes.TaskURL(id), "/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func postStop(t *testing.T, base, id string) <-chan int {
 	}
 	answered := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodPost, base+strings.TrimPrefix(taskPath(id), "/")+"/stop",
+		req, _ := http.NewRequest(http.MethodPost, base+strings.TrimPrefix(routes.TaskStopURL(id), "/"),
 			strings.NewReader(url.Values{"_csrf": {string(token[1])}, "reason": {"shutdown test"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("HX-Request", "true")
@@ -155,7 +156,3 @@ func outcomeIn(t *testing.T, path string) string {
 	}
 	return outcome
 }
-
-// taskPath is the task's page; the route table is the one place that
-// spells it, so the test asks the running server rather than guess.
-func taskPath(id string) string { return "/tasks/" + id }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // withQuery returns a copy of the callback request with one parameter changed.
@@ -144,11 +146,12 @@ func TestOIDCReturnToOpenRedirect(t *testing.T) {
 }
 
 func TestSafeReturnTo(t *testing.T) {
+	task, stop := routes.TaskURL("42"), routes.TaskStopURL("42")+"?x=1#frag"
 	for in, want := range map[string]string{
 		"":                              "/",
 		"/":                             "/",
-		"/tasks/42":                     "/tasks/42",
-		"/tasks/42/stop?x=1#frag":       "/tasks/42/stop?x=1#frag",
+		task:                            task,
+		stop:                            stop,
 		"/search?q=a//b":                "/search?q=a//b",
 		"//evil.example":                "/",
 		"///evil.example":               "/",

@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 const httpMetric = "dcs_dashboard_http_request_duration_seconds"
@@ -48,8 +50,8 @@ func newTestEcho(m *Metrics, handled *atomic.Int32) *echo.Echo {
 	pass := func(next echo.HandlerFunc) echo.HandlerFunc { return next }
 	pages := e.Group("", pass)
 	read := []string{http.MethodGet, http.MethodHead}
-	pages.Match(read, "/", func(c echo.Context) error { return c.String(http.StatusOK, "list") })
-	pages.Match(read, "/tasks/:id", func(c echo.Context) error {
+	pages.Match(read, routes.List, func(c echo.Context) error { return c.String(http.StatusOK, "list") })
+	pages.Match(read, routes.Task, func(c echo.Context) error {
 		switch c.Param("id") {
 		case "missing":
 			return echo.NewHTTPError(http.StatusNotFound, "no such task")
@@ -58,7 +60,7 @@ func newTestEcho(m *Metrics, handled *atomic.Int32) *echo.Echo {
 		}
 		return c.String(http.StatusOK, "task")
 	})
-	pages.POST("/tasks/:id/stop", func(c echo.Context) error { return c.NoContent(http.StatusSeeOther) })
+	pages.POST(routes.TaskStop, func(c echo.Context) error { return c.NoContent(http.StatusSeeOther) })
 	e.GET("/panic", func(echo.Context) error { panic("handler bug") })
 	e.GET("/inflight", func(c echo.Context) error {
 		return c.String(http.StatusOK, fmt.Sprint(testutil.ToFloat64(m.httpInFlight)))
@@ -79,23 +81,23 @@ func httpLabels(route, method, status string) map[string]string {
 func TestMiddlewareRecordsRoutePattern(t *testing.T) {
 	m := New("v", "r", "go")
 	e := newTestEcho(m, nil)
-	for _, target := range []string{"/tasks/abc-123", "/tasks/def-456", "/tasks/abc-123?tab=logs"} {
+	for _, target := range []string{routes.TaskURL("abc-123"), routes.TaskURL("def-456"), routes.TaskURL("abc-123") + "?tab=logs"} {
 		if rec := serve(e, http.MethodGet, target); rec.Code != http.StatusOK {
 			t.Fatalf("GET %s = %d", target, rec.Code)
 		}
 	}
-	serve(e, http.MethodHead, "/tasks/abc-123")
-	serve(e, http.MethodPost, "/tasks/abc-123/stop")
-	serve(e, http.MethodGet, "/")
+	serve(e, http.MethodHead, routes.TaskURL("abc-123"))
+	serve(e, http.MethodPost, routes.TaskStopURL("abc-123"))
+	serve(e, http.MethodGet, routes.List)
 
 	for _, c := range []struct {
 		labels map[string]string
 		want   uint64
 	}{
-		{httpLabels("/tasks/:id", "GET", "200"), 3},
-		{httpLabels("/tasks/:id", "HEAD", "200"), 1},
-		{httpLabels("/tasks/:id/stop", "POST", "303"), 1},
-		{httpLabels("/", "GET", "200"), 1},
+		{httpLabels(routes.Task, "GET", "200"), 3},
+		{httpLabels(routes.Task, "HEAD", "200"), 1},
+		{httpLabels(routes.TaskStop, "POST", "303"), 1},
+		{httpLabels(routes.List, "GET", "200"), 1},
 	} {
 		if got := histogramCount(t, m, httpMetric, c.labels); got != c.want {
 			t.Errorf("%v: %d observations, want %d", c.labels, got, c.want)
@@ -117,21 +119,21 @@ func TestMiddlewareUnmatchedIsBounded(t *testing.T) {
 		serve(e, http.MethodGet, fmt.Sprintf("/wp-admin/%d/x.php", i))
 	}
 	serve(e, http.MethodGet, "/tasks")
-	serve(e, http.MethodGet, "/tasks/abc/nope")
+	serve(e, http.MethodGet, routes.TaskURL("abc")+"/nope")
 	if got := histogramCount(t, m, httpMetric, httpLabels(Unmatched, "GET", "404")); got != 52 {
 		t.Errorf("unmatched 404s: %d observations, want 52", got)
 	}
 
 	// A known path with a method it does not take is unmatched too.
-	rec := serve(e, http.MethodDelete, "/tasks/abc")
+	rec := serve(e, http.MethodDelete, routes.TaskURL("abc"))
 	status := fmt.Sprint(rec.Code)
 	if got := histogramCount(t, m, httpMetric, httpLabels(Unmatched, "DELETE", status)); got != 1 {
-		t.Errorf("DELETE /tasks/abc (%s): %d unmatched observations, want 1", status, got)
+		t.Errorf("DELETE %s (%s): %d unmatched observations, want 1", routes.TaskURL("abc"), status, got)
 	}
 
 	// Made-up methods collapse into "other".
 	for _, method := range []string{"BREW", "PROPFIND", "X-" + strings.Repeat("A", 40)} {
-		serve(e, method, "/tasks/abc")
+		serve(e, method, routes.TaskURL("abc"))
 	}
 	for _, method := range labelValues(t, m, httpMetric, "method") {
 		if method != "GET" && method != "DELETE" && method != "other" {
@@ -149,23 +151,23 @@ func TestMiddlewareStatusFromErrorHandler(t *testing.T) {
 	e := newTestEcho(m, &handled)
 
 	// A real route answering 404 itself keeps its pattern.
-	if rec := serve(e, http.MethodGet, "/tasks/missing"); rec.Code != http.StatusNotFound {
-		t.Fatalf("GET /tasks/missing = %d, want 404", rec.Code)
+	if rec := serve(e, http.MethodGet, routes.TaskURL("missing")); rec.Code != http.StatusNotFound {
+		t.Fatalf("GET %s = %d, want 404", routes.TaskURL("missing"), rec.Code)
 	}
-	if got := histogramCount(t, m, httpMetric, httpLabels("/tasks/:id", "GET", "404")); got != 1 {
+	if got := histogramCount(t, m, httpMetric, httpLabels(routes.Task, "GET", "404")); got != 1 {
 		t.Errorf("route 404: %d observations, want 1", got)
 	}
 
 	// The status only the error handler knows is the one recorded, and the
 	// error is handled exactly once.
 	handled.Store(0)
-	if rec := serve(e, http.MethodGet, "/tasks/upstream"); rec.Code != http.StatusBadGateway {
-		t.Fatalf("GET /tasks/upstream = %d, want 502", rec.Code)
+	if rec := serve(e, http.MethodGet, routes.TaskURL("upstream")); rec.Code != http.StatusBadGateway {
+		t.Fatalf("GET %s = %d, want 502", routes.TaskURL("upstream"), rec.Code)
 	}
 	if n := handled.Load(); n != 1 {
 		t.Errorf("error handler ran %d times, want 1", n)
 	}
-	if got := histogramCount(t, m, httpMetric, httpLabels("/tasks/:id", "GET", "502")); got != 1 {
+	if got := histogramCount(t, m, httpMetric, httpLabels(routes.Task, "GET", "502")); got != 1 {
 		t.Errorf("502: %d observations, want 1", got)
 	}
 }
@@ -194,13 +196,13 @@ func TestMiddlewareUnmatchedWithoutGroups(t *testing.T) {
 	m := New("v", "r", "go")
 	e := echo.New()
 	e.Use(m.EchoMiddleware())
-	e.GET("/tasks/:id", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	e.GET(routes.Task, func(c echo.Context) error { return c.NoContent(http.StatusOK) })
 
 	if rec := serve(e, http.MethodGet, "/nope"); rec.Code != http.StatusNotFound {
 		t.Fatalf("GET /nope = %d, want 404", rec.Code)
 	}
-	if rec := serve(e, http.MethodDelete, "/tasks/abc"); rec.Code != http.StatusMethodNotAllowed {
-		t.Fatalf("DELETE /tasks/abc = %d, want 405", rec.Code)
+	if rec := serve(e, http.MethodDelete, routes.TaskURL("abc")); rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("DELETE %s = %d, want 405", routes.TaskURL("abc"), rec.Code)
 	}
 	for _, l := range []map[string]string{httpLabels(Unmatched, "GET", "404"), httpLabels(Unmatched, "DELETE", "405")} {
 		if got := histogramCount(t, m, httpMetric, l); got != 1 {

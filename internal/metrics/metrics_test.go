@@ -10,6 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // histogramCount is the number of observations in the series of name whose
@@ -184,10 +187,10 @@ func TestLint(t *testing.T) {
 	m := New("v", "r", "go")
 	// Every family must have a series to be linted: use each of them once.
 	e := newTestEcho(m, nil)
-	serve(e, http.MethodGet, "/tasks/abc-123")
+	serve(e, http.MethodGet, routes.TaskURL("abc-123"))
 	svc := m.Instrument(&fakeService{})
 	_, _ = svc.Show(t.Context(), "abc")
-	m.StopAttempt("accepted")
+	m.StopAttempt(audit.OutcomeAccepted)
 	m.CacheHit("task")
 	m.Readiness(true)
 	rec := httptest.NewRecorder()

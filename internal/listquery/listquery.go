@@ -1,0 +1,214 @@
+// Package listquery is the task list's state as its URL carries it: the
+// name search, the status group and type filters, the order, the page and
+// its size. It reads a request's query, checking every value before
+// anything is asked of the DCS API, and writes itself back as the canonical
+// URL, so the handlers that read a list and the pages that link to one
+// agree by construction.
+package listquery
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
+)
+
+// The URL values of the status groups and of the oldest-first order. The
+// empty value is the default (every status, newest first); handlers decides
+// which statuses each group holds.
+const (
+	GroupInProgress = "in_progress"
+	GroupFinished   = "finished"
+	GroupFailed     = "failed"
+	SortOldest      = "oldest"
+)
+
+const (
+	// MaxNameLength bounds the name search, in characters.
+	MaxNameLength = 128
+	// MaxPage bounds the page number, which keeps the API's offset sane.
+	MaxPage = 100000
+)
+
+// PageSizes are the page sizes the list offers; the dashboard's configured
+// default is offered too (Query.Sizes).
+var PageSizes = []int{20, 50, 100}
+
+// The query's keys, as links and the filter form spell them.
+const (
+	keyName   = "q"
+	keyStatus = "status"
+	keyType   = "type"
+	keySort   = "sort"
+	keyPage   = "page"
+	keySize   = "size"
+)
+
+// Query is one view of the task list. Its zero value but for the sizes is
+// the plain list; defaults are left out of its URLs, so the plain list
+// keeps its plain addresses.
+type Query struct {
+	Name   string // name search, trimmed; "" searches nothing
+	Status string // "" or a Group* value
+	Type   string // "" or a migration type (dcs.Type*)
+	Sort   string // "" (newest first) or SortOldest
+	// Page counts from 1; 0 leaves the page out of the URL, which reads as 1.
+	Page int
+	// Size is the number of tasks a page holds.
+	Size int
+	// DefaultSize is the dashboard's configured page size: it is always
+	// offered, and left out of URLs.
+	DefaultSize int
+}
+
+// Error is a list query the dashboard refuses. Title and Text are written
+// for the person who sent it, naming the values that are allowed.
+type Error struct {
+	Title string
+	Text  string
+}
+
+// Error is the title and the text, for logs.
+func (e *Error) Error() string { return e.Title + ": " + e.Text }
+
+// Parse reads the list's query with defaultSize as the page size when it
+// names none. An empty value is the default, so the plain GET form (which
+// sends every field) works without JavaScript; anything unknown is refused
+// with an *Error, rather than silently showing another list.
+func Parse(v url.Values, defaultSize int) (Query, error) {
+	q := Query{Name: strings.TrimSpace(v.Get(keyName)), Page: 1, Size: defaultSize, DefaultSize: defaultSize}
+	if utf8.RuneCountInString(q.Name) > MaxNameLength {
+		return q, &Error{"Search text too long", "Search for at most " + strconv.Itoa(MaxNameLength) + " characters of a task name."}
+	}
+	if raw := v.Get(keyPage); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > MaxPage {
+			return q, &Error{"Invalid page number", "The page must be a whole number from 1 to " + strconv.Itoa(MaxPage) + "."}
+		}
+		q.Page = n
+	}
+	var err error
+	if q.Status, err = oneOf(v.Get(keyStatus), "Invalid status filter", "The status filter",
+		"all", GroupInProgress, GroupFinished, GroupFailed); err != nil {
+		return q, err
+	}
+	if q.Type, err = oneOf(v.Get(keyType), "Invalid migration type", "The migration type",
+		"all", dcs.TypeBackupFileImport, dcs.TypeOnlineMigration); err != nil {
+		return q, err
+	}
+	if q.Sort, err = oneOf(v.Get(keySort), "Invalid sort order", "The sort order",
+		"newest", SortOldest); err != nil {
+		return q, err
+	}
+	if raw := v.Get(keySize); raw != "" {
+		sizes := q.Sizes()
+		n, err := strconv.Atoi(raw)
+		if err != nil || !slices.Contains(sizes, n) {
+			words := make([]string, len(sizes))
+			for i, n := range sizes {
+				words[i] = strconv.Itoa(n)
+			}
+			return q, &Error{"Invalid page size", "The page size must be one of: " + strings.Join(words, ", ") + "."}
+		}
+		q.Size = n
+	}
+	return q, nil
+}
+
+// oneOf accepts "" or one of allowed; the first allowed value is the
+// default and, like "", reads as "" so every URL of one list is the same.
+func oneOf(raw, title, what string, allowed ...string) (string, error) {
+	if raw == "" || raw == allowed[0] {
+		return "", nil
+	}
+	if slices.Contains(allowed, raw) {
+		return raw, nil
+	}
+	return "", &Error{title, what + " must be one of: " + strings.Join(allowed, ", ") + "."}
+}
+
+// Sizes are the page sizes offered, in order: PageSizes, plus the default
+// if the dashboard was set up with another one.
+func (q Query) Sizes() []int {
+	sizes := slices.Clone(PageSizes)
+	if q.DefaultSize > 0 && !slices.Contains(sizes, q.DefaultSize) {
+		sizes = append(sizes, q.DefaultSize)
+		slices.Sort(sizes)
+	}
+	return sizes
+}
+
+// Offset is how many tasks come before the page.
+func (q Query) Offset() int { return (max(q.Page, 1) - 1) * q.Size }
+
+// LastPage is the list's last page when total tasks match it.
+func (q Query) LastPage(total int) int { return LastPage(total, q.Size) }
+
+// LastPage is the last page of total entries shown size a page: 1 when
+// there are none, so "page 1 of 1" holds for an empty list too.
+func LastPage(total, size int) int {
+	if size <= 0 || total <= 0 {
+		return 1
+	}
+	return (total + size - 1) / size
+}
+
+// OnPage is q on page n; 0 leaves the page out of its URL.
+func (q Query) OnPage(n int) Query {
+	q.Page = n
+	return q
+}
+
+// Values is q as URL values, defaults left out. Encode sorts the keys, so
+// page comes first, as it always has.
+func (q Query) Values() url.Values {
+	v := url.Values{}
+	if q.Page > 0 {
+		v.Set(keyPage, strconv.Itoa(q.Page))
+	}
+	for key, val := range map[string]string{keyName: q.Name, keyStatus: q.Status, keyType: q.Type, keySort: q.Sort} {
+		if val != "" {
+			v.Set(key, val)
+		}
+	}
+	if q.Size > 0 && q.Size != q.DefaultSize {
+		v.Set(keySize, strconv.Itoa(q.Size))
+	}
+	return v
+}
+
+// URL is the list page q shows; a stop from one of its rows comes back to
+// it, so it keeps the page number, even 1.
+func (q Query) URL() string { return routes.ListURL(q.Values()) }
+
+// CanonicalURL is the one address of the view q shows, the one htmx pushes
+// into history: page 1 is left out too, so the plain list is "/".
+func (q Query) CanonicalURL() string {
+	if q.Page == 1 {
+		q.Page = 0
+	}
+	return q.URL()
+}
+
+// RowsURL is the table body of the page q shows, for the rows' refresh.
+func (q Query) RowsURL() string { return routes.RowsURL(q.Values()) }
+
+// ExportCSVURL downloads every task q selects, all pages, as CSV: the page
+// and its size do not matter there.
+func (q Query) ExportCSVURL() string { return routes.ExportCSVURL(q.exportValues()) }
+
+// ExportJSONURL downloads the same tasks as ExportCSVURL, as JSON.
+func (q Query) ExportJSONURL() string { return routes.ExportJSONURL(q.exportValues()) }
+
+func (q Query) exportValues() url.Values {
+	q.Page, q.Size = 0, 0
+	return q.Values()
+}
+
+// Filtered reports whether q differs from the plain list in anything but
+// its page, so the filter form offers to clear it.
+func (q Query) Filtered() bool { return len(q.OnPage(0).Values()) > 0 }
