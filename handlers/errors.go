@@ -42,30 +42,40 @@ func upstreamBanner(err error, what string) views.Banner {
 		Message:    apiErr.Message,
 		RequestID:  apiErr.RequestID,
 	}
-	switch {
-	case apiErr.Kind == dcs.KindTimeout:
-		b.Text = "The DCS API did not answer in time. Try again in a moment; if it keeps happening, check the API's status."
-	case apiErr.Kind == dcs.KindNetwork:
-		b.Text = "The DCS API could not be reached. Check the dashboard's network path to the DCS endpoint."
-	case apiErr.Kind == dcs.KindDecode:
-		b.Text = "The DCS API answered with something that is not a valid response. Try again; if it persists, report the request id to Huawei Cloud support."
-	case apiErr.Kind == dcs.KindConfig:
-		b.Text = "The dashboard could not build the request. Check its DCS credentials and endpoint settings."
-	case apiErr.HTTPStatus == http.StatusUnauthorized:
-		b.Text = "The DCS API did not accept the dashboard's credentials. Check the access key, secret key and project id it runs with."
-	case apiErr.HTTPStatus == http.StatusForbidden:
-		b.Text = "The dashboard's account is not allowed to do this. Check its IAM permissions for DCS."
-	case apiErr.NotFound():
-		b.Text = "The DCS API does not know this task. It may have been deleted."
-	case apiErr.HTTPStatus >= 500:
-		b.Text = "The DCS API had an internal problem. Try again later; if it persists, give Huawei Cloud support the request id."
-	case apiErr.HTTPStatus < 400:
-		b.Text = "The DCS endpoint answered with a redirect, which the dashboard does not follow. Check the DCS endpoint setting " +
-			"(https, host name, any proxy or gateway in between)."
-	default:
-		b.Text = "The DCS API refused the request."
-	}
+	b.Text = upstreamAdvice(apiErr)
 	return b
+}
+
+// adviceByKind tells what to do about a failure the dashboard classified
+// itself (no usable answer came back).
+var adviceByKind = map[dcs.ErrorKind]string{
+	dcs.KindTimeout: "The DCS API did not answer in time. Try again in a moment; if it keeps happening, check the API's status.",
+	dcs.KindNetwork: "The DCS API could not be reached. Check the dashboard's network path to the DCS endpoint.",
+	dcs.KindDecode: "The DCS API answered with something that is not a valid response. Try again; if it persists, " +
+		"report the request id to Huawei Cloud support.",
+	dcs.KindConfig: "The dashboard could not build the request. Check its DCS credentials and endpoint settings.",
+}
+
+// upstreamAdvice tells what to do about an upstream failure: by its kind,
+// then by the status the API answered with.
+func upstreamAdvice(e *dcs.APIError) string {
+	if text, ok := adviceByKind[e.Kind]; ok {
+		return text
+	}
+	switch {
+	case e.HTTPStatus == http.StatusUnauthorized:
+		return "The DCS API did not accept the dashboard's credentials. Check the access key, secret key and project id it runs with."
+	case e.HTTPStatus == http.StatusForbidden:
+		return "The dashboard's account is not allowed to do this. Check its IAM permissions for DCS."
+	case e.NotFound():
+		return "The DCS API does not know this task. It may have been deleted."
+	case e.HTTPStatus >= 500:
+		return "The DCS API had an internal problem. Try again later; if it persists, give Huawei Cloud support the request id."
+	case e.HTTPStatus < 400:
+		return "The DCS endpoint answered with a redirect, which the dashboard does not follow. Check the DCS endpoint setting " +
+			"(https, host name, any proxy or gateway in between)."
+	}
+	return "The DCS API refused the request."
 }
 
 // upstreamStatus is the status the dashboard answers with after an upstream error.

@@ -60,11 +60,7 @@ func (s *Server) ProgressPanel(c echo.Context) error {
 // upstream failure is shown inside the panel (the rest of the page stays),
 // with the status the dashboard answers such failures with.
 func (s *Server) LogsPanel(c echo.Context) error {
-	id, err := taskID(c)
-	if err != nil {
-		return err
-	}
-	filter, err := logFilterFrom(c, "level", "page")
+	id, filter, err := taskLogsQuery(c, "level", "page")
 	if err != nil {
 		return err
 	}
@@ -83,6 +79,17 @@ func (s *Server) LogsPanel(c echo.Context) error {
 		p.Logs = logs
 	}
 	return render(c, status, views.LogsPanelView(p))
+}
+
+// taskLogsQuery reads the task id and the logs' level and page, every one
+// checked before any upstream call.
+func taskLogsQuery(c echo.Context, levelKey, pageKey string) (string, views.LogFilter, error) {
+	id, err := taskID(c)
+	if err != nil {
+		return "", views.LogFilter{}, err
+	}
+	f, err := logFilterFrom(c, levelKey, pageKey)
+	return id, f, err
 }
 
 // logFilterFrom reads the logs panel's level and page from the query keys

@@ -81,11 +81,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 // any upstream call). Logs are read while the task is; progress as soon as
 // the task says it is an online migration, so no call is wasted on the others.
 func (s *Server) Show(c echo.Context) error {
-	id, err := taskID(c)
-	if err != nil {
-		return err
-	}
-	logFilter, err := logFilterFrom(c, "log_level", "log_page")
+	id, logFilter, err := taskLogsQuery(c, "log_level", "log_page")
 	if err != nil {
 		return err
 	}
@@ -181,7 +177,6 @@ func taskID(c echo.Context) (string, error) {
 	}
 	return id, nil
 }
-
 
 // safeReturnTo accepts only the dashboard's own pages as a place to go back
 // to, so a crafted link cannot turn the stop flow into an open redirect.
