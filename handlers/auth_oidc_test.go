@@ -73,7 +73,7 @@ func newOIDCEnv(t *testing.T, m *mockoidc.MockOIDC, secrets ...string) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Sessions, cfg.Identity = sessions, nil
+		cfg.Sessions, cfg.Authenticate = sessions, nil
 		cfg.OIDC = &handlers.OIDCLogin{Provider: o, Roles: testRoles, Idle: testIdle, Max: testMax}
 	}})
 }

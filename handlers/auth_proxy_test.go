@@ -62,7 +62,7 @@ func newProxyEnv(t *testing.T, ps proxySetup) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Identity = handlers.ProxyIdentity(p, testRoles)
+		cfg.Authenticate = handlers.AuthenticateProxy(p, testRoles)
 		if !ps.noXFF {
 			cfg.TrustedProxies = nets
 		}

@@ -16,10 +16,8 @@ type Identity struct {
 	Role auth.Role
 }
 
-// CanStop reports whether this person's role allows stopping tasks.
-func (i Identity) CanStop() bool { return i.Role == auth.RoleOperator }
-
-// IsOperator reports whether the person may see operator pages (the audit trail).
+// IsOperator reports whether the person's role is operator: they may stop
+// tasks (where the dashboard is not read-only) and read the audit trail.
 func (i Identity) IsOperator() bool { return i.Role == auth.RoleOperator }
 
 type identityKey struct{}
@@ -46,14 +44,14 @@ func knownIdentity(c echo.Context) (Identity, bool) {
 	return id, ok
 }
 
-// LocalIdentity is used with -auth none: one local operator, for a dashboard
+// AuthenticateLocal is used with -auth none: one local operator, for a dashboard
 // listening on loopback only.
-func LocalIdentity() echo.MiddlewareFunc {
-	return FixedIdentity(Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator})
+func AuthenticateLocal() echo.MiddlewareFunc {
+	return AuthenticateAs(Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator})
 }
 
-// FixedIdentity gives every request the same identity.
-func FixedIdentity(id Identity) echo.MiddlewareFunc {
+// AuthenticateAs gives every request the same identity.
+func AuthenticateAs(id Identity) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			withIdentity(c, id)
@@ -62,10 +60,10 @@ func FixedIdentity(id Identity) echo.MiddlewareFunc {
 	}
 }
 
-// ProxyIdentity believes the identity headers of an authenticating reverse
+// AuthenticateProxy believes the identity headers of an authenticating reverse
 // proxy, and only from the proxies auth.Proxy trusts. Anything else is a 401
 // before any handler runs, whatever the headers say.
-func ProxyIdentity(p *auth.Proxy, roles auth.RoleConfig) echo.MiddlewareFunc {
+func AuthenticateProxy(p *auth.Proxy, roles auth.RoleConfig) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			id, err := p.Identify(c.Request())

@@ -54,11 +54,11 @@ func (o *OIDCLogin) relevantGroups(groups []string) []string {
 	return keep
 }
 
-// oidcIdentity admits a request whose session holds a live sign-in; any
+// authenticateSession admits a request whose session holds a live sign-in; any
 // other is sent to sign in: a page by redirect, an htmx request by
 // HX-Redirect (so the whole browser goes, not a fragment), a form post with a
 // page that links to sign-in (a post cannot be replayed through a redirect).
-func (s *Server) oidcIdentity(o *OIDCLogin) echo.MiddlewareFunc {
+func (s *Server) authenticateSession(o *OIDCLogin) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			sess := s.cfg.Sessions.get(c)

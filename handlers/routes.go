@@ -24,9 +24,10 @@ type Config struct {
 	Tasks    dcs.TaskService
 	Sessions *Sessions
 	Log      *slog.Logger
-	// Identity puts the requester's identity on each request: LocalIdentity,
-	// ProxyIdentity, or nil with OIDC set (the session holds the identity).
-	Identity echo.MiddlewareFunc
+	// Authenticate puts the requester's identity on each request:
+	// AuthenticateLocal, AuthenticateProxy, or nil with OIDC set (the session
+	// holds the identity).
+	Authenticate echo.MiddlewareFunc
 	// OIDC enables native sign-in (/auth/login, /auth/callback, /auth/logout).
 	OIDC *OIDCLogin
 	// TrustedProxies are the peers whose X-Forwarded-For is believed for the
@@ -71,8 +72,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Tasks == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Audit == nil {
 		return nil, errors.New("handlers: Tasks, Sessions, Log and Audit are required")
 	}
-	if (cfg.Identity == nil) == (cfg.OIDC == nil) {
-		return nil, errors.New("handlers: exactly one of Identity and OIDC is required")
+	if (cfg.Authenticate == nil) == (cfg.OIDC == nil) {
+		return nil, errors.New("handlers: exactly one of Authenticate and OIDC is required")
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 20
@@ -114,9 +115,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		e.GET(routes.Metrics, echo.WrapHandler(cfg.Metrics.Handler()))
 	}
 
-	identity := cfg.Identity
+	identity := cfg.Authenticate
 	if cfg.OIDC != nil {
-		identity = s.oidcIdentity(cfg.OIDC)
+		identity = s.authenticateSession(cfg.OIDC)
 		// Sign-in cannot ask who is signed in. The group is there for its
 		// catch-all: an unknown /auth/ address is a 404 without a sign-in.
 		csrf := cfg.Sessions.CSRF()

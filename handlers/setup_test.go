@@ -139,14 +139,14 @@ func newEnv(t *testing.T, opt options) *env {
 		t.Fatalf("audit.Open: %v", err)
 	}
 	t.Cleanup(func() { _ = auditLog.Close() })
-	identity := handlers.LocalIdentity()
+	identity := handlers.AuthenticateLocal()
 	if opt.anonymous {
-		identity = handlers.FixedIdentity(handlers.Identity{Identity: auth.Identity{User: "anonymous"}, Role: auth.RoleViewer})
+		identity = handlers.AuthenticateAs(handlers.Identity{Identity: auth.Identity{User: "anonymous"}, Role: auth.RoleViewer})
 	}
 	srv := httptest.NewUnstartedServer(nil) // listening, so its address is known
 	t.Cleanup(srv.Close)
 	cfg := handlers.Config{Tasks: client, Sessions: sessions, Log: log,
-		Identity: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
+		Authenticate: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
 	if opt.edit != nil {
 		opt.edit(t, "http://"+srv.Listener.Addr().String(), &cfg)
 	}

@@ -155,7 +155,7 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 // stopForbidden is the guard's first two checks, which the confirmations
 // make too: may this person stop tasks at all, and may anyone here.
 func (s *Server) stopForbidden(who Identity) *stopRefusal {
-	if !who.CanStop() {
+	if !who.IsOperator() {
 		return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
 			Title: "Not allowed.", Text: "Your role (" + string(who.Role) + ") may view tasks but not stop them." + nothingSent}}
 	}

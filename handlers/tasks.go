@@ -164,7 +164,7 @@ func (s *Server) state(c echo.Context, t dcs.Task, returnTo string) views.TaskSt
 
 // canStop reports whether the current person may stop tasks here and now.
 func (s *Server) canStop(c echo.Context) bool {
-	return !s.cfg.ReadOnly && identityOf(c).CanStop()
+	return !s.cfg.ReadOnly && identityOf(c).IsOperator()
 }
 
 // taskID reads and checks the :id path parameter before any upstream call.

@@ -39,7 +39,7 @@ func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.S
 			return nil, err
 		}
 		hc.Log.Info("proxy sign-in: groups come from "+p.GroupsFrom(), "groups_claim", c.GroupsClaim)
-		hc.Identity = handlers.ProxyIdentity(p, roles)
+		hc.Authenticate = handlers.AuthenticateProxy(p, roles)
 		hc.TrustedProxies = c.trusted
 	case "oidc":
 		loginKeys, err := handlers.DeriveKeys(secrets, "dcs-dashboard login")
@@ -62,7 +62,7 @@ func buildAuth(ctx context.Context, c config, hc *handlers.Config) ([]handlers.S
 			Origin: redirect.Scheme + "://" + redirect.Host}
 		hc.TrustedProxies = c.trusted
 	default:
-		hc.Identity = handlers.LocalIdentity()
+		hc.Authenticate = handlers.AuthenticateLocal()
 		hc.TrustedProxies = c.trusted
 	}
 	return keys, nil
