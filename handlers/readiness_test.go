@@ -40,3 +40,26 @@ func TestReadyzSurvivesHangUps(t *testing.T) {
 		wantStatus(t, e.get("/readyz"), http.StatusOK)
 	}
 }
+
+// TestReadyz proves /readyz reports whether the DCS API answers, and reuses
+// its answer so probes do not load the API.
+func TestReadyz(t *testing.T) {
+	e := newEnv(t, options{})
+	before := e.sim.Calls(dcssim.OpList)
+	for range 5 {
+		wantStatus(t, e.get("/readyz"), http.StatusOK)
+	}
+	if n := e.sim.Calls(dcssim.OpList) - before; n != 1 {
+		t.Errorf("5 probes made %d upstream calls, want 1", n)
+	}
+
+	e.sim.SetFaults(dcssim.Faults{ErrorRate: 1})
+	wantStatus(t, e.get("/readyz"), http.StatusOK) // still within the cached answer
+	e.clock.Advance(31 * time.Second)
+	r := e.get("/readyz")
+	wantStatus(t, r, http.StatusServiceUnavailable)
+	if !strings.Contains(r.body, "DCS.5000") {
+		t.Errorf("the unready answer does not say why: %q", r.body)
+	}
+	wantStatus(t, e.get("/healthz"), http.StatusOK) // alive all the same
+}

@@ -52,3 +52,18 @@ func TestRequestLogHasTheRealStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorBannerCarriesRequestID proves an error banner shows the
+// dashboard's request id, the same as the response header and the log line.
+func TestErrorBannerCarriesRequestID(t *testing.T) {
+	e := newEnv(t, options{})
+	r := e.get(routes.TaskURL("bad$id"))
+	wantStatus(t, r, http.StatusNotFound)
+	id := r.header.Get("X-Request-Id")
+	if id == "" || r.text("dashboard-request-id") != id {
+		t.Fatalf("banner id %q, header %q", r.text("dashboard-request-id"), id)
+	}
+	if !strings.Contains(e.logs.String(), "request_id="+id) {
+		t.Errorf("no log line with request_id=%s", id)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 )
@@ -188,5 +189,17 @@ func TestHealthz(t *testing.T) {
 	}
 	if e.totalCalls() != 0 || r.header.Get("Set-Cookie") != "" {
 		t.Error("healthz called the API or started a session")
+	}
+}
+
+// TestHSTS proves Strict-Transport-Security is sent only when configured.
+func TestHSTS(t *testing.T) {
+	plain := newEnv(t, options{})
+	if h := plain.get("/").header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("HSTS without the flag: %q", h)
+	}
+	tls := newEnv(t, options{edit: func(_ *testing.T, _ string, c *handlers.Config) { c.HSTS = true }})
+	if h := tls.get("/").header.Get("Strict-Transport-Security"); !strings.HasPrefix(h, "max-age=") {
+		t.Errorf("HSTS = %q", h)
 	}
 }
