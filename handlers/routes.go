@@ -1,3 +1,11 @@
+// Package handlers is the dashboard's HTTP layer: Echo handlers, middleware
+// (security headers, sessions, CSRF, authentication) and all routes in
+// routes.go, registered from the route table in internal/routes.
+//
+// Handlers return errors; one error handler (errors.go) renders them as a
+// full page or, for htmx requests, as a banner fragment. Every stop, of one
+// task or of several, goes through one path: stop_guard.go checks it,
+// stop_send.go sends it, stop.go records and answers it.
 package handlers
 
 import (
