@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -100,5 +101,35 @@ func TestAuditPageOutcomeWithoutIntentInWindow(t *testing.T) {
 	}
 	if href, _ := row.Find(`[data-testid="audit-task"]`).Attr("href"); href != routes.TaskURL(old) {
 		t.Errorf("task link %q", href)
+	}
+}
+
+// TestAuditFileMovedAtRuntime reproduces renaming or deleting the audit file
+// under a running dashboard: /audit answers (no 500) while it is gone, and
+// the next stop is recorded in a new file at the path, where /audit reads.
+func TestAuditFileMovedAtRuntime(t *testing.T) {
+	for name, move := range map[string]func(string) error{
+		"renamed": func(p string) error { return os.Rename(p, p+".old") },
+		"deleted": os.Remove,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, options{})
+			first := e.idWith(dcs.StatusMigrating)
+			wantStatus(t, e.post(routes.TaskStopURL(first), stopForm(e.token(first), "", "/"), htmx...), http.StatusOK)
+			if err := move(e.audit.Path()); err != nil {
+				t.Fatal(err)
+			}
+			wantStatus(t, e.get(routes.Audit), http.StatusOK)
+			next := e.idWith(dcs.StatusIncrMigrating)
+			wantStatus(t, e.post(routes.TaskStopURL(next), stopForm(e.token(next), "", "/"), htmx...), http.StatusOK)
+			page := e.get(routes.Audit)
+			wantStatus(t, page, http.StatusOK)
+			if n := page.doc.Find(`[data-testid="audit-row"]`).Length(); n != 1 {
+				t.Errorf("%d audit rows after the move, want the one new stop", n)
+			}
+			if out := outcomeOf(t, e, next); out.Outcome != audit.OutcomeAccepted {
+				t.Errorf("the stop after the move: %+v", out)
+			}
+		})
 	}
 }

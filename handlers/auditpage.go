@@ -36,7 +36,8 @@ func (s *Server) Audit(c echo.Context) error {
 		s.log.Error("reading the audit log", "err", err.Error())
 		p.Error = &views.Banner{Kind: "error", Title: "The audit log could not be read.",
 			Text: "Ask the dashboard's administrators to check its audit log file."}
-		return render(c, http.StatusInternalServerError, views.AuditView(p))
+		// Unavailable, not broken: the page itself works and says why.
+		return render(c, http.StatusServiceUnavailable, views.AuditView(p))
 	}
 	p.Attempts = audit.Pair(recs)
 	return render(c, http.StatusOK, views.AuditView(p))

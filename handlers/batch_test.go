@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
@@ -125,5 +127,58 @@ func TestBatchStopWithoutJavaScript(t *testing.T) {
 	page := e.get("/?page=1")
 	if b := page.find("banner-warning"); b.Length() != 1 {
 		t.Errorf("no summary banner after the redirect:\n%s", clipBody(page.body))
+	}
+}
+
+// failingIntents records through the real audit log but fails the
+// failOn-th call to Intents, as a disk that fills mid-batch does.
+type failingIntents struct {
+	handlers.AuditTrail
+	failOn int
+	calls  int
+}
+
+func (f *failingIntents) Intents(rs []audit.Record) ([]audit.Record, error) {
+	f.calls++
+	if f.calls == f.failOn {
+		return nil, errors.New("audit log: write: no space left on device")
+	}
+	return f.AuditTrail.Intents(rs)
+}
+
+// TestBatchStopAuditFullMidBatch reproduces a disk that fills while a batch
+// is recorded: the second chunk's intents cannot be written, so nothing is
+// sent, and every intent already written gets an outcome saying it was not
+// sent; no intent is left without one.
+func TestBatchStopAuditFullMidBatch(t *testing.T) {
+	e := newEnv(t, options{edit: func(_ *testing.T, _ string, c *handlers.Config) {
+		c.Audit = &failingIntents{AuditTrail: c.Audit, failOn: 2}
+	}})
+	tmpl, _ := e.sim.Task(e.idWith(dcs.StatusMigrating))
+	var ids []string
+	for i := range 60 {
+		task := tmpl
+		task.TaskID = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		task.TaskName = fmt.Sprintf("bulk %02d", i)
+		e.sim.Put(task)
+		ids = append(ids, task.TaskID)
+	}
+	r := e.post(routes.BatchStopURL(), batchForm(e.token(ids[0]), "", ids...), htmx...)
+	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit log", true)
+	if n := e.sim.Calls(dcssim.OpBatchStop); n != 0 {
+		t.Fatalf("%d batch calls despite the audit failure", n)
+	}
+	recs, err := e.audit.Recent(audit.Filter{Limit: audit.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := audit.Pair(recs)
+	if len(attempts) != dcs.MaxBatchStop {
+		t.Fatalf("%d attempts recorded, want the first chunk's %d", len(attempts), dcs.MaxBatchStop)
+	}
+	for _, a := range attempts {
+		if a.Outcome == nil || a.Outcome.Outcome != audit.OutcomeFailed || a.Outcome.ErrorCode != audit.CodeNotSent {
+			t.Fatalf("attempt %s: outcome %+v, want failed (%s)", a.Intent.AttemptID, a.Outcome, audit.CodeNotSent)
+		}
 	}
 }

@@ -56,12 +56,23 @@ type Config struct {
 	// PageSize is the number of tasks on one list page.
 	PageSize int
 	// Audit records every stop attempt; a stop is refused when it cannot.
-	Audit *audit.Log
+	Audit AuditTrail
 	// InFlight tracks stops between their intent and their outcome, for
 	// shutdown to wait for; nil makes one that nobody drains (tests).
 	InFlight *StopsInFlight
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
+}
+
+// AuditTrail is where stop attempts are recorded and read back:
+// *audit.Log is one.
+type AuditTrail interface {
+	// Intents records intents all or none, before anything is sent.
+	Intents(rs []audit.Record) ([]audit.Record, error)
+	// Outcome records how the attempt begun by intent ended.
+	Outcome(intent, outcome audit.Record) error
+	// Recent reads the newest records the filter selects.
+	Recent(f audit.Filter) ([]audit.Record, error)
 }
 
 // Server is the dashboard's HTTP layer.

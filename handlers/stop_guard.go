@@ -132,22 +132,13 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 			Text: "Each person may request at most " + strconv.Itoa(s.cfg.StopsPerMinute) + " stops a minute; a batch counts as one." +
 				nothingSent + " Try again in " + strconv.Itoa(int(wait.Seconds())+1) + " seconds."}}
 	}
-	action := audit.ActionStop
-	if req.batch {
-		action = audit.ActionBatchStop
-	}
-	intents := make([]audit.Record, len(req.ids))
-	for i, id := range req.ids {
-		var err error
-		intents[i], err = s.cfg.Audit.Intent(audit.Record{Action: action, User: req.who.User, Email: req.who.Email,
-			Groups: req.who.Groups, RemoteAddr: c.RealIP(), TaskID: id, Reason: req.reason})
-		if err != nil {
-			s.log.Error("stop refused: audit log not writable", "task_id", id, "user", req.who.User, "err", err.Error())
-			return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
-				banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit log cannot be written.",
-					Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
-						"to the DCS API. Ask the dashboard's administrators to check its audit log (disk space, permissions)."}}
-		}
+	intents, err := s.writeIntents(c, req)
+	if err != nil {
+		s.log.Error("stop refused: audit log not writable", "tasks", len(req.ids), "user", req.who.User, "err", err.Error())
+		return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
+			banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit log cannot be written.",
+				Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
+					"to the DCS API. Ask the dashboard's administrators to check its audit log (disk space, permissions)."}}
 	}
 	return intents, nil
 }
@@ -164,4 +155,34 @@ func (s *Server) stopForbidden(who Identity) *stopRefusal {
 			Title: "Read-only dashboard.", Text: "This dashboard is read-only: nobody can stop tasks here." + nothingSent}}
 	}
 	return nil
+}
+
+// writeIntents records one intent per task, chunk by chunk as the API will
+// be called, each chunk all or none. When a chunk cannot be written the
+// whole request is refused, and the chunks already written are given an
+// outcome saying they were not sent, so no intent is left without one.
+func (s *Server) writeIntents(c echo.Context, req *stopRequest) ([]audit.Record, error) {
+	action := audit.ActionStop
+	if req.batch {
+		action = audit.ActionBatchStop
+	}
+	var intents []audit.Record
+	for chunk := range slices.Chunk(req.ids, dcs.MaxBatchStop) {
+		rs := make([]audit.Record, len(chunk))
+		for i, id := range chunk {
+			rs[i] = audit.Record{Action: action, User: req.who.User, Email: req.who.Email, Groups: req.who.Groups,
+				RemoteAddr: c.RealIP(), TaskID: id, Reason: req.reason}
+		}
+		written, err := s.cfg.Audit.Intents(rs)
+		if err != nil {
+			for _, in := range intents {
+				if err := s.cfg.Audit.Outcome(in, audit.Record{Outcome: audit.OutcomeFailed, ErrorCode: audit.CodeNotSent}); err != nil {
+					s.log.Error("audit outcome not written", "attempt_id", in.AttemptID, "task_id", in.TaskID, "err", err.Error())
+				}
+			}
+			return nil, err
+		}
+		intents = append(intents, written...)
+	}
+	return intents, nil
 }

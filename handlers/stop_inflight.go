@@ -14,7 +14,7 @@ import (
 // hands it to New (Config.InFlight) and drains it after the HTTP server
 // has shut down, before it closes the audit log.
 type StopsInFlight struct {
-	audit *audit.Log
+	audit AuditTrail
 	log   *slog.Logger
 
 	mu      sync.Mutex
@@ -24,7 +24,7 @@ type StopsInFlight struct {
 }
 
 // NewStopsInFlight tracks the stops recorded in a.
-func NewStopsInFlight(a *audit.Log, log *slog.Logger) *StopsInFlight {
+func NewStopsInFlight(a AuditTrail, log *slog.Logger) *StopsInFlight {
 	f := &StopsInFlight{audit: a, log: log, pending: map[string]audit.Record{}}
 	f.idle = sync.NewCond(&f.mu)
 	return f

@@ -11,9 +11,8 @@
 // leaves an intent without an outcome, which readers show as "no outcome
 // recorded".
 //
-// Rotation must keep the path pointing at the file being appended to (for
-// example logrotate's copytruncate); renaming the file away would leave the
-// writer appending to the old file while Recent reads the new one.
+// Rotation may move the file away: the next record notices and opens a new
+// file at the path (logrotate's copytruncate works too).
 package audit
 
 import (
@@ -64,6 +63,11 @@ const (
 	// had just been accepted, and this one shares its answer.
 	OutcomeJoined = "joined"
 )
+
+// CodeNotSent is the error code of a failed outcome the dashboard wrote for
+// itself: the stop was refused before it was sent (another part of its
+// batch could not be recorded), so nothing reached the DCS API.
+const CodeNotSent = "dashboard.not-sent"
 
 // CodeShutdown is the error code of an unknown outcome the dashboard wrote
 // for itself: it was shutting down before the DCS API answered the stop.
@@ -189,20 +193,37 @@ func (l *Log) Close() error {
 // the stop: there is no unaudited stop. User, TaskID and a known Action are
 // required, because a record that cannot say who stopped what is worthless.
 func (l *Log) Intent(r Record) (Record, error) {
-	r = sanitize(r)
-	r.Event = EventIntent
-	r.Time = l.now().UTC()
-	r.AttemptID = newAttemptID()
-	// An intent states what is about to happen; an outcome in it would be a
-	// claim nothing has verified yet.
-	r.Outcome, r.HTTPStatus, r.ErrorCode, r.RequestID, r.DurationMS = "", 0, "", "", 0
-	if err := validate(r); err != nil {
-		return Record{}, fmt.Errorf("audit log %s: refusing intent: %w", l.path, err)
-	}
-	if err := l.write(r); err != nil {
+	rs, err := l.Intents([]Record{r})
+	if err != nil {
 		return Record{}, err
 	}
-	return r, nil
+	return rs[0], nil
+}
+
+// Intents records several intents (the tasks of one batch call) all or
+// none: their lines go to the file in one write() and one fsync, and a
+// write that fails part-way is cut back off the file, so no intent is left
+// on disk without the others. Any error means none was recorded.
+func (l *Log) Intents(rs []Record) ([]Record, error) {
+	out := make([]Record, len(rs))
+	for i, r := range rs {
+		r = sanitize(r)
+		r.Event = EventIntent
+		r.Time = l.now().UTC()
+		r.AttemptID = newAttemptID()
+		// An intent states what is about to happen; an outcome in it would
+		// be a claim nothing has verified yet.
+		r.Outcome, r.HTTPStatus, r.ErrorCode, r.RequestID, r.DurationMS = "", 0, "", "", 0
+		r.JoinedAttemptID, r.JoinedUser = "", ""
+		if err := validate(r); err != nil {
+			return nil, fmt.Errorf("audit log %s: refusing intent: %w", l.path, err)
+		}
+		out[i] = r
+	}
+	if err := l.write(out...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Outcome records how the attempt begun by intent ended. Who, what and why
@@ -235,36 +256,95 @@ func (l *Log) Outcome(intent Record, outcome Record) error {
 	return l.write(r)
 }
 
-// write appends r as one line. The whole line goes to the kernel in one
-// Write call under the mutex, so in-process writers are serialised and
-// O_APPEND keeps other processes' lines whole; Sync makes it durable before
-// the caller acts on it.
-func (l *Log) write(r Record) error {
-	line, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("audit log %s: encode: %w", l.path, err)
+// write appends rs as one line each, in one Write call under the mutex, so
+// in-process writers are serialised and O_APPEND keeps other processes'
+// lines whole; Sync makes them durable before the caller acts on them.
+func (l *Log) write(rs ...Record) error {
+	var lines []byte
+	for _, r := range rs {
+		line, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("audit log %s: encode: %w", l.path, err)
+		}
+		lines = append(append(lines, line...), '\n')
 	}
-	line = append(line, '\n')
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return l.fail(r, "write", fs.ErrClosed)
+		return l.fail(rs[0], "write", fs.ErrClosed)
+	}
+	if err := l.followPath(); err != nil {
+		return l.fail(rs[0], "reopen", err)
 	}
 	if l.startNewline {
-		line = append([]byte{'\n'}, line...)
+		lines = append([]byte{'\n'}, lines...)
 	}
-	if _, err := l.f.Write(line); err != nil {
-		// Part of the line may have reached the file; start the next
+	before, sized := l.size()
+	if n, err := l.f.Write(lines); err != nil {
+		// Part of the lines may have reached the file: cut them off, so a
+		// batch is recorded all or none, and in any case start the next
 		// record on a fresh line.
-		l.startNewline = true
-		return l.fail(r, "write", err)
+		l.startNewline = !l.cutBack(before, sized, n)
+		return l.fail(rs[0], "write", err)
 	}
 	l.startNewline = false
 	if err := l.f.Sync(); err != nil {
-		return l.fail(r, "fsync", err)
+		return l.fail(rs[0], "fsync", err)
 	}
-	l.logger.Info("audit", r.attrs()...)
+	for _, r := range rs {
+		l.logger.Info("audit", r.attrs()...)
+	}
+	return nil
+}
+
+// size is the file's size before a write, if it can be told.
+func (l *Log) size() (int64, bool) {
+	st, err := l.f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0, false
+	}
+	return st.Size(), true
+}
+
+// cutBack removes the n bytes a failed write left at the end of the file,
+// but only when nothing else was appended since (another process sharing
+// the file): its lines are never cut. It reports whether the file now ends
+// where it did before the write.
+func (l *Log) cutBack(before int64, sized bool, n int) bool {
+	if !sized {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	after, ok := l.size()
+	if !ok || after != before+int64(n) {
+		return false
+	}
+	return l.f.Truncate(before) == nil
+}
+
+// followPath makes sure the log still appends to the file at its path. A
+// file renamed or deleted while the dashboard runs (by hand, or a rotation
+// that moves it away) would otherwise take every later record with it,
+// out of sight of Recent; the path is opened again instead, and a path
+// that cannot be opened refuses the write (and so the stop).
+func (l *Log) followPath() error {
+	cur, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	if at, err := os.Stat(l.path); err == nil && os.SameFile(cur, at) {
+		return nil
+	}
+	f, err := os.OpenFile(l.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	l.logger.Warn("audit log was moved or deleted; writing to a new file at its path", "path", l.path)
+	_ = l.f.Close()
+	l.f, l.startNewline = f, !endsWithNewline(l.path)
 	return nil
 }
 

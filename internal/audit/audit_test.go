@@ -193,11 +193,6 @@ func TestClosedFileFails(t *testing.T) {
 		t.Errorf("closed file: %v", err)
 	}
 	l.f = real
-	// The failed write may have left a fragment: the next record starts a
-	// fresh line.
-	if !l.startNewline {
-		t.Error("startNewline not set after a failed write")
-	}
 	in := mustIntent(t, l, stopBy("a", "2"))
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -244,5 +239,68 @@ func TestIntentValidation(t *testing.T) {
 	}
 	if got := mustRecent(t, l, Filter{Limit: 1}); got[0].Outcome != OutcomeUnknown {
 		t.Errorf("bogus outcome stored as %q, want unknown", got[0].Outcome)
+	}
+}
+
+// TestFollowsMovedFile reproduces an audit file renamed or deleted while
+// the dashboard runs: the next record goes to a new file at the path (where
+// Recent reads), not into the file that was moved away or unlinked.
+func TestFollowsMovedFile(t *testing.T) {
+	for name, move := range map[string]func(path string) error{
+		"renamed": func(path string) error { return os.Rename(path, path+".1") },
+		"deleted": os.Remove,
+	} {
+		t.Run(name, func(t *testing.T) {
+			l, _ := openTest(t)
+			mustIntent(t, l, stopBy("a", "1"))
+			if err := move(l.Path()); err != nil {
+				t.Fatal(err)
+			}
+			if recs, err := l.Recent(Filter{}); err != nil || len(recs) != 0 {
+				t.Errorf("with the file gone: %d records, %v; want none and no error", len(recs), err)
+			}
+			in := mustIntent(t, l, stopBy("b", "2"))
+			recs, err := l.Recent(Filter{})
+			if err != nil || len(recs) != 1 || recs[0].AttemptID != in.AttemptID {
+				t.Fatalf("after the move: %+v, %v; want the new intent alone", recs, err)
+			}
+		})
+	}
+}
+
+// TestCutBackAfterPartialWrite proves a write that failed part-way is cut
+// off the file (a batch's intents are all or none), unless another writer
+// appended meanwhile, whose lines are never cut.
+func TestCutBackAfterPartialWrite(t *testing.T) {
+	l, _ := openTest(t)
+	mustIntent(t, l, stopBy("a", "1"))
+	before, sized := l.size()
+	if !sized {
+		t.Fatal("a regular file has no size")
+	}
+	partial := []byte(`{"event":"intent","attempt_id":"x"`)
+	if _, err := l.f.Write(partial); err != nil {
+		t.Fatal(err)
+	}
+	if !l.cutBack(before, sized, len(partial)) {
+		t.Fatal("the fragment was not cut")
+	}
+	if now, _ := l.size(); now != before {
+		t.Errorf("size %d after cutting, want %d", now, before)
+	}
+
+	if _, err := l.f.Write(partial); err != nil {
+		t.Fatal(err)
+	}
+	other, err := os.OpenFile(l.Path(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.WriteString("another writer's line\n"); err != nil {
+		t.Fatal(err)
+	}
+	if l.cutBack(before, sized, len(partial)) {
+		t.Error("cut although another writer appended after the fragment")
 	}
 }

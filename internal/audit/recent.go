@@ -3,8 +3,10 @@ package audit
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 )
@@ -40,6 +42,12 @@ const (
 // as-is.
 func (l *Log) Recent(f Filter) ([]Record, error) {
 	file, err := os.Open(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Deleted or moved away, and no record written since to make it
+		// again: there is nothing to read, which is not a failure.
+		l.logger.Warn("audit log file is missing; the next record creates it again", "path", l.path)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("audit log %s: %w", l.path, err)
 	}

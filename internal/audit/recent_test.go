@@ -237,10 +237,12 @@ func TestScanBackwardTooLong(t *testing.T) {
 	}
 }
 
+// TestRecentMissingFile: a file deleted and not yet written again holds
+// nothing to read, which is not an error (the page must not fail).
 func TestRecentMissingFile(t *testing.T) {
 	l, _ := openTest(t)
 	os.Remove(l.Path())
-	if _, err := l.Recent(Filter{}); err == nil || !strings.HasPrefix(err.Error(), "audit log ") {
-		t.Errorf("missing file: %v", err)
+	if recs, err := l.Recent(Filter{}); err != nil || len(recs) != 0 {
+		t.Errorf("missing file: %d records, %v", len(recs), err)
 	}
 }
