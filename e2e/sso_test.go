@@ -45,15 +45,19 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 	must(t, expect.Locator(viewer.GetByTestId("viewer-role")).ToHaveText("viewer"))
 	must(t, expect.Locator(badge(viewer)).ToHaveAttribute("data-status", "INCRMIGRATING"))
 	must(t, expect.Locator(button(viewer, "Stop")).ToHaveCount(0))
-	status, err := viewer.Evaluate(`async (url) => {
+	// A forced post, as htmx would send it (the dialog back with the
+	// refusal, 403) and as a plain form would (a redirect to a page that
+	// says why).
+	refusal, err := viewer.Evaluate(`async (url) => {
 		const token = document.querySelector('meta[name="csrf-token"]').content;
-		const body = new URLSearchParams({_csrf: token, reason: "forced"});
-		const r = await fetch(url, {method: "POST", body});
-		return r.status;
+		const body = () => new URLSearchParams({_csrf: token, reason: "forced"});
+		const hx = await fetch(url, {method: "POST", body: body(), headers: {"HX-Request": "true"}});
+		const plain = await fetch(url, {method: "POST", body: body()});
+		return [hx.status, plain.redirected, (await plain.text()).includes("may view tasks but not stop them")];
 	}`, routes.TaskStopURL(other.TaskID))
 	must(t, err)
-	if status != 403 {
-		t.Fatalf("a viewer's forced stop answered %v, want 403", status)
+	if got, ok := refusal.([]any); !ok || len(got) != 3 || got[0] != 403 || got[1] != true || got[2] != true {
+		t.Fatalf("a viewer's forced stop: [htmx status, plain redirected, plain page says why] = %v, want [403 true true]", refusal)
 	}
 	if n := e.sim.Calls(dcssim.OpStop); n != 1 {
 		t.Fatalf("%d upstream stops, want only the operator's", n)
