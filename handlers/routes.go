@@ -49,6 +49,9 @@ type Config struct {
 	StopsPerMinute int
 	// Metrics, when set, serves /metrics and measures requests.
 	Metrics Instrumentation
+	// MetricsElsewhere leaves /metrics off this handler: cmd/web serves it
+	// on a listener of its own (-metrics-listen), out of the proxy's reach.
+	MetricsElsewhere bool
 	// Demo marks every page as showing simulated data.
 	Demo bool
 	// Refresh is how often a settling status is read again by the browser.
@@ -130,7 +133,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	read := []string{http.MethodGet, http.MethodHead}
 	e.Match(read, routes.Health, func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.Match(read, routes.Ready, s.Ready)
-	if cfg.Metrics != nil {
+	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
 		e.GET(routes.Metrics, echo.WrapHandler(cfg.Metrics.Handler()))
 	}
 

@@ -14,6 +14,7 @@ import (
 // of the settings table (settings.go), which says what it means.
 type config struct {
 	Listen          string
+	MetricsListen   string
 	DCSEndpoint     string
 	DCSRegion       string
 	DCSProjectID    string

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // run builds the dashboard from its arguments and environment and serves
@@ -64,8 +66,25 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 	fmt.Fprintf(stdout, "Dashboard listening on %s (%s)\n", url, mode)
 	log.Info("dashboard started", "url", url, "dcs_endpoint", d.dcsEndpoint, "demo", cfg.demo(), "auth", cfg.Auth)
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if d.metrics != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("metrics listen: %w", err)
+		}
+		msrv := &http.Server{Handler: d.metrics, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		defer msrv.Close() // scrapes need no grace
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- fmt.Errorf("metrics: %w", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "Metrics on http://%s%s\n", mln.Addr(), routes.Metrics)
+		log.Info("metrics served apart", "url", "http://"+mln.Addr().String()+routes.Metrics)
+	}
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)

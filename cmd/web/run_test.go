@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestRunDemoMode starts the real server in demo mode on a free port, reads a
@@ -87,5 +89,50 @@ func TestVersion(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "dcs-dashboard ") || !strings.Contains(out.String(), "go1.") {
 		t.Errorf("-version printed %q", out.String())
+	}
+}
+
+// TestRunMetricsListen: with -metrics-listen, /metrics is served on its own
+// address and not with the pages, which a proxy may expose to anyone.
+func TestRunMetricsListen(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-metrics-listen", "127.0.0.1:0", "-insecure-cookies",
+			"-audit-log", t.TempDir() + "/audit.jsonl"},
+			envOf(map[string]string{"HUAWEICLOUD_SDK_CREDENTIALS_FILE": t.TempDir() + "/none"}), pw, io.Discard)
+		pw.Close()
+	}()
+	out := bufio.NewReader(pr)
+	first, _ := out.ReadString('\n')
+	second, _ := out.ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	pages := regexp.MustCompile(`listening on (http://\S+/) `).FindStringSubmatch(first)
+	scrape := regexp.MustCompile(`Metrics on (http://\S+)`).FindStringSubmatch(second)
+	if pages == nil || scrape == nil {
+		t.Fatalf("start-up lines %q, %q do not give both addresses", first, second)
+	}
+	get := func(url string) int {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(scrape[1]); got != http.StatusOK {
+		t.Errorf("metrics address: %d, want 200", got)
+	}
+	if got := get(pages[1] + strings.TrimPrefix(routes.Metrics, "/")); got != http.StatusNotFound {
+		t.Errorf("/metrics beside the pages: %d, want 404", got)
+	}
+	if got := get(pages[1] + strings.TrimPrefix(routes.Ready, "/")); got != http.StatusOK {
+		t.Errorf("/readyz stays with the pages for probes: %d", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
 	}
 }

@@ -26,6 +26,8 @@ func (c *config) settings() []setting {
 	return []setting{
 		{flag: "listen", env: "DASHBOARD_LISTEN", def: "127.0.0.1:8080", value: text(&c.Listen),
 			meaning: "Address to listen on."},
+		{flag: "metrics-listen", env: "DASHBOARD_METRICS_LISTEN", def: "", value: text(&c.MetricsListen),
+			meaning: "Serve `/metrics` on this address instead of `-listen` (for example `:9090` for Prometheus inside a cluster), out of reach of whatever can reach the dashboard through its proxy. Empty: `/metrics` is served with the pages, unauthenticated, like `/healthz` and `/readyz`."},
 		{flag: "dcs-endpoint", env: "DASHBOARD_DCS_ENDPOINT", def: "", value: text(&c.DCSEndpoint),
 			meaning: "DCS API URL (a private endpoint or a simulator). Needs a project id."},
 		{flag: "dcs-region", env: "DASHBOARD_DCS_REGION", def: "", value: text(&c.DCSRegion),

@@ -16,6 +16,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
 
@@ -26,7 +27,9 @@ type dashboard struct {
 	// inflight tracks stops between their audit intent and outcome, for
 	// shutdown to wait for before the audit log closes.
 	inflight *handlers.StopsInFlight
-	closers  []func() // what wire opened, in the order it opened them
+	// metrics is /metrics alone, when -metrics-listen serves it apart.
+	metrics http.Handler
+	closers []func() // what wire opened, in the order it opened them
 }
 
 // close releases what wire opened, newest first: the audit log before the
@@ -81,15 +84,17 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	// upstream rate does not grow with the number of people watching.
 	tasks := taskcache.New(m.Instrument(client), taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
 	hc := handlers.Config{
-		Tasks:    tasks,
-		Metrics:  m,
-		Log:      log,
-		Demo:     cfg.demo(),
-		Refresh:  cfg.Refresh,
-		Audit:    auditLog,
-		InFlight: handlers.NewStopsInFlight(auditLog, log),
-		ReadOnly: cfg.ReadOnly,
-		HSTS:     cfg.HSTS,
+		Tasks:   tasks,
+		Metrics: m,
+
+		MetricsElsewhere: cfg.MetricsListen != "",
+		Log:              log,
+		Demo:             cfg.demo(),
+		Refresh:          cfg.Refresh,
+		Audit:            auditLog,
+		InFlight:         handlers.NewStopsInFlight(auditLog, log),
+		ReadOnly:         cfg.ReadOnly,
+		HSTS:             cfg.HSTS,
 
 		StopsPerMinute: cfg.StopRate,
 	}
@@ -104,6 +109,11 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		return nil, err
 	}
 	d.inflight = hc.InFlight
+	if cfg.MetricsListen != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET "+routes.Metrics, m.Handler())
+		d.metrics = mux
+	}
 	return d, nil
 }
 
