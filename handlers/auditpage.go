@@ -9,6 +9,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) Audit(c echo.Context) error {
 	if task != "" && !dcs.ValidTaskID(task) {
 		return badRequest("Invalid task id", "Filter by a task id: letters, digits and hyphens.")
 	}
-	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), User: user, Task: task}
+	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), User: user, Task: task, RevokeSessions: s.cfg.OIDC != nil}
 	recs, err := s.cfg.Audit.Recent(audit.Filter{User: user, TaskID: task, Limit: auditPageSize})
 	if err != nil {
 		s.log.Error("reading the audit log", "err", err.Error())
@@ -41,4 +42,24 @@ func (s *Server) Audit(c echo.Context) error {
 	}
 	p.Attempts = audit.Pair(recs)
 	return render(c, http.StatusOK, views.AuditView(p))
+}
+
+// RevokeSessions ends every session of a person signed in up to now, on the
+// server: their cookies, copies included, stop working, and they must sign
+// in again (where the identity provider may no longer let them). Operators
+// only, in native sign-in; with a proxy, its own sessions are the ones to end.
+func (s *Server) RevokeSessions(c echo.Context) error {
+	who := identityOf(c)
+	if !who.IsOperator() {
+		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "Only operators may end other people's sessions."}
+	}
+	user := strings.TrimSpace(c.FormValue("user"))
+	if user == "" || utf8.RuneCountInString(user) > 256 {
+		return badRequest("Which person?", "Give the user, as the audit trail names them (at most 256 characters).")
+	}
+	s.cfg.OIDC.Revoked.RevokeUser(user, s.cfg.Now())
+	s.log.Warn("sessions revoked", "user", user, "by", who.User, "remote_ip", c.RealIP())
+	s.flash(c, views.Banner{Kind: "success", Title: "Sessions of " + user + " ended.",
+		Text: "Every session " + user + " signed in to before now has ended; they must sign in again."})
+	return redirectAfterPost(c, routes.AuditURL(user, ""))
 }

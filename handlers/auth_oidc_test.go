@@ -297,3 +297,47 @@ func TestOIDCCallbackRefusals(t *testing.T) {
 	wantStatus(t, attacker.get(forged), http.StatusUnauthorized)
 	wantStatus(t, attacker.get("/"), http.StatusSeeOther)
 }
+
+// TestOIDCLogoutRevokesCopies reproduces a session cookie copied before
+// sign-out: after sign-out the copy is refused, as the server remembers the
+// session ended, not only the browser that signed out.
+func TestOIDCLogoutRevokesCopies(t *testing.T) {
+	m := startMockIdP(t)
+	e := newOIDCEnv(t, m, newSecret)
+	e.signIn(m, olga, "/")
+	copied := e.sessionCookie()
+	tok := e.tokenAs(nil)
+	wantStatus(t, e.post(routes.Logout, url.Values{"_csrf": {tok}}), http.StatusOK)
+	e.setSessionCookie(copied)
+	wantSignedOut(t, e, e.idWith(dcs.StatusFullMigrating))
+	wantNoStops(t, e)
+}
+
+// TestOIDCRevokeUser proves an operator can end every session of a person:
+// the person's cookie stops working at once; a viewer may not do it.
+func TestOIDCRevokeUser(t *testing.T) {
+	m := startMockIdP(t)
+	e := newOIDCEnv(t, m, newSecret)
+	e.signIn(m, vera, "/")
+	veras := e.sessionCookie()
+	wantStatus(t, e.post(routes.RevokeSessions, url.Values{"_csrf": {e.tokenAs(nil)}, "user": {"u-olga"}}), http.StatusForbidden)
+
+	e.signIn(m, olga, "/")
+	page := e.get(routes.Audit)
+	wantStatus(t, page, http.StatusOK)
+	if page.find("revoke-sessions").Length() != 1 {
+		t.Fatal("the audit page offers no way to end a person's sessions")
+	}
+	r := e.post(routes.RevokeSessions, url.Values{"_csrf": {e.tokenAs(nil)}, "user": {"u-vera"}})
+	wantStatus(t, r, http.StatusSeeOther)
+	if b := e.get(r.header.Get("Location")).find("banner-success"); !strings.Contains(b.Text(), "u-vera") {
+		t.Errorf("no confirmation naming the person: %q", b.Text())
+	}
+	wantStatus(t, e.get(routes.List), http.StatusOK) // the operator's own session goes on
+
+	e.setSessionCookie(veras)
+	wantSignedOut(t, e, e.idWith(dcs.StatusFullMigrating))
+	e.clock.Advance(time.Second)
+	e.signIn(m, vera, "/") // signing in again, later, works
+	wantStatus(t, e.get(routes.List), http.StatusOK)
+}

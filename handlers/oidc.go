@@ -14,7 +14,8 @@ import (
 )
 
 const (
-	identityKey_ = "identity"
+	// signedInKey is where the session keeps the signed-in person.
+	signedInKey = "identity"
 	// seenEvery bounds how often the idle clock is written back to the
 	// cookie: once a minute is precise enough and saves a Set-Cookie per request.
 	seenEvery = time.Minute
@@ -31,11 +32,16 @@ type OIDCLogin struct {
 	// the configured redirect URL), for the post-logout address: never taken
 	// from request headers a client could set.
 	Origin string
+	// Revoked are the sessions ended on the server (sign-out, or an
+	// operator ending a person's sessions); nil makes an empty set.
+	Revoked *Revocations
 }
 
 // signedIn is what the session keeps about the person. Only groups that
 // decide a role are kept: an IdP may list hundreds, and a cookie holds 4 KiB.
 type signedIn struct {
+	// SID names this sign-in, so sign-out can revoke it on the server.
+	SID     string    `json:"i"`
 	User    string    `json:"u"`
 	Email   string    `json:"e,omitempty"`
 	Name    string    `json:"n,omitempty"`
@@ -63,16 +69,20 @@ func (s *Server) authenticateSession(o *OIDCLogin) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			sess := s.cfg.Sessions.get(c)
 			var who signedIn
-			raw, _ := sess.Values[identityKey_].(string)
+			raw, _ := sess.Values[signedInKey].(string)
 			now := s.cfg.Now()
-			if raw == "" || json.Unmarshal([]byte(raw), &who) != nil ||
+			if raw == "" || json.Unmarshal([]byte(raw), &who) != nil || who.SID == "" ||
 				now.Sub(who.LoginAt) > o.Max || now.Sub(who.SeenAt) > o.Idle {
+				return s.requireSignIn(c)
+			}
+			if o.Revoked.revoked(who.SID, who.User, who.LoginAt) {
+				s.log.Info("revoked session refused", "user", who.User)
 				return s.requireSignIn(c)
 			}
 			if now.Sub(who.SeenAt) > seenEvery {
 				who.SeenAt = now
 				if b, err := json.Marshal(who); err == nil {
-					sess.Values[identityKey_] = string(b)
+					sess.Values[signedInKey] = string(b)
 					_ = s.cfg.Sessions.save(c, sess)
 				}
 			}
@@ -121,13 +131,13 @@ func (s *Server) Callback(c echo.Context) error {
 			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard."}
 	}
 	now := s.cfg.Now()
-	who := signedIn{User: id.User, Email: id.Email, Name: id.PreferredUsername, Groups: o.relevantGroups(id.Groups), LoginAt: now, SeenAt: now}
+	who := signedIn{SID: newToken(), User: id.User, Email: id.Email, Name: id.PreferredUsername, Groups: o.relevantGroups(id.Groups), LoginAt: now, SeenAt: now}
 	b, err := json.Marshal(who)
 	if err != nil {
 		return err
 	}
 	sess := s.cfg.Sessions.get(c)
-	sess.Values[identityKey_] = string(b)
+	sess.Values[signedInKey] = string(b)
 	sess.Values[csrfKey] = newToken()
 	if err := s.cfg.Sessions.save(c, sess); err != nil {
 		return err
@@ -136,10 +146,16 @@ func (s *Server) Callback(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, returnTo)
 }
 
-// Logout ends the dashboard's session, and the IdP's when it has an end-session endpoint.
+// Logout ends the dashboard's session, on the server too (a copy of the
+// cookie stops working), and the IdP's when it has an end-session endpoint.
 func (s *Server) Logout(c echo.Context) error {
 	sess := s.cfg.Sessions.get(c)
-	delete(sess.Values, identityKey_)
+	var who signedIn
+	if raw, _ := sess.Values[signedInKey].(string); json.Unmarshal([]byte(raw), &who) == nil && who.SID != "" {
+		s.cfg.OIDC.Revoked.revokeSession(who.SID, who.LoginAt, s.cfg.Now())
+		s.log.Info("signed out", "user", who.User)
+	}
+	delete(sess.Values, signedInKey)
 	sess.Values[csrfKey] = newToken()
 	if err := s.cfg.Sessions.save(c, sess); err != nil {
 		return err

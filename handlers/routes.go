@@ -103,6 +103,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.OIDC != nil && cfg.OIDC.Revoked == nil {
+		cfg.OIDC.Revoked = NewRevocations(cfg.OIDC.Max)
+	}
 	if cfg.InFlight == nil {
 		cfg.InFlight = NewStopsInFlight(cfg.Audit, cfg.Log)
 	}
@@ -164,6 +167,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	pages.Match(read, routes.BatchStop, s.ConfirmBatchStop)
 	pages.POST(routes.BatchStop, s.BatchStop)
 	pages.GET(routes.Audit, s.Audit)
+	if cfg.OIDC != nil {
+		pages.POST(routes.RevokeSessions, s.RevokeSessions)
+	}
 	return e, nil
 }
 

@@ -126,6 +126,8 @@ type AuditPage struct {
 	Task     string
 	Attempts []audit.Attempt
 	Error    *Banner
+	// RevokeSessions offers ending a person's sessions (native sign-in).
+	RevokeSessions bool
 }
 
 type requestIDKey struct{}

@@ -38,6 +38,8 @@ const (
 
 	// Audit is the audit trail of stop attempts, for operators.
 	Audit = "/audit"
+	// RevokeSessions (POST) ends every session of a person (OIDC mode, operators).
+	RevokeSessions = "/audit/revoke-sessions"
 
 	// AuthPrefix holds native sign-in's addresses (OIDC mode only).
 	AuthPrefix = "/auth"
