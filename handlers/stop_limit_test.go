@@ -13,7 +13,8 @@ import (
 )
 
 // TestStopRateLimit proves one person's stops are limited per minute, with
-// a banner and no upstream call once the budget is spent.
+// a banner and no upstream call at all once the budget is spent: not the
+// stop, and not a read of the task either (a refusal costs the API nothing).
 func TestStopRateLimit(t *testing.T) {
 	e := newEnv(t, options{edit: func(_ *testing.T, _ string, c *handlers.Config) { c.StopsPerMinute = 2 }})
 	ids := e.sim.IDsWithStatus(string(dcs.StatusIncrMigrating))
@@ -24,8 +25,12 @@ func TestStopRateLimit(t *testing.T) {
 	for _, id := range ids[:2] {
 		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	}
+	reads := e.sim.Calls(dcssim.OpShow)
 	r := e.post(routes.TaskStopURL(ids[2]), stopForm(tok, "", "/"), htmx...)
 	wantStatus(t, r, http.StatusTooManyRequests)
+	if n := e.sim.Calls(dcssim.OpShow) - reads; n != 0 {
+		t.Errorf("the refused stop read the task %d times", n)
+	}
 	if !strings.Contains(r.find("banner-warning").Text(), "at most 2 stops a minute") {
 		t.Errorf("no rate-limit banner:\n%s", clipBody(r.body))
 	}
