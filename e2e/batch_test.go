@@ -7,6 +7,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
 
@@ -41,8 +42,8 @@ func TestBatchStopMixedResults(t *testing.T) {
 	must(t, dialog.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop 2 tasks"}).Click())
 
 	result := page.GetByTestId("batch-result")
-	must(t, expect.Locator(result.Locator(`[data-task-id="`+ok.TaskID+`"]`)).ToHaveAttribute("data-outcome", "accepted"))
-	must(t, expect.Locator(result.Locator(`[data-task-id="`+refused.TaskID+`"]`)).ToHaveAttribute("data-outcome", "refused"))
+	must(t, expect.Locator(result.Locator(`[data-task-id="`+ok.TaskID+`"]`)).ToHaveAttribute("data-outcome", audit.OutcomeAccepted))
+	must(t, expect.Locator(result.Locator(`[data-task-id="`+refused.TaskID+`"]`)).ToHaveAttribute("data-outcome", audit.OutcomeRefused))
 	must(t, expect.Locator(result.GetByTestId("batch-error-code")).ToHaveText("DCS.4957"))
 	must(t, expect.Locator(page.GetByRole("dialog")).ToHaveCount(0))
 	badgeOf := page.Locator(`#task-rows tr[data-task-id="` + ok.TaskID + `"]`).GetByTestId("task-status")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 )
@@ -35,7 +36,7 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 	row := page.GetByTestId("audit-row").First()
 	must(t, expect.Locator(row.GetByTestId("audit-user")).ToContainText("alice"))
 	must(t, expect.Locator(row.GetByTestId("audit-reason")).ToHaveText("SSO e2e"))
-	must(t, expect.Locator(row.GetByTestId("audit-outcome")).ToContainText("accepted"))
+	must(t, expect.Locator(row.GetByTestId("audit-outcome")).ToContainText(audit.OutcomeAccepted))
 
 	other := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	idp.QueueUser(user("bob", viewerGroup))

@@ -105,7 +105,7 @@ func (s *Server) answerSingle(c echo.Context, req *stopRequest, o views.StopOutc
 // answerBatch shows a batch's results: per task in the page's alert region
 // for htmx (the rows refresh themselves), as one summary flash without.
 func (s *Server) answerBatch(c echo.Context, req *stopRequest, outcomes []views.StopOutcome) error {
-	s.log.Info("batch stop", "user", req.who.User, "tasks", len(outcomes), "accepted", countOutcome(outcomes, audit.OutcomeAccepted))
+	s.log.Info("batch stop", "user", req.who.User, "tasks", len(outcomes), "accepted_tasks", countOutcome(outcomes, audit.OutcomeAccepted))
 	if !isHTMX(c) {
 		summary := views.BatchSummary(outcomes)
 		summary.DashboardRequestID = requestIDOf(c)

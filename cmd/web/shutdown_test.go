@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
 
@@ -85,7 +86,7 @@ func TestShutdownLetsStopFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"event":"outcome"`) || !strings.Contains(string(b), `"outcome":"accepted"`) {
+	if !strings.Contains(string(b), `"event":"outcome"`) || !strings.Contains(string(b), `"outcome":"`+audit.OutcomeAccepted+`"`) {
 		t.Fatalf("no accepted outcome in the audit log:\n%s", b)
 	}
 }
