@@ -13,6 +13,7 @@ import (
 // config is the dashboard's configuration. Each field is set by one entry
 // of the settings table (settings.go), which says what it means.
 type config struct {
+	ConfigFile      string
 	Listen          string
 	MetricsListen   string
 	DCSEndpoint     string
@@ -74,7 +75,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("web", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { printUsage(fs.Output(), settings) }
-	envErrs := register(fs, settings, getenv)
+	var file map[string]string
+	if path := configPath(args, getenv); path != "" {
+		var err error
+		if file, err = fileValues(path, settings); err != nil {
+			return c, err
+		}
+	}
+	envErrs := register(fs, settings, file, getenv)
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -86,7 +94,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, &usageError{fmt.Sprintf("unexpected argument %q (flags only; see -help)", fs.Arg(0))}
 	}
 	if len(envErrs) > 0 {
-		return c, &usageError{"environment: " + strings.Join(envErrs, "; ")}
+		return c, &usageError{"configuration: " + strings.Join(envErrs, "; ")}
 	}
 	err := c.validate()
 	return c, err

@@ -18,12 +18,22 @@ type setting struct {
 	def     string // as a person would type it; "" for none (the field's zero value)
 	value   value  // the config field, seen as text
 	meaning string // Markdown, as it reads in the README
+	// secret marks a setting that may not be written in the -config file.
+	secret bool
 }
+
+// The -config setting's names: it is read before the others.
+const (
+	configFlag = "config"
+	configEnv  = "DASHBOARD_CONFIG"
+)
 
 // settings is the configuration table, bound to c's fields, in the order
 // -help and the README list them.
 func (c *config) settings() []setting {
 	return []setting{
+		{flag: configFlag, env: configEnv, def: "", value: text(&c.ConfigFile),
+			meaning: "A YAML file of settings: keys are the flags without the dash (`listen: 0.0.0.0:8443`, a list as a YAML list). A flag or environment variable given explicitly wins over the file. Unknown keys are refused with their line, and so is any secret (use the environment)."},
 		{flag: "listen", env: "DASHBOARD_LISTEN", def: "127.0.0.1:8080", value: text(&c.Listen),
 			meaning: "Address to listen on."},
 		{flag: "metrics-listen", env: "DASHBOARD_METRICS_LISTEN", def: "", value: text(&c.MetricsListen),
@@ -70,7 +80,7 @@ func (c *config) settings() []setting {
 			meaning: "OIDC mode: the identity provider's issuer URL."},
 		{flag: "oidc-client-id", env: "DASHBOARD_OIDC_CLIENT_ID", def: "", value: text(&c.OIDCClientID),
 			meaning: "OIDC mode: the client id."},
-		{flag: "oidc-client-secret", env: "DASHBOARD_OIDC_CLIENT_SECRET", def: "", value: text(&c.OIDCClientSecret),
+		{flag: "oidc-client-secret", env: "DASHBOARD_OIDC_CLIENT_SECRET", def: "", value: text(&c.OIDCClientSecret), secret: true,
 			meaning: "OIDC mode: the client secret (prefer the environment variable)."},
 		{flag: "oidc-redirect-url", env: "DASHBOARD_OIDC_REDIRECT_URL", def: "", value: text(&c.OIDCRedirectURL),
 			meaning: "OIDC mode: `https://<dashboard>/auth/callback` as browsers reach it."},
@@ -82,7 +92,7 @@ func (c *config) settings() []setting {
 			meaning: "Groups allowed to view. Empty: every signed-in person."},
 		{flag: "operator-groups", env: "DASHBOARD_OPERATOR_GROUPS", def: "", value: list(&c.OperatorGroups),
 			meaning: "Groups allowed to stop tasks. Empty: nobody (with `-auth none` the local user is the operator)."},
-		{flag: "session-keys", env: "DASHBOARD_SESSION_KEYS", def: "", value: list(&c.SessionKeys),
+		{flag: "session-keys", env: "DASHBOARD_SESSION_KEYS", def: "", value: list(&c.SessionKeys), secret: true,
 			meaning: "Comma-separated secrets of 32+ characters for the session cookie. The first signs, all verify: rotate by putting a new key first and dropping the old one later. Required unless `-auth none`; the same on every replica."},
 		{flag: "session-idle", env: "DASHBOARD_SESSION_IDLE", def: "1h", value: duration(&c.SessionIdle),
 			meaning: "OIDC mode: signed out after this long without a request."},
@@ -109,15 +119,20 @@ func (c *config) settings() []setting {
 	}
 }
 
-// register defines every setting on fs with its default, then its
-// environment variable over it, so that fs.Parse lets a flag given on the
-// command line win over both. A bad environment value is returned as
-// "NAME=value is ..." rather than ignored.
-func register(fs *flag.FlagSet, settings []setting, getenv func(string) string) (envErrs []string) {
+// register defines every setting on fs with its default, then the -config
+// file's value over it, then its environment variable, so that fs.Parse
+// lets a flag given on the command line win over all. A bad file or
+// environment value is returned as "NAME=value is ..." rather than ignored.
+func register(fs *flag.FlagSet, settings []setting, file map[string]string, getenv func(string) string) (envErrs []string) {
 	for _, s := range settings {
 		if s.def != "" {
 			if err := s.value.Set(s.def); err != nil {
 				panic(fmt.Sprintf("default of -%s: %q is %v", s.flag, s.def, err))
+			}
+		}
+		if raw, ok := file[s.flag]; ok {
+			if err := s.value.Set(raw); err != nil {
+				envErrs = append(envErrs, fmt.Sprintf("-config %s: %q is %v", s.flag, raw, err))
 			}
 		}
 		if raw := envValue(s, getenv); raw != "" {
