@@ -30,7 +30,10 @@ func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
 		b := stopBanner(views.StopOutcome{Task: o.Task, Outcome: o.Outcome, Call: o.Call, Code: o.Code, ReadAgain: o.ReadAgain,
 			At: o.At, Err: o.Err, CallUser: o.CallUser}, Identity{Identity: auth.Identity{User: o.CallUser}}, "")
 		b.Title = name + " is already being stopped by " + o.CallUser + "."
-		b.Text = "Your request joined the stop " + o.CallUser + " sent moments before, so no second request was sent. " + b.Text
+		if o.Outcome != audit.OutcomeAccepted {
+			b.Title = "Your stop of " + name + " joined the one " + o.CallUser + " sent moments before."
+		}
+		b.Text = "Your request joined the stop " + o.CallUser + " sent moments before, so no second request was sent; its answer: " + b.Text
 		if b.Kind == "success" {
 			b.Kind = "info"
 		}
