@@ -69,21 +69,12 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if d.metrics != nil {
-		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		stopMetrics, err := serveMetrics(cfg.MetricsListen, d.metrics, stdout, log, serveErr)
 		if err != nil {
 			_ = srv.Close()
-			return fmt.Errorf("metrics listen: %w", err)
+			return err
 		}
-		msrv := &http.Server{Handler: d.metrics, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-		defer msrv.Close() // scrapes need no grace
-		go func() {
-			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
-				serveErr <- fmt.Errorf("metrics: %w", err)
-			}
-		}()
-		fmt.Fprintf(stdout, "Metrics on http://%s%s\n", mln.Addr(), routes.Metrics)
-		log.Info("metrics served apart", "url", "http://"+mln.Addr().String()+routes.Metrics)
+		defer stopMetrics()
 	}
 	select {
 	case err := <-serveErr:
@@ -109,4 +100,24 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics alone on addr (-metrics-listen), reporting a
+// failure to serve on errs; the returned func stops it (scrapes need no grace).
+func serveMetrics(addr string, h http.Handler, stdout io.Writer, log *slog.Logger, errs chan<- error) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	url := "http://" + ln.Addr().String() + routes.Metrics
+	fmt.Fprintf(stdout, "Metrics on %s\n", url)
+	log.Info("metrics served apart", "url", url)
+	return func() { _ = srv.Close() }, nil
 }
