@@ -14,9 +14,10 @@ import (
 // maxConfigFile bounds what -config reads: a settings file is a few KiB.
 const maxConfigFile = 1 << 20
 
-// secretKey is what a key holding a secret is named like. Secrets never go
-// into the file, which is copied, committed and shown far more freely than
-// the environment a process runs with.
+// secretKey is what a key holding a secret is named like (the settings
+// oidc-client-secret and session-keys among them). Secrets never go into the
+// file, which is copied, committed and shown far more freely than the
+// environment a process runs with.
 var secretKey = regexp.MustCompile(`(?i)(^|[-_])(ak|sk|password|passwd|secret|token|keys?)$`)
 
 // fileValues reads the YAML file at path: a mapping from setting names (the
@@ -62,7 +63,7 @@ func fileValues(path string, settings []setting) (map[string]string, error) {
 		lines[key.Value] = key.Line
 		s, known := byFlag[key.Value]
 		switch {
-		case (s.secret || secretKey.MatchString(key.Value)) && !empty(val):
+		case secretKey.MatchString(key.Value) && !empty(val):
 			return nil, &usageError{fmt.Sprintf("%s: %q holds a secret: keep it out of the file and give it in the environment%s "+
 				"(a target's credentials are named by its ak_env, sk_env and security_token_env keys)", at, key.Value, envHint(s))}
 		case !known || s.env == "" || s.flag == configFlag:

@@ -18,8 +18,6 @@ type setting struct {
 	def     string // as a person would type it; "" for none (the field's zero value)
 	value   value  // the config field, seen as text
 	meaning string // Markdown, as it reads in the README
-	// secret marks a setting that may not be written in the -config file.
-	secret bool
 }
 
 // The -config setting's names: it is read before the others.
@@ -80,7 +78,7 @@ func (c *config) settings() []setting {
 			meaning: "OIDC mode: the identity provider's issuer URL."},
 		{flag: "oidc-client-id", env: "DASHBOARD_OIDC_CLIENT_ID", def: "", value: text(&c.OIDCClientID),
 			meaning: "OIDC mode: the client id."},
-		{flag: "oidc-client-secret", env: "DASHBOARD_OIDC_CLIENT_SECRET", def: "", value: text(&c.OIDCClientSecret), secret: true,
+		{flag: "oidc-client-secret", env: "DASHBOARD_OIDC_CLIENT_SECRET", def: "", value: text(&c.OIDCClientSecret),
 			meaning: "OIDC mode: the client secret (prefer the environment variable)."},
 		{flag: "oidc-redirect-url", env: "DASHBOARD_OIDC_REDIRECT_URL", def: "", value: text(&c.OIDCRedirectURL),
 			meaning: "OIDC mode: `https://<dashboard>/auth/callback` as browsers reach it."},
@@ -92,7 +90,7 @@ func (c *config) settings() []setting {
 			meaning: "Groups allowed to view. Empty: every signed-in person."},
 		{flag: "operator-groups", env: "DASHBOARD_OPERATOR_GROUPS", def: "", value: list(&c.OperatorGroups),
 			meaning: "Groups allowed to stop tasks. Empty: nobody (with `-auth none` the local user is the operator)."},
-		{flag: "session-keys", env: "DASHBOARD_SESSION_KEYS", def: "", value: list(&c.SessionKeys), secret: true,
+		{flag: "session-keys", env: "DASHBOARD_SESSION_KEYS", def: "", value: list(&c.SessionKeys),
 			meaning: "Comma-separated secrets of 32+ characters for the session cookie. The first signs, all verify: rotate by putting a new key first and dropping the old one later. Required unless `-auth none`; the same on every replica."},
 		{flag: "session-idle", env: "DASHBOARD_SESSION_IDLE", def: "1h", value: duration(&c.SessionIdle),
 			meaning: "OIDC mode: signed out after this long without a request."},
