@@ -9,6 +9,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestBatchStopMixedResults: ticking two rows and "Stop selected" opens one
@@ -22,8 +23,12 @@ func TestBatchStopMixedResults(t *testing.T) {
 	boxes := page.GetByTestId("task-select")
 	var ids []string
 	for i := range 2 {
-		id, err := boxes.Nth(i).GetAttribute("value")
+		ref, err := boxes.Nth(i).GetAttribute("value")
 		must(t, err)
+		_, id, ok := routes.ParseTaskRef(ref)
+		if !ok {
+			t.Fatalf("checkbox value %q names no task of a target", ref)
+		}
 		ids = append(ids, id)
 	}
 	ok, _ := e.sim.Task(ids[0])

@@ -157,14 +157,15 @@ func TestExportFilteredDownloads(t *testing.T) {
 	}
 	records, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 	must(t, err)
-	if len(records) < 2 || records[0][0] != "task_id" || records[0][2] != "status" || records[0][3] != "migration_type" {
+	if len(records) < 2 || records[0][0] != "target" || records[0][3] != "task_id" || records[0][5] != "status" ||
+		records[0][6] != "migration_type" {
 		t.Fatalf("CSV header %v", records[:min(1, len(records))])
 	}
 	if len(records)-1 <= shown {
 		t.Errorf("the CSV has %d tasks; the page alone shows %d", len(records)-1, shown)
 	}
 	for _, rec := range records[1:] {
-		if !slices.Contains(inProgress, rec[2]) || rec[3] != "online_migration" {
+		if !slices.Contains(inProgress, rec[5]) || rec[6] != "online_migration" {
 			t.Errorf("CSV row %v does not match the filters", rec)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // highlighted is the row the keyboard highlight is on (at most one).
@@ -86,7 +87,7 @@ func TestKeyboardNavigation(t *testing.T) {
 
 	// Enter opens the highlighted task.
 	press(t, page, "Enter")
-	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(second))))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, second))))
 	must(t, expect.Locator(page.GetByTestId("task-name")).ToBeVisible())
 	press(t, page, "s", "Delete", "Enter", "j", "k", "Escape")
 	expectNoStop(t, e, page)
@@ -174,10 +175,10 @@ func TestKeyboardNavigation(t *testing.T) {
 	expectHighlight(t, page, target)
 	must(t, expect.Locator(button(page, "Stop task")).ToHaveCount(0))
 	press(t, page, "Enter")
-	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(target))))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, target))))
 	must(t, expect.Locator(button(page, "Stop")).ToBeVisible())
 	press(t, page, "s", "Delete", "Backspace", "Enter", "Escape")
 	time.Sleep(500 * time.Millisecond) // a stop, had one been sent, would be in by now
 	expectNoStop(t, e, page)
-	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(target))))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, target))))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestEveryPageRunsClean visits every kind of page, with the stop dialog
@@ -34,14 +35,14 @@ func TestEveryPageRunsClean(t *testing.T) {
 	online := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	done := findTask(t, e.sim, withStatus("SUCCESS"))
 	paths := []string{routes.List, listquery.Query{Page: 2}.URL(), listquery.Query{Name: online.TaskName}.URL(),
-		routes.TaskURL(obs.TaskID), routes.TaskURL(record.TaskID), routes.TaskURL(online.TaskID), routes.TaskURL(done.TaskID),
-		routes.TaskStopURL(online.TaskID), routes.TaskStopURL(done.TaskID), routes.Audit}
+		routes.TaskURL(targets.DefaultName, obs.TaskID), routes.TaskURL(targets.DefaultName, record.TaskID), routes.TaskURL(targets.DefaultName, online.TaskID), routes.TaskURL(targets.DefaultName, done.TaskID),
+		routes.TaskStopURL(targets.DefaultName, online.TaskID), routes.TaskStopURL(targets.DefaultName, done.TaskID), routes.Audit}
 	for _, p := range paths {
 		goTo(t, page, at(e.baseURL, p))
 		cspClean(t, page, p)
 	}
 
-	goTo(t, page, at(e.baseURL, routes.TaskURL(online.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, online.TaskID)))
 	openStopDialog(t, page, online)
 	must(t, button(page, "Stop task").Click())
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "TERMINATING"))

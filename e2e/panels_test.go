@@ -12,6 +12,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // markPage sets a flag that only survives as long as the document does, so
@@ -51,7 +52,7 @@ func TestProgressPanelMovesByItself(t *testing.T) {
 	// and cannot finish during the test.
 	must(t, e.sim.SetStatus(task.TaskID, "FULLMIGRATING"))
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(page.Locator(`[data-testid="progress"][data-poll]`)).ToHaveCount(1))
 	markPage(t, page)
 	first := progressValue(t, page)
@@ -105,7 +106,7 @@ func TestLogsPanelFilterAndHistory(t *testing.T) {
 		return task.Status == "FAILED" && task.MigrationType == dcs.TypeOnlineMigration
 	})
 	page := newPage(t, true)
-	detail := at(e.baseURL, routes.TaskURL(task.TaskID))
+	detail := at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID))
 	goTo(t, page, detail)
 	all := logLevels(t, page, "log-level-all")
 	if count(all, "INFO") == 0 || count(all, "ERROR") == 0 {
@@ -147,7 +148,7 @@ func TestLogsPanelFilterAndHistory(t *testing.T) {
 func TestLogsPanelPagesOlder(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("INCRMIGRATING")) // over 20 lines
-	detail := at(e.baseURL, routes.TaskURL(task.TaskID))
+	detail := at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID))
 	for _, js := range []bool{true, false} {
 		page := newPage(t, js)
 		goTo(t, page, detail)

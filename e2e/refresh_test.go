@@ -10,6 +10,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestAutoRefreshShowsStatusChanges: badges of in-progress tasks follow the
@@ -27,7 +28,7 @@ func TestAutoRefreshShowsStatusChanges(t *testing.T) {
 	must(t, expect.Locator(row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop"})).ToHaveCount(0))
 
 	migrating := findTask(t, e.sim, withStatus("MIGRATING"))
-	goTo(t, page, at(e.baseURL, routes.TaskURL(migrating.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, migrating.TaskID)))
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "MIGRATING"))
 	must(t, e.sim.SetStatus(migrating.TaskID, "SUCCESS"))
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "SUCCESS"))

@@ -10,6 +10,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestProxySSOOperatorStopsAndViewerCannot: through a real oauth2-proxy and
@@ -23,7 +24,7 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 
 	idp.QueueUser(user("alice", operatorGroup))
 	page := newPage(t, true)
-	goTo(t, page, at(proxy, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(proxy, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("alice"))
 	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("operator"))
 	openStopDialog(t, page, task)
@@ -41,7 +42,7 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 	other := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	idp.QueueUser(user("bob", viewerGroup))
 	viewer := newPage(t, true)
-	goTo(t, viewer, at(proxy, routes.TaskURL(other.TaskID)))
+	goTo(t, viewer, at(proxy, routes.TaskURL(targets.DefaultName, other.TaskID)))
 	must(t, expect.Locator(viewer.GetByTestId("viewer-name")).ToHaveText("bob"))
 	must(t, expect.Locator(viewer.GetByTestId("viewer-role")).ToHaveText("viewer"))
 	must(t, expect.Locator(badge(viewer)).ToHaveAttribute("data-status", "INCRMIGRATING"))
@@ -55,7 +56,7 @@ func TestProxySSOOperatorStopsAndViewerCannot(t *testing.T) {
 		const hx = await fetch(url, {method: "POST", body: body(), headers: {"HX-Request": "true"}});
 		const plain = await fetch(url, {method: "POST", body: body()});
 		return [hx.status, plain.redirected, (await plain.text()).includes("may view tasks but not stop them")];
-	}`, routes.TaskStopURL(other.TaskID))
+	}`, routes.TaskStopURL(targets.DefaultName, other.TaskID))
 	must(t, err)
 	if got, ok := refusal.([]any); !ok || len(got) != 3 || got[0] != 403 || got[1] != true || got[2] != true {
 		t.Fatalf("a viewer's forced stop: [htmx status, plain redirected, plain page says why] = %v, want [403 true true]", refusal)
@@ -79,8 +80,8 @@ func TestNativeOIDCSignIn(t *testing.T) {
 
 	idp.QueueUser(user("carol", operatorGroup))
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
-	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(task.TaskID))))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID))))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("carol"))
 	must(t, expect.Locator(page.GetByTestId("viewer-role")).ToHaveText("operator"))
 	openStopDialog(t, page, task)
@@ -109,7 +110,7 @@ func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
 	// The browser reports the refused cross-origin redirect and htmx the
 	// failed fetch: that is the situation under test.
 	page := newPageAllowing(t, true, "Unsafe attempt to load URL", "htmx:error: Failed to fetch")
-	goTo(t, page, at(proxy, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(proxy, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("erin"))
 
 	// The proxy session ends (cookie expired or revoked); the next sign-in
@@ -123,7 +124,7 @@ func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
 	}
 	must(t, button(page, "Stop").Click()) // htmx loads the dialog: the proxy answers with a redirect
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("frank"))
-	must(t, expect.Page(page).ToHaveURL(at(proxy, routes.TaskURL(task.TaskID))))
+	must(t, expect.Page(page).ToHaveURL(at(proxy, routes.TaskURL(targets.DefaultName, task.TaskID))))
 	must(t, expect.Locator(page.GetByRole("dialog")).ToHaveCount(0))
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("%d upstream stops", n)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 func button(page playwright.Page, name string) playwright.Locator {
@@ -39,7 +40,7 @@ func TestStopChangesStatusWithoutReload(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("MIGRATING"))
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "MIGRATING"))
 	_, err := page.Evaluate(`() => { window.__sameDocument = true }`)
 	must(t, err)
@@ -88,7 +89,7 @@ func TestCancelSendsNothing(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	dialog := openStopDialog(t, page, task)
 	must(t, dialog.GetByLabel("Reason").Fill("never mind"))
 	must(t, button(page, "Cancel").Click())
@@ -109,7 +110,7 @@ func TestRefusedStopShowsCodeMessageRequestID(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpStop}, Status: 400, Code: "DCS.4957", Message: "The task is being switched over and cannot be stopped.",
 	}}})
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	openStopDialog(t, page, task)
 	must(t, button(page, "Stop task").Click())
 
@@ -130,7 +131,7 @@ func TestUpstream500CleanBanner(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpStop}, Status: 500, HTML: true,
 	}}})
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	openStopDialog(t, page, task)
 	must(t, button(page, "Stop task").Click())
 
@@ -154,7 +155,7 @@ func TestDoubleClickStopsOnce(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpStop}, Delay: 800 * time.Millisecond,
 	}}})
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	openStopDialog(t, page, task)
 	must(t, button(page, "Stop task").Dblclick())
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", "TERMINATING"))
@@ -170,21 +171,21 @@ func TestNoJavaScriptFlow(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("INCRMIGRATING"))
 	page := newPage(t, false)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, button(page, "Stop").Click())
-	must(t, expect.Page(page).ToHaveURL(regexpMust(regexp.QuoteMeta(routes.TaskStopURL(task.TaskID))+`\?`)))
+	must(t, expect.Page(page).ToHaveURL(regexpMust(regexp.QuoteMeta(routes.TaskStopURL(targets.DefaultName, task.TaskID))+`\?`)))
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("opening the confirmation page stopped the task (%d calls)", n)
 	}
 	must(t, page.GetByLabel("Reason").Fill("no-js stop"))
 	must(t, button(page, "Stop task").Click())
-	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(task.TaskID))))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID))))
 	must(t, expect.Locator(page.GetByTestId("banner-success")).ToContainText("no-js stop"))
 	must(t, expect.Locator(badge(page)).ToHaveAttribute("data-status", regexpMust(`^TERMINAT(ING|ED)$`)))
 	if n := e.sim.Calls(dcssim.OpStop); n != 1 {
 		t.Fatalf("StopMigrationTask called %d times, want 1", n)
 	}
 	// The flash is shown once.
-	goTo(t, page, at(e.baseURL, routes.TaskURL(task.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("banner-success")).ToHaveCount(0))
 }

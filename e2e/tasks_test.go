@@ -11,6 +11,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // findTask returns the first seeded task matching pred.
@@ -93,7 +94,7 @@ func TestDetailFields(t *testing.T) {
 		return task.BackupFiles != nil && task.BackupFiles.FileSource == dcs.FileSourceOBS && len(task.BackupFiles.Files) > 1
 	})
 	page := newPage(t, true)
-	goTo(t, page, at(e.baseURL, routes.TaskURL(obs.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, obs.TaskID)))
 
 	must(t, expect.Locator(page.GetByTestId("task-name")).ToHaveText(obs.TaskName))
 	must(t, expect.Locator(page.GetByTestId("field-type")).ToHaveText("Backup file import"))
@@ -112,7 +113,7 @@ func TestDetailFields(t *testing.T) {
 	record := findTask(t, e.sim, func(task dcssim.Task) bool {
 		return task.BackupFiles != nil && task.BackupFiles.FileSource == dcs.FileSourceBackupRecord
 	})
-	goTo(t, page, at(e.baseURL, routes.TaskURL(record.TaskID)))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, record.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("field-file-source")).ToHaveText("Backup record"))
 	must(t, expect.Locator(page.GetByTestId("field-backup-id")).ToHaveText(record.BackupFiles.BackupID))
 
@@ -121,7 +122,7 @@ func TestDetailFields(t *testing.T) {
 	must(t, page.GetByTestId("search-input").Fill(online.TaskName))
 	must(t, page.GetByTestId("search-input").Press("Enter"))
 	must(t, page.GetByTestId("task-link").Filter(playwright.LocatorFilterOptions{HasText: online.TaskName}).First().Click())
-	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(online.TaskID))))
+	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, online.TaskID))))
 	must(t, expect.Locator(page.GetByTestId("field-source-addrs")).ToHaveText(online.SourceInstance.Addrs))
 	must(t, expect.Locator(page.GetByTestId("field-ecs-ip")).ToHaveText(online.EcsTenantPrivateIP))
 	must(t, expect.Locator(page.GetByTestId("field-network")).ToHaveText(strings.ToUpper(online.NetworkType)))

@@ -10,6 +10,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -31,8 +32,13 @@ func (s *Server) Audit(c echo.Context) error {
 	if task != "" && !dcs.ValidTaskID(task) {
 		return badRequest("Invalid task id", "Filter by a task id: letters, digits and hyphens.")
 	}
-	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), User: user, Task: task, RevokeSessions: s.cfg.OIDC != nil}
-	recs, err := s.cfg.Audit.Recent(audit.Filter{User: user, TaskID: task, Limit: auditPageSize})
+	target := strings.TrimSpace(c.QueryParam("target"))
+	if target != "" && !targets.ValidName(target) {
+		return badRequest("Invalid target", "Filter by a target's name: 1 to 32 lower-case letters, digits and '-'.")
+	}
+	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), User: user, Target: target, Task: task,
+		RevokeSessions: s.cfg.OIDC != nil, Targets: s.targetChoices()}
+	recs, err := s.cfg.Audit.Recent(audit.Filter{User: user, Target: target, TaskID: task, Limit: auditPageSize})
 	if err != nil {
 		s.log.Error("reading the audit log", "err", err.Error())
 		p.Error = &views.Banner{Kind: "error", Title: "The audit log could not be read.",
@@ -61,5 +67,5 @@ func (s *Server) RevokeSessions(c echo.Context) error {
 	s.log.Warn("sessions revoked", "user", user, "by", who.User, "remote_ip", c.RealIP())
 	s.flash(c, views.Banner{Kind: "success", Title: "Sessions of " + user + " ended.",
 		Text: "Every session " + user + " signed in to before now has ended; they must sign in again."})
-	return redirectAfterPost(c, routes.AuditURL(user, ""))
+	return redirectAfterPost(c, routes.AuditURL(user, "", ""))
 }

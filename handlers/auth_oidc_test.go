@@ -16,6 +16,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // -session-idle and -session-max of the OIDC tests: short, so the fake clock
@@ -129,16 +130,16 @@ func (e *env) setSessionCookie(value string) {
 // with HX-Redirect, and a post gets the 401 page: never a 500.
 func wantSignedOut(t *testing.T, e *env, id string) {
 	t.Helper()
-	r := e.get(routes.TaskURL(id))
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != routes.LoginURL(routes.TaskURL(id)) {
+	r := e.get(routes.TaskURL(targets.DefaultName, id))
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != routes.LoginURL(routes.TaskURL(targets.DefaultName, id)) {
 		t.Errorf("page: %d to %q, want 303 to sign in", r.status, r.header.Get("Location"))
 	}
-	r = e.get(routes.TaskStatusURL(id, ""), "HX-Request", "true", "HX-Current-URL", e.url+routes.TaskURL(id)+"?page=2")
+	r = e.get(routes.TaskStatusURL(targets.DefaultName, id, ""), "HX-Request", "true", "HX-Current-URL", e.url+routes.TaskURL(targets.DefaultName, id)+"?page=2")
 	if r.status != http.StatusUnauthorized || isFullPage(r) || r.find("banner-error").Length() != 1 ||
-		r.header.Get("HX-Redirect") != routes.LoginURL(routes.TaskURL(id)+"?page=2") {
+		r.header.Get("HX-Redirect") != routes.LoginURL(routes.TaskURL(targets.DefaultName, id)+"?page=2") {
 		t.Errorf("htmx: %d, HX-Redirect %q, body:\n%s", r.status, r.header.Get("HX-Redirect"), clipBody(r.body))
 	}
-	r = e.post(routes.TaskStopURL(id), stopForm("stale", "after sign-out", "/"))
+	r = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("stale", "after sign-out", "/"))
 	if r.status != http.StatusUnauthorized || !isFullPage(r) || r.find("banner-error").Length() != 1 {
 		t.Errorf("post: %d, body:\n%s", r.status, clipBody(r.body))
 	}
@@ -163,18 +164,18 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 	before := metaToken(t, e.get("/auth/callback")) // a token issued before sign-in (fixation)
 	id := e.idWith(dcs.StatusFullMigrating)
-	r = e.signIn(m, olga, routes.TaskURL(id))
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != routes.TaskURL(id) {
+	r = e.signIn(m, olga, routes.TaskURL(targets.DefaultName, id))
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != routes.TaskURL(targets.DefaultName, id) {
 		t.Fatalf("callback: %d to %q", r.status, r.header.Get("Location"))
 	}
-	page := e.get(routes.TaskURL(id))
+	page := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, page, http.StatusOK)
 	if page.text("viewer-name") != "olga" || page.text("viewer-role") != "operator" || !offersStop(page) {
 		t.Errorf("viewer %q, role %q", page.text("viewer-name"), page.text("viewer-role"))
 	}
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(before, "fixed", "/"), htmx...), http.StatusForbidden)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(before, "fixed", "/"), htmx...), http.StatusForbidden)
 	wantNoStops(t, e)
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(metaToken(t, page), "oidc", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(metaToken(t, page), "oidc", "/"), htmx...), http.StatusOK)
 	if recs, err := e.audit.Recent(audit.Filter{TaskID: id}); err != nil || len(recs) != 2 || recs[1].User != "u-olga" ||
 		recs[1].Email != "olga@example.com" || strings.Join(recs[1].Groups, ",") != "dcs-operators" {
 		t.Errorf("audit %+v, %v", recs, err)
@@ -204,7 +205,7 @@ func TestOIDCSessionExpiry(t *testing.T) {
 			}
 			wantSignedOut(t, e, id)
 			for _, h := range [][]string{nil, htmx} {
-				wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "expired", "/"), h...), http.StatusUnauthorized)
+				wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "expired", "/"), h...), http.StatusUnauthorized)
 			}
 			wantNoStops(t, e)
 		})

@@ -19,6 +19,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // testRoles is -viewer-groups dcs-viewers -operator-groups dcs-operators.
@@ -144,12 +145,12 @@ func TestProxyUntrustedPeer(t *testing.T) {
 		"Forwarded trusted":       with(operator, "Forwarded", "for=10.0.0.5"),
 	} {
 		wantStatus(t, e.get("/", h...), http.StatusUnauthorized)
-		r := e.get(routes.TaskStatusURL(id, ""), append(h, htmx...)...)
+		r := e.get(routes.TaskStatusURL(targets.DefaultName, id, ""), append(h, htmx...)...)
 		wantStatus(t, r, http.StatusUnauthorized)
 		if r.header.Get("HX-Refresh") != "true" || isFullPage(r) {
 			t.Errorf("%s: htmx 401 without HX-Refresh or as a full page", name)
 		}
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm("any", name, "/"), h...), http.StatusUnauthorized)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("any", name, "/"), h...), http.StatusUnauthorized)
 	}
 	if n := e.totalCalls(); n != 0 {
 		t.Errorf("%d upstream calls for unauthenticated requests", n)
@@ -181,7 +182,7 @@ func TestProxyAmbiguousIdentity(t *testing.T) {
 		if r := e.send(http.MethodGet, "/", nil, lines...); r.status != http.StatusUnauthorized {
 			t.Errorf("%s: GET status %d, want 401", name, r.status)
 		}
-		if r := e.send(http.MethodPost, routes.TaskStopURL(id), stopForm("any", name, "/"), lines...); r.status != http.StatusUnauthorized {
+		if r := e.send(http.MethodPost, routes.TaskStopURL(targets.DefaultName, id), stopForm("any", name, "/"), lines...); r.status != http.StatusUnauthorized {
 			t.Errorf("%s: POST status %d, want 401", name, r.status)
 		}
 	}
@@ -224,12 +225,12 @@ func TestProxyTokenOverridesForgedGroups(t *testing.T) {
 	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
 	forged := with(viewer, append(bearer(idToken(t, m, "u-vera", "dcs-viewers")), "X-Forwarded-Groups", "dcs-operators")...)
-	r := e.get(routes.TaskURL(id), forged...)
+	r := e.get(routes.TaskURL(targets.DefaultName, id), forged...)
 	wantStatus(t, r, http.StatusOK)
 	if r.text("viewer-role") != "viewer" || offersStop(r) {
 		t.Errorf("forged groups: role %q, stop offered %v", r.text("viewer-role"), offersStop(r))
 	}
-	r = e.post(routes.TaskStopURL(id), stopForm(metaToken(t, r), "forged", "/"), forged...)
+	r = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(metaToken(t, r), "forged", "/"), forged...)
 	wantRefusedWithFlash(t, e, r, "/", forged, "viewer")
 	for name, h := range map[string][]string{
 		"no token":              with(operator),
@@ -243,7 +244,7 @@ func TestProxyTokenOverridesForgedGroups(t *testing.T) {
 	wantNoStops(t, e)
 
 	real := with(operator, append(bearer(idToken(t, m, "u-olga", "dcs-operators")), "X-Forwarded-Groups", "dcs-viewers")...)
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.tokenAs(real), "token", "/"), append(real, htmx...)...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.tokenAs(real), "token", "/"), append(real, htmx...)...), http.StatusOK)
 	recs, err := e.audit.Recent(audit.Filter{TaskID: id})
 	if err != nil || len(recs) != 2 || !slices.Equal(recs[1].Groups, []string{"dcs-operators"}) || recs[1].User != "u-olga" {
 		t.Errorf("audit %+v, %v; want the token's groups", recs, err)
@@ -276,7 +277,7 @@ func TestProxyAuditRemoteAddress(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := tc.e(t)
 			id := e.idWith(dcs.StatusMigrating)
-			wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.tokenAs(tc.who), "", "/"), append(tc.who, htmx...)...), http.StatusOK)
+			wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.tokenAs(tc.who), "", "/"), append(tc.who, htmx...)...), http.StatusOK)
 			recs, err := e.audit.Recent(audit.Filter{TaskID: id})
 			if err != nil || len(recs) != 2 || recs[0].RemoteAddr != tc.want || recs[1].RemoteAddr != tc.want {
 				t.Errorf("audit %+v, %v; want remote address %s", recs, err, tc.want)

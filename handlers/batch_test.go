@@ -14,10 +14,21 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 func batchForm(token, reason string, ids ...string) url.Values {
-	return url.Values{"_csrf": {token}, "reason": {reason}, "return_to": {"/?page=1"}, "task": ids}
+	return url.Values{"_csrf": {token}, "reason": {reason}, "return_to": {"/?page=1"}, "task": refs(ids...)}
+}
+
+// refs names tasks of the one target of the test environment as a batch
+// form does; a hostile id stays as it is, so its refusal is tested.
+func refs(ids ...string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = routes.TaskRef(targets.DefaultName, id)
+	}
+	return out
 }
 
 // TestBatchStopMixedResults proves a batch stop makes one upstream call for
@@ -28,7 +39,7 @@ func TestBatchStopMixedResults(t *testing.T) {
 	a, b := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusFullMigrating)
 	done := e.idWith(dcs.StatusSuccess)
 
-	confirm := e.get(routes.BatchStopConfirmURL([]string{a, b, done}, ""), htmx...)
+	confirm := e.get(routes.BatchStopConfirmURL(refs(a, b, done), ""), htmx...)
 	wantStatus(t, confirm, http.StatusOK)
 	if n := confirm.find("batch-task-name").Length(); n != 3 {
 		t.Errorf("the confirmation names %d tasks, want 3", n)
@@ -108,7 +119,7 @@ func TestBatchStopRefusedBeforeAnyCall(t *testing.T) {
 	wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, ""), htmx...), http.StatusBadRequest)
 	wantStatus(t, e.post(routes.BatchStopURL(), batchForm("", "", id), htmx...), http.StatusForbidden)
 	viewer := newEnv(t, options{anonymous: true})
-	wantStatus(t, viewer.get(routes.BatchStopConfirmURL([]string{id}, "")), http.StatusForbidden)
+	wantStatus(t, viewer.get(routes.BatchStopConfirmURL(refs(id), "")), http.StatusForbidden)
 	if n := e.sim.Calls(dcssim.OpBatchStop) + viewer.sim.Calls(dcssim.OpBatchStop); n != 0 {
 		t.Fatalf("%d batch calls", n)
 	}

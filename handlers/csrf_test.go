@@ -9,6 +9,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestCSRFRefusals proves a stop post without the session's token, with a
@@ -36,7 +37,7 @@ func TestCSRFRefusals(t *testing.T) {
 			if form.Get("_csrf") == "" {
 				form.Del("_csrf")
 			}
-			r := e.post(routes.TaskStopURL(id), form, tc.header...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), form, tc.header...)
 			wantStatus(t, r, http.StatusForbidden)
 			if r.find("banner-error").Length() != 1 {
 				t.Errorf("no error banner:\n%s", clipBody(r.body))
@@ -64,7 +65,7 @@ func TestCSRFTokenInHeader(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
 	tok := e.token(id)
-	r := e.post(routes.TaskStopURL(id), url.Values{"return_to": {"/"}}, append([]string{"X-CSRF-Token", tok}, htmx...)...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), url.Values{"return_to": {"/"}}, append([]string{"X-CSRF-Token", tok}, htmx...)...)
 	wantStatus(t, r, http.StatusOK)
 	if n := e.sim.Calls(dcssim.OpStop); n != 1 {
 		t.Errorf("%d upstream stops, want 1", n)
@@ -97,7 +98,7 @@ func TestTamperedSessionCookie(t *testing.T) {
 	tampered := &http.Cookie{Name: c.Name, Value: string(v), Path: "/"}
 	e.client.Jar.SetCookies(base, []*http.Cookie{tampered})
 
-	r := e.post(routes.TaskStopURL(id), stopForm(tok, "tampered", "/"))
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "tampered", "/"))
 	wantStatus(t, r, http.StatusForbidden)
 	if r.find("banner-error").Length() != 1 {
 		t.Errorf("no error banner:\n%s", clipBody(r.body))
@@ -111,14 +112,14 @@ func TestTamperedSessionCookie(t *testing.T) {
 
 	// A page load works with the tampered cookie too, and its token is new.
 	e.client.Jar.SetCookies(base, []*http.Cookie{tampered})
-	if page := e.get(routes.TaskURL(id)); page.status != http.StatusOK {
+	if page := e.get(routes.TaskURL(targets.DefaultName, id)); page.status != http.StatusOK {
 		t.Errorf("page with a tampered cookie: status %d", page.status)
 	}
 	fresh := e.token(id)
 	if fresh == tok {
 		t.Error("the old token survived a tampered cookie")
 	}
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(fresh, "", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(fresh, "", "/"), htmx...), http.StatusOK)
 }
 
 // TestTokenNotShared proves another browser's token does not work in this one.
@@ -132,7 +133,7 @@ func TestTokenNotShared(t *testing.T) {
 	if theirs == mine {
 		t.Fatal("two sessions got the same token")
 	}
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(theirs, "", "/")), http.StatusForbidden)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(theirs, "", "/")), http.StatusForbidden)
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Errorf("%d upstream stops, want 0", n)
 	}
@@ -160,7 +161,7 @@ func TestSessionCookieFlags(t *testing.T) {
 func TestViewerCannotStop(t *testing.T) {
 	e := newEnv(t, options{anonymous: true})
 	id := e.idWith(dcs.StatusFullMigrating)
-	for _, path := range []string{"/", routes.TaskURL(id)} {
+	for _, path := range []string{"/", routes.TaskURL(targets.DefaultName, id)} {
 		r := e.get(path)
 		wantStatus(t, r, http.StatusOK)
 		if r.find("stop-dialog").Length() != 0 || r.doc.Find(`input[name="_csrf"]`).Length() != 0 {
@@ -170,9 +171,9 @@ func TestViewerCannotStop(t *testing.T) {
 			t.Errorf("%s: role shown %q", path, got)
 		}
 	}
-	wantStatus(t, e.get(routes.TaskStopURL(id)), http.StatusForbidden)
+	wantStatus(t, e.get(routes.TaskStopURL(targets.DefaultName, id)), http.StatusForbidden)
 	for _, h := range [][]string{nil, htmx} {
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm("any", "", "/"), h...), http.StatusForbidden)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("any", "", "/"), h...), http.StatusForbidden)
 	}
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Errorf("%d upstream stops, want 0", n)
@@ -184,7 +185,7 @@ func TestViewerCannotStop(t *testing.T) {
 func TestOversizedPost(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
-	r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), strings.Repeat("x", 100<<10), "/"))
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), strings.Repeat("x", 100<<10), "/"))
 	wantStatus(t, r, http.StatusRequestEntityTooLarge)
 	if r.find("banner-error").Length() != 1 {
 		t.Errorf("no error banner:\n%s", clipBody(r.body))
@@ -201,7 +202,7 @@ func TestCSRFTokenNotFromQuery(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
 	tok := e.token(id)
-	r := e.post(routes.TaskStopURL(id)+"?_csrf="+url.QueryEscape(tok), url.Values{"return_to": {"/"}}, htmx...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id)+"?_csrf="+url.QueryEscape(tok), url.Values{"return_to": {"/"}}, htmx...)
 	wantStatus(t, r, http.StatusForbidden)
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Errorf("%d upstream stops, want 0", n)

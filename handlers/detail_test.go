@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestDetailOBSImport proves every field of a backup-file import from an OBS
@@ -21,7 +22,7 @@ func TestDetailOBSImport(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("OBS 备份导入 - 多文件")
 	task, _ := e.sim.Task(id)
-	r := e.get(routes.TaskURL(id))
+	r := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusOK)
 
 	for testID, want := range map[string]string{
@@ -79,7 +80,7 @@ func TestDetailBackupRecordImport(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("rdb import from backup record")
 	task, _ := e.sim.Task(id)
-	r := e.get(routes.TaskURL(id))
+	r := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusOK)
 	if got := r.text("field-backup-id"); got != task.BackupFiles.BackupID || got == "" {
 		t.Errorf("backup id %q, want %q", got, task.BackupFiles.BackupID)
@@ -102,7 +103,7 @@ func TestDetailOnlineMigration(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, options{})
 			id := e.idNamed(name)
-			r := e.get(routes.TaskURL(id))
+			r := e.get(routes.TaskURL(targets.DefaultName, id))
 			wantStatus(t, r, http.StatusOK)
 			first := progressOf(t, r)
 			for _, f := range []string{"stat-offset", "stat-source-keys", "stat-target-keys", "stat-input-kbps", "stat-ops"} {
@@ -124,7 +125,7 @@ func TestDetailOnlineMigration(t *testing.T) {
 			}
 
 			e.clock.Advance(30 * time.Second)
-			later := progressOf(t, e.get(routes.TaskURL(id)))
+			later := progressOf(t, e.get(routes.TaskURL(targets.DefaultName, id)))
 			if later <= first {
 				t.Errorf("progress %v after 30s, was %v", later, first)
 			}
@@ -152,7 +153,7 @@ func TestDetailTimesAndDescription(t *testing.T) {
 	for _, name := range []string{"payment-cache nightly", "metrics-cache", "full copy eu"} { // all three created_at layouts
 		id := e.idNamed(name)
 		task, _ := e.sim.Task(id)
-		r := e.get(routes.TaskURL(id))
+		r := e.get(routes.TaskURL(targets.DefaultName, id))
 		wantStatus(t, r, http.StatusOK)
 		for testID, raw := range map[string]string{"field-created": task.CreatedAt, "field-updated": task.UpdatedAt} {
 			ts := dcs.ParseTimestamp(raw)
@@ -168,7 +169,7 @@ func TestDetailTimesAndDescription(t *testing.T) {
 			}
 		}
 	}
-	r := e.get(routes.TaskURL(e.idNamed("session-store to DCS")))
+	r := e.get(routes.TaskURL(targets.DefaultName, e.idNamed("session-store to DCS")))
 	if got := r.text("field-description"); got != "No description." {
 		t.Errorf("empty description shows %q", got)
 	}
@@ -178,23 +179,23 @@ func TestDetailTimesAndDescription(t *testing.T) {
 // malformed one is refused (404 or 400, never 500) before any upstream call.
 func TestDetailUnknownAndMalformedIDs(t *testing.T) {
 	e := newEnv(t, options{})
-	r := e.get(routes.TaskURL("00000000-0000-4000-8000-000000000000"))
+	r := e.get(routes.TaskURL(targets.DefaultName, "00000000-0000-4000-8000-000000000000"))
 	wantStatus(t, r, http.StatusNotFound)
 	if r.find("banner-error").Length() != 1 || r.doc.Find("h1").Length() != 1 {
 		t.Errorf("unknown task: no error page:\n%s", clipBody(r.body))
 	}
 
 	for _, path := range []string{
-		routes.TaskURL("bad$id"),
-		routes.TaskURL(strings.Repeat("a", 65)),
-		routes.TaskURL("../.."),
-		routes.TaskURL(".."),
-		routes.TaskURL("a/b"),
-		routes.TaskStopURL("../.."),
-		routes.TaskURL("-leading-hyphen"),
-		routes.TaskURL("任务"),
-		routes.TaskStatusURL("bad$id", ""),
-		routes.TaskStopURL("bad$id"),
+		routes.TaskURL(targets.DefaultName, "bad$id"),
+		routes.TaskURL(targets.DefaultName, strings.Repeat("a", 65)),
+		routes.TaskURL(targets.DefaultName, "../.."),
+		routes.TaskURL(targets.DefaultName, ".."),
+		routes.TaskURL(targets.DefaultName, "a/b"),
+		routes.TaskStopURL(targets.DefaultName, "../.."),
+		routes.TaskURL(targets.DefaultName, "-leading-hyphen"),
+		routes.TaskURL(targets.DefaultName, "任务"),
+		routes.TaskStatusURL(targets.DefaultName, "bad$id", ""),
+		routes.TaskStopURL(targets.DefaultName, "bad$id"),
 	} {
 		t.Run(path, func(t *testing.T) {
 			before := e.totalCalls()
@@ -220,7 +221,7 @@ func TestDetailStatsFailure(t *testing.T) {
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{
 		id: {Ops: []dcssim.Op{dcssim.OpStats}, Status: 500, Code: "DCS.5000", Message: "stats are down"},
 	}})
-	r := e.get(routes.TaskURL(id))
+	r := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusOK)
 	banner := r.find("progress").Find(`[data-testid="banner-error"]`)
 	if banner.Length() != 1 {
@@ -245,7 +246,7 @@ func TestDetailLogsFailure(t *testing.T) {
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{
 		id: {Ops: []dcssim.Op{dcssim.OpLogs}, HTML: true, Status: 502},
 	}})
-	r := e.get(routes.TaskURL(id))
+	r := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusOK)
 	if r.find("logs").Find(`[data-testid="banner-error"]`).Length() != 1 {
 		t.Fatalf("no error banner in the logs panel")

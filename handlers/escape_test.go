@@ -10,6 +10,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 const hostile = `<script>alert(1)</script>"><img src=x onerror=alert(1)>`
@@ -72,7 +73,7 @@ func TestHostileTextStaysText(t *testing.T) {
 		t.Errorf("search for the hostile name: %q", search.text("list-summary"))
 	}
 
-	detail := e.get(routes.TaskURL(id))
+	detail := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, detail, http.StatusOK)
 	noMarkup(t, "detail", detail)
 	for testID, want := range map[string]string{
@@ -83,7 +84,7 @@ func TestHostileTextStaysText(t *testing.T) {
 			t.Errorf("%s = %q, want %q", testID, got, want)
 		}
 	}
-	dialog := e.get(routes.TaskStopURL(id), htmx...)
+	dialog := e.get(routes.TaskStopURL(targets.DefaultName, id), htmx...)
 	noMarkup(t, "stop dialog", dialog)
 	if got := dialog.text("stop-task-name"); got != hostile {
 		t.Errorf("stop-task-name = %q, want %q", got, hostile)
@@ -97,7 +98,7 @@ func TestHostileTextStaysText(t *testing.T) {
 		t.Errorf("title %q", title)
 	}
 
-	confirm := e.get(routes.TaskStopURL(id))
+	confirm := e.get(routes.TaskStopURL(targets.DefaultName, id))
 	wantStatus(t, confirm, http.StatusOK)
 	noMarkup(t, "confirmation page", confirm)
 	if got := confirm.text("stop-task-name"); got != hostile {
@@ -105,14 +106,14 @@ func TestHostileTextStaysText(t *testing.T) {
 	}
 
 	tok := e.token(id)
-	frag := e.post(routes.TaskStopURL(id), stopForm(tok, hostile, routes.TaskURL(id)), htmx...)
+	frag := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, hostile, routes.TaskURL(targets.DefaultName, id)), htmx...)
 	wantStatus(t, frag, http.StatusOK)
 	noMarkup(t, "stop fragment", frag)
 	if b := frag.text("banner-success"); !strings.Contains(b, hostile) {
 		t.Errorf("banner %q does not quote the name and reason as text", b)
 	}
 
-	redirect := e.post(routes.TaskStopURL(id), stopForm(tok, hostile, routes.TaskURL(id)))
+	redirect := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, hostile, routes.TaskURL(targets.DefaultName, id)))
 	wantStatus(t, redirect, http.StatusSeeOther)
 	flash := e.get(redirect.header.Get("Location"))
 	noMarkup(t, "page with flash", flash)
@@ -146,7 +147,7 @@ func TestNoPasswordInAnyAnswer(t *testing.T) {
 		t.Fatalf("the crawl found %d tasks, want %d", len(ids), seededTasks(e))
 	}
 	for _, id := range ids {
-		for _, path := range []string{routes.TaskURL(id), routes.TaskStopURL(id)} {
+		for _, path := range []string{routes.TaskURL(targets.DefaultName, id), routes.TaskStopURL(targets.DefaultName, id)} {
 			r := e.get(path)
 			wantStatus(t, r, http.StatusOK)
 			bodies = append(bodies, r.body)
@@ -155,10 +156,10 @@ func TestNoPasswordInAnyAnswer(t *testing.T) {
 
 	first, second := e.idWith(dcs.StatusFullMigrating), e.idWith(dcs.StatusIncrMigrating)
 	tok := e.token(first)
-	frag := e.post(routes.TaskStopURL(first), stopForm(tok, "leak check", routes.TaskURL(first)), htmx...)
+	frag := e.post(routes.TaskStopURL(targets.DefaultName, first), stopForm(tok, "leak check", routes.TaskURL(targets.DefaultName, first)), htmx...)
 	wantStatus(t, frag, http.StatusOK)
 	poll, _ := frag.doc.Find(".status-line").Attr("hx-get")
-	redirect := e.post(routes.TaskStopURL(second), stopForm(tok, "leak check", routes.TaskURL(second)))
+	redirect := e.post(routes.TaskStopURL(targets.DefaultName, second), stopForm(tok, "leak check", routes.TaskURL(targets.DefaultName, second)))
 	wantStatus(t, redirect, http.StatusSeeOther)
 	bodies = append(bodies, frag.body, e.get(poll, htmx...).body, e.get(redirect.header.Get("Location")).body)
 

@@ -17,8 +17,8 @@ import (
 // exportColumns are the fields of an export, in order: the CSV header and
 // the JSON keys. There is no password among them, and there cannot be one:
 // internal/dcs drops passwords while decoding, so a Task never holds any.
-var exportColumns = []string{"task_id", "task_name", "status", "migration_type", "migration_method",
-	"network_type", "source", "target", "created_at", "description"}
+var exportColumns = []string{"target", "region", "project_id", "task_id", "task_name", "status", "migration_type",
+	"migration_method", "network_type", "source_instance", "target_instance", "created_at", "description"}
 
 // ExportCSV downloads every task the list's URL selects (all pages, not the
 // one shown) as CSV. An export is a read: viewers may export too.
@@ -74,32 +74,34 @@ func (s *Server) exportRecords(c echo.Context, ext string) ([][]string, error) {
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	m, err := s.matching(ctx, q)
-	if err != nil {
-		return nil, err
+	l := s.list(ctx, q, 0)
+	if failed := l.failed(); len(failed) > 0 {
+		// A file cannot say that a target is missing from it: fail whole.
+		return nil, failed[0].err
 	}
 	// The API's list items carry no network type; this fills it the way the
 	// list does (remembered per task, looked up within factDeadline).
-	s.facts.fill(ctx, m.tasks)
+	s.facts.fill(ctx, l.rows)
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+exportFileName(s.cfg.Now(), ext)+`"`)
 	h.Set("Cache-Control", "no-store")
-	if m.capped {
+	if sh, ok := l.capped(); ok {
 		// A file has no room for a note, so the header and the log say it.
-		h.Set("X-Export-Truncated", strconv.Itoa(m.read)+" of "+strconv.Itoa(m.total)+" tasks read")
-		s.log.Warn("export truncated", "read", m.read, "total", m.total, "q", q.Name)
+		h.Set("X-Export-Truncated", sh.target.Name+": "+strconv.Itoa(sh.read)+" of "+strconv.Itoa(sh.named)+" tasks read")
+		s.log.Warn("export truncated", "target", sh.target.Name, "read", sh.read, "total", sh.named, "q", q.Name)
 	}
-	records := make([][]string, 0, len(m.tasks))
-	for _, t := range m.tasks {
-		records = append(records, exportRecord(t))
+	records := make([][]string, 0, len(l.rows))
+	for _, r := range l.rows {
+		records = append(records, exportRecord(r))
 	}
 	return records, nil
 }
 
 // exportRecord is one task as the export's columns.
-func exportRecord(t dcs.Task) []string {
-	return []string{t.ID, t.Name, string(t.Status), t.Type, t.Method, t.NetworkType,
-		views.SourceText(t), views.TargetText(t), exportTime(t.CreatedAt), t.Description}
+func exportRecord(r row) []string {
+	t := r.task
+	return []string{r.target.Name, r.target.Region, r.target.ProjectID, t.ID, t.Name, string(t.Status), t.Type, t.Method,
+		t.NetworkType, views.SourceText(t), views.TargetText(t), exportTime(t.CreatedAt), t.Description}
 }
 
 // exportTime is RFC 3339 in UTC when the API's time could be read, so a

@@ -15,12 +15,15 @@ import (
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
-var exportHeader = []string{"task_id", "task_name", "status", "migration_type", "migration_method",
-	"network_type", "source", "target", "created_at", "description"}
+var exportHeader = []string{"target", "region", "project_id", "task_id", "task_name", "status", "migration_type",
+	"migration_method", "network_type", "source_instance", "target_instance", "created_at", "description"}
 
-// readCSV checks an export's download headers and parses it.
+// readCSV checks an export's download headers and parses it. Every row
+// must name the test environment's one target (whose region and project
+// are not set); the rows come back without those three columns.
 func readCSV(t *testing.T, e *env, path string) [][]string {
 	t.Helper()
 	r := e.get(path)
@@ -33,7 +36,14 @@ func readCSV(t *testing.T, e *env, path string) [][]string {
 	if len(records) == 0 || !slices.Equal(records[0], exportHeader) {
 		t.Fatalf("%s: header %v, want %v", path, records[:min(1, len(records))], exportHeader)
 	}
-	return records[1:]
+	rows := records[1:]
+	for i, rec := range rows {
+		if !slices.Equal(rec[:3], []string{targets.DefaultName, "", ""}) {
+			t.Fatalf("%s: row %d names target %q", path, i, rec[:3])
+		}
+		rows[i] = rec[3:]
+	}
+	return rows
 }
 
 // readJSON checks an export's download headers and decodes it.
@@ -130,8 +140,8 @@ func TestExportFormulas(t *testing.T) {
 		}
 	}}
 	e := newEnv(t, options{anonymous: true, edit: func(_ *testing.T, _ string, cfg *handlers.Config) {
-		counting.TaskService = cfg.Tasks
-		cfg.Tasks = counting
+		counting.TaskService = tasksOf(cfg)
+		cfg.Targets = targets.Single(counting)
 	}})
 	putHostile(t, e)
 	task, _ := e.sim.Task(e.idNamed("metrics-cache"))
@@ -252,8 +262,8 @@ func (c *countingTasks) calls() []dcs.ListOptions {
 func TestFilteredReadsShareKeysAndCap(t *testing.T) {
 	counting := &countingTasks{}
 	e := newEnv(t, options{edit: func(_ *testing.T, _ string, cfg *handlers.Config) {
-		counting.TaskService = cfg.Tasks
-		cfg.Tasks = counting
+		counting.TaskService = tasksOf(cfg)
+		cfg.Targets = targets.Single(counting)
 	}})
 	for _, path := range []string{"/?status=failed&q=cache", "/?type=online_migration&sort=oldest&page=2&q=cache", "/export.csv?q=cache"} {
 		wantStatus(t, e.get(path), http.StatusOK)
@@ -280,7 +290,7 @@ func TestFilteredReadsShareKeysAndCap(t *testing.T) {
 		t.Errorf("list offsets %v", offsets)
 	}
 	exp := e.get("/export.csv?status=failed")
-	if got := exp.header.Get("X-Export-Truncated"); got != "5000 of 7200 tasks read" {
+	if got := exp.header.Get("X-Export-Truncated"); got != targets.DefaultName+": 5000 of 7200 tasks read" {
 		t.Errorf("X-Export-Truncated %q", got)
 	}
 	if n := strings.Count(exp.body, "\n"); n != 2501 {

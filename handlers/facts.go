@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 const (
@@ -23,21 +24,23 @@ const (
 // without this every list view would need one ShowMigrationTask per row; with
 // it, each task costs one call in the life of the process.
 type taskFacts struct {
-	tasks dcs.TaskService
-
 	mu      sync.Mutex
-	network map[string]string
+	network map[string]string // by factKey
 }
 
-func newTaskFacts(tasks dcs.TaskService) *taskFacts {
-	return &taskFacts{tasks: tasks, network: map[string]string{}}
+func newTaskFacts() *taskFacts {
+	return &taskFacts{network: map[string]string{}}
 }
+
+// factKey names a task of a target: ids are the API's, unique in a project
+// but not promised across projects.
+func factKey(t *targets.Target, id string) string { return t.Name + "/" + id }
 
 // remember records the facts of a task read in full (detail page, stop),
 // an empty network type included: a task whose API answer has none must not
 // cost a read on every list view.
-func (f *taskFacts) remember(t dcs.Task) {
-	if t.ID == "" {
+func (f *taskFacts) remember(t *targets.Target, task dcs.Task) {
+	if task.ID == "" {
 		return
 	}
 	f.mu.Lock()
@@ -45,37 +48,41 @@ func (f *taskFacts) remember(t dcs.Task) {
 	if len(f.network) >= maxFacts {
 		clear(f.network) // crude, but bounded; entries refill on demand
 	}
-	f.network[t.ID] = t.NetworkType
+	f.network[factKey(t, task.ID)] = task.NetworkType
 }
 
 // fill completes list rows that lack a network type, from memory or by
-// reading the task. Failures leave the field empty (shown as a dash).
-func (f *taskFacts) fill(ctx context.Context, tasks []dcs.Task) {
-	var missing []int
+// reading the task from its own target. Failures leave the field empty
+// (shown as a dash).
+func (f *taskFacts) fill(ctx context.Context, rows []row) {
+	missing := map[*targets.Target][]int{}
 	f.mu.Lock()
-	for i := range tasks {
-		if tasks[i].NetworkType != "" {
+	for i := range rows {
+		r := &rows[i]
+		if r.task.NetworkType != "" {
 			continue
 		}
-		if n, ok := f.network[tasks[i].ID]; ok {
-			tasks[i].NetworkType = n
+		if n, ok := f.network[factKey(r.target, r.task.ID)]; ok {
+			r.task.NetworkType = n
 		} else {
-			missing = append(missing, i)
+			missing[r.target] = append(missing[r.target], i)
 		}
 	}
 	f.mu.Unlock()
-	if len(missing) == 0 {
-		return
+	var wg sync.WaitGroup
+	for t, idx := range missing {
+		ids := make([]string, len(idx))
+		for k, i := range idx {
+			ids[k] = rows[i].task.ID
+		}
+		wg.Go(func() {
+			showEach(ctx, t.Tasks, ids, func(k int, full dcs.Task) {
+				f.remember(t, full)
+				rows[idx[k]].task.NetworkType = full.NetworkType
+			})
+		})
 	}
-
-	ids := make([]string, len(missing))
-	for k, i := range missing {
-		ids[k] = tasks[i].ID
-	}
-	showEach(ctx, f.tasks, ids, func(k int, full dcs.Task) {
-		f.remember(full)
-		tasks[missing[k]].NetworkType = full.NetworkType
-	})
+	wg.Wait()
 }
 
 // showEach reads the tasks ids name, at most factLookups at a time and for

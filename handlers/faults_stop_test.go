@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // stopVia sends stops to bad, every other call where it went before.
@@ -106,7 +107,7 @@ func TestFaultsOnStop(t *testing.T) {
 			breakAPI(t, e, tc, []dcssim.Op{dcssim.OpStop}, hxID, plainID)
 			shows := e.sim.Calls(dcssim.OpShow)
 
-			r := e.post(routes.TaskStopURL(hxID), stopForm(tok, "fault drill", routes.TaskURL(hxID)), htmx...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, hxID), stopForm(tok, "fault drill", routes.TaskURL(targets.DefaultName, hxID)), htmx...)
 			wantStatus(t, r, tc.stop)
 			noUpstreamPage(t, r, true)
 			if n := alerts(r); n != 1 {
@@ -133,12 +134,12 @@ func TestFaultsOnStop(t *testing.T) {
 			}
 			wantAudited(t, e, hxID, tc.stopKind)
 
-			r = e.post(routes.TaskStopURL(plainID), stopForm(tok, "fault drill", routes.TaskURL(plainID)))
+			r = e.post(routes.TaskStopURL(targets.DefaultName, plainID), stopForm(tok, "fault drill", routes.TaskURL(targets.DefaultName, plainID)))
 			wantStatus(t, r, http.StatusSeeOther)
-			if loc := r.header.Get("Location"); loc != routes.TaskURL(plainID) {
+			if loc := r.header.Get("Location"); loc != routes.TaskURL(targets.DefaultName, plainID) {
 				t.Fatalf("Location %q, want the task's page", loc)
 			}
-			page := e.get(routes.TaskURL(plainID))
+			page := e.get(routes.TaskURL(targets.DefaultName, plainID))
 			wantStatus(t, page, http.StatusOK)
 			noUpstreamPage(t, page, false)
 			if n := alerts(page); n != 1 {
@@ -171,7 +172,7 @@ func TestStopDuringOutage(t *testing.T) {
 			wantStatus(t, list, tc.page)
 			tok := metaToken(t, list)
 
-			r := e.post(routes.TaskStopURL(id), stopForm(tok, "outage drill", routes.TaskURL(id)), htmx...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "outage drill", routes.TaskURL(targets.DefaultName, id)), htmx...)
 			wantStatus(t, r, tc.stop)
 			noUpstreamPage(t, r, true)
 			if n := alerts(r); n != 1 {
@@ -186,7 +187,7 @@ func TestStopDuringOutage(t *testing.T) {
 			}
 			wantAudited(t, e, id, tc.stopKind)
 
-			r = e.post(routes.TaskStopURL(id), stopForm(tok, "outage drill", routes.TaskURL(id)))
+			r = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "outage drill", routes.TaskURL(targets.DefaultName, id)))
 			wantStatus(t, r, http.StatusSeeOther)
 			page := e.get(r.header.Get("Location"))
 			wantStatus(t, page, tc.page)

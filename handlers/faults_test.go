@@ -15,6 +15,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // faultCase is one way the DCS API can misbehave, and what the dashboard
@@ -138,9 +139,9 @@ func newFaultEnv(t *testing.T, tc faultCase, stopOnly bool) *env {
 				t.Fatalf("dcs.NewClient(%s): %v", endpoint, err)
 			}
 			if stopOnly {
-				cfg.Tasks = stopVia{TaskService: cfg.Tasks, bad: bad}
+				cfg.Targets = targets.Single(stopVia{TaskService: tasksOf(cfg), bad: bad})
 			} else {
-				cfg.Tasks = bad
+				cfg.Targets = targets.Single(bad)
 			}
 		}
 	}
@@ -263,9 +264,9 @@ func TestFaultsOnPages(t *testing.T) {
 			if fine == (list.find("task-row").Length() == 0) {
 				t.Errorf("%d rows, want rows exactly when the list could be read", list.find("task-row").Length())
 			}
-			detail := e.get(routes.TaskURL(id))
+			detail := e.get(routes.TaskURL(targets.DefaultName, id))
 			wantFaultPage(t, e, detail, tc, id, false)
-			confirm := e.get(routes.TaskStopURL(id))
+			confirm := e.get(routes.TaskStopURL(targets.DefaultName, id))
 			wantFaultPage(t, e, confirm, tc, id, false)
 			task, _ := e.sim.Task(id)
 			for name, r := range map[string]*resp{"list row": list, "detail": detail, "confirmation": confirm} {
@@ -276,20 +277,20 @@ func TestFaultsOnPages(t *testing.T) {
 				}
 			}
 
-			dialog := e.get(routes.TaskStopDialogURL(id, "/"), htmx...)
+			dialog := e.get(routes.TaskStopDialogURL(targets.DefaultName, id, "/"), htmx...)
 			wantFaultPage(t, e, dialog, tc, id, true)
 			if !fine && dialog.header.Get("HX-Retarget") != "#client-alerts" {
 				t.Errorf("dialog's error goes to %q, want #client-alerts", dialog.header.Get("HX-Retarget"))
 			}
 
 			// A failed poll swaps nothing (204) and keeps the badge shown.
-			poll := e.get(routes.TaskStatusURL(id, ""), htmx...)
+			poll := e.get(routes.TaskStatusURL(targets.DefaultName, id, ""), htmx...)
 			if fine {
 				wantFaultPage(t, e, poll, tc, id, true)
 			} else if poll.status != http.StatusNoContent || poll.body != "" {
 				t.Errorf("failed poll: %d %q, want 204 and nothing", poll.status, clipBody(poll.body))
 			}
-			if plain := e.get(routes.TaskStatusURL(id, "")); !fine {
+			if plain := e.get(routes.TaskStatusURL(targets.DefaultName, id, "")); !fine {
 				wantFaultPage(t, e, plain, tc, id, false)
 			} else if plain.status != http.StatusSeeOther {
 				t.Errorf("status page without htmx: %d, want 303", plain.status)

@@ -3,22 +3,37 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/auth"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // Identity is the person behind a request and what they may do.
 type Identity struct {
 	auth.Identity
 	Role auth.Role
+	// Local is the one local operator of -auth none, who has no groups:
+	// an operator of every target.
+	Local bool
 }
 
 // IsOperator reports whether the person's role is operator: they may stop
 // tasks (where the dashboard is not read-only) and read the audit trail.
 func (i Identity) IsOperator() bool { return i.Role == auth.RoleOperator }
+
+// operatorOf reports whether the person may stop the tasks of t: by t's
+// own operator groups when it has them (staging may be stoppable by more
+// people than production), by the dashboard's role otherwise.
+func (i Identity) operatorOf(t *targets.Target) bool {
+	if t.OperatorGroups == nil || i.Local {
+		return i.IsOperator()
+	}
+	return slices.ContainsFunc(i.Groups, func(g string) bool { return slices.Contains(t.OperatorGroups, g) })
+}
 
 type identityKey struct{}
 
@@ -47,7 +62,7 @@ func knownIdentity(c echo.Context) (Identity, bool) {
 // AuthenticateLocal is used with -auth none: one local operator, for a dashboard
 // listening on loopback only.
 func AuthenticateLocal() echo.MiddlewareFunc {
-	return AuthenticateAs(Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator})
+	return AuthenticateAs(Identity{Identity: auth.Identity{User: "local"}, Role: auth.RoleOperator, Local: true})
 }
 
 // AuthenticateAs gives every request the same identity.

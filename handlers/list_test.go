@@ -10,6 +10,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // seededTasks is how many tasks the simulator seeds (dcssim.Seed).
@@ -92,7 +93,7 @@ func TestListRows(t *testing.T) {
 				t.Fatalf("row for unknown task %q", id)
 			}
 			in := func(testID string) *goquery.Selection { return row.Find(`[data-testid="` + testID + `"]`) }
-			if href, _ := in("task-link").Attr("href"); href != routes.TaskURL(id) {
+			if href, _ := in("task-link").Attr("href"); href != routes.TaskURL(targets.DefaultName, id) {
 				t.Errorf("%s: link %q", id, href)
 			}
 			if got := strings.TrimSpace(in("task-link").Text()); got != task.TaskName {

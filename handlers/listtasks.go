@@ -4,27 +4,28 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
-	"github.com/dcs-dashboard/migrations/views"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 const (
 	// readPageSize is the largest page the DCS API lists in one call.
 	readPageSize = 1000
-	// readCap bounds what one filtered list or export reads: five API calls.
-	// Past it the page says so rather than make a project with tens of
-	// thousands of tasks cost tens of calls per view.
+	// readCap bounds what one target's share of a list or export reads:
+	// five API calls. Past it the page says so rather than make a project
+	// with tens of thousands of tasks cost tens of calls per view.
 	readCap = 5000
 )
 
 // local reports whether the dashboard must filter or order the tasks itself.
-// The API filters only by name and lists newest first, so a plain list (any
-// page size) stays one paged call, and anything else reads every task the
-// name matches.
+// The API filters only by name and lists newest first, so a plain list of
+// one target (any page size) stays one paged call, and anything else reads
+// every task the name matches.
 func local(q listquery.Query) bool {
 	return q.Status != "" || q.Type != "" || q.Sort != ""
 }
@@ -36,79 +37,166 @@ func (s *Server) parseListQuery(c echo.Context) (listquery.Query, error) {
 	if bad, ok := errors.AsType[*listquery.Error](err); ok {
 		return q, badRequest(bad.Title, bad.Text)
 	}
+	if err == nil && q.Target != "" {
+		if _, ok := s.cfg.Targets.Get(q.Target); !ok {
+			return q, badRequest("Unknown target", "This dashboard watches no target named "+q.Target+".")
+		}
+	}
 	return q, err
 }
 
-// listTasks returns the tasks on the page q asks for and fills in the
-// page's totals. Without filters it is today's single paged call; with
-// them, every task the name matches is read (readByName), then filtered,
-// ordered and paged here.
-func (s *Server) listTasks(ctx context.Context, q listquery.Query, p *views.ListPage) ([]dcs.Task, error) {
-	if !local(q) {
-		res, err := s.cfg.Tasks.List(ctx, dcs.ListOptions{Offset: q.Offset(), Limit: q.Size, Name: q.Name})
-		p.Total = res.Total
-		return res.Tasks, err
-	}
-	m, err := s.matching(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	p.Total = len(m.tasks)
-	if m.capped {
-		p.Capped, p.NameTotal = m.read, m.total
-	}
-	start := min(q.Offset(), len(m.tasks))
-	return m.tasks[start:min(start+q.Size, len(m.tasks))], nil
+// row is a task with the target it was read from.
+type row struct {
+	target *targets.Target
+	task   dcs.Task
 }
 
-// matchResult is every task a list or export shows, in order.
-type matchResult struct {
-	tasks  []dcs.Task
-	read   int  // tasks read from the API before filtering
-	total  int  // the API's count of tasks whose name matches
+// share is what one target gave a list: its tasks (matching, in the
+// list's order), its count, and its failure if it had one.
+type share struct {
+	target *targets.Target
+	rows   []row
+	total  int  // tasks of this target the list counts
+	read   int  // tasks read from the API
+	named  int  // the API's count of tasks whose name matches
 	capped bool // readCap was reached: tasks past it were not read
+	err    error
 }
 
-// matching reads the tasks whose name matches q, then filters and orders them.
-func (s *Server) matching(ctx context.Context, q listquery.Query) (matchResult, error) {
-	all, total, capped, err := s.readByName(ctx, q.Name)
-	if err != nil {
-		return matchResult{}, err
-	}
-	m := matchResult{read: len(all), total: total, capped: capped}
-	for _, t := range all {
-		if matches(t, q) {
-			m.tasks = append(m.tasks, t)
+// listing is a list's tasks across its targets.
+type listing struct {
+	rows   []row   // every task the page may show, merged in the list's order
+	total  int     // the tasks the list counts
+	shares []share // one per target in scope, in configured order
+}
+
+// failed is the shares that could not be read.
+func (l listing) failed() []share {
+	var out []share
+	for _, sh := range l.shares {
+		if sh.err != nil {
+			out = append(out, sh)
 		}
 	}
-	sortByCreated(m.tasks, q.Sort)
-	return m, nil
+	return out
 }
 
-// readByName reads every task whose name contains name in the API's
-// largest pages, up to readCap. The pages are the same (offset, limit,
+// capped is the first share cut by readCap, if any.
+func (l listing) capped() (share, bool) {
+	for _, sh := range l.shares {
+		if sh.capped {
+			return sh, true
+		}
+	}
+	return share{}, false
+}
+
+// inScope are the targets q lists: the one it names, or all.
+func (s *Server) inScope(q listquery.Query) []*targets.Target {
+	if t, ok := s.cfg.Targets.Get(q.Target); ok {
+		return []*targets.Target{t}
+	}
+	return s.cfg.Targets.All()
+}
+
+// list reads the tasks q selects from every target in scope, each target
+// with its own deadline and at the same time, so one slow or failing target
+// costs the page that target's rows, never the others'. through is how
+// many merged tasks the caller needs (a page's end); 0 means all of them.
+//
+// The API pages a project by offset only, newest first. A plain list of one
+// target is one paged call; a plain list of several reads each target's
+// newest through tasks and merges them, which is exactly the merged list's
+// first through; a filtered list reads every task the name matches.
+func (s *Server) list(ctx context.Context, q listquery.Query, through int) listing {
+	scope := s.inScope(q)
+	shares := make([]share, len(scope))
+	var wg sync.WaitGroup
+	for i, t := range scope {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, s.cfg.TargetTimeout)
+			defer cancel()
+			switch {
+			case local(q) || through == 0:
+				shares[i] = s.matching(ctx, t, q)
+			case len(scope) == 1:
+				shares[i] = s.pageOf(ctx, t, q)
+			default:
+				shares[i] = s.newest(ctx, t, q.Name, through)
+			}
+		})
+	}
+	wg.Wait()
+	l := listing{shares: shares}
+	for _, sh := range shares {
+		l.rows = append(l.rows, sh.rows...)
+		l.total += sh.total
+	}
+	if len(scope) == 1 && !local(q) && through > 0 {
+		return l // already the page itself
+	}
+	sortByCreated(l.rows, q.Sort)
+	return l
+}
+
+// pageOf is a plain list's page of one target: one paged call.
+func (s *Server) pageOf(ctx context.Context, t *targets.Target, q listquery.Query) share {
+	res, err := t.Tasks.List(ctx, dcs.ListOptions{Offset: q.Offset(), Limit: q.Size, Name: q.Name})
+	sh := share{target: t, total: res.Total, err: err}
+	for _, task := range res.Tasks {
+		sh.rows = append(sh.rows, row{t, task})
+	}
+	return sh
+}
+
+// newest is a target's newest n tasks whose name matches, up to readCap.
+func (s *Server) newest(ctx context.Context, t *targets.Target, name string, n int) share {
+	sh := s.readByName(ctx, t, name, min(n, readCap))
+	sh.total = sh.named
+	sh.capped = n > readCap && sh.named > readCap
+	return sh
+}
+
+// matching reads the tasks of t whose name matches q, then filters them.
+func (s *Server) matching(ctx context.Context, t *targets.Target, q listquery.Query) share {
+	sh := s.readByName(ctx, t, q.Name, readCap)
+	kept := sh.rows[:0]
+	for _, r := range sh.rows {
+		if matches(r.task, q) {
+			kept = append(kept, r)
+		}
+	}
+	sh.rows, sh.total = kept, len(kept)
+	return sh
+}
+
+// readByName reads up to limit tasks of t whose name contains name, newest
+// first, in the API's largest pages. The pages are the same (offset, limit,
 // name) for every viewer and every filter, so the task cache serves them
 // all from one upstream read. A task created between two reads shifts the
 // pages, so one seen twice is kept once.
-func (s *Server) readByName(ctx context.Context, name string) (tasks []dcs.Task, total int, capped bool, err error) {
+func (s *Server) readByName(ctx context.Context, t *targets.Target, name string, limit int) share {
+	sh := share{target: t}
 	seen := map[string]bool{}
-	for offset := 0; offset < readCap; offset += readPageSize {
-		page, err := s.cfg.Tasks.List(ctx, dcs.ListOptions{Offset: offset, Limit: readPageSize, Name: name})
+	for offset := 0; offset < limit; offset += readPageSize {
+		page, err := t.Tasks.List(ctx, dcs.ListOptions{Offset: offset, Limit: readPageSize, Name: name})
 		if err != nil {
-			return nil, 0, false, err
+			return share{target: t, err: err}
 		}
-		total = page.Total
-		for _, t := range page.Tasks {
-			if !seen[t.ID] {
-				seen[t.ID] = true
-				tasks = append(tasks, t)
+		sh.named = page.Total
+		for _, task := range page.Tasks {
+			if !seen[task.ID] {
+				seen[task.ID] = true
+				sh.rows = append(sh.rows, row{t, task})
 			}
 		}
 		if len(page.Tasks) < readPageSize || offset+readPageSize >= page.Total {
-			return tasks, total, false, nil
+			sh.read = len(sh.rows)
+			return sh
 		}
 	}
-	return tasks, total, true, nil
+	sh.read, sh.capped = len(sh.rows), limit == readCap
+	return sh
 }
 
 // matches reports whether t belongs in the list q describes.
@@ -133,18 +221,18 @@ func statusGroup(st dcs.Status) string {
 	}
 }
 
-// sortByCreated orders tasks by creation time, newest first unless order is
+// sortByCreated orders rows by creation time, newest first unless order is
 // oldest first. A time that could not be parsed cannot be placed, so those
-// tasks come last either way, in the API's order.
-func sortByCreated(tasks []dcs.Task, order string) {
-	slices.SortStableFunc(tasks, func(a, b dcs.Task) int {
-		av, bv := a.CreatedAt.Valid(), b.CreatedAt.Valid()
+// tasks come last either way, in the order they were read.
+func sortByCreated(rows []row, order string) {
+	slices.SortStableFunc(rows, func(a, b row) int {
+		av, bv := a.task.CreatedAt.Valid(), b.task.CreatedAt.Valid()
 		switch {
 		case av && bv:
 			if order == listquery.SortOldest {
-				return a.CreatedAt.Time.Compare(b.CreatedAt.Time)
+				return a.task.CreatedAt.Time.Compare(b.task.CreatedAt.Time)
 			}
-			return b.CreatedAt.Time.Compare(a.CreatedAt.Time)
+			return b.task.CreatedAt.Time.Compare(a.task.CreatedAt.Time)
 		case av:
 			return -1
 		case bv:

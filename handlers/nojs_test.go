@@ -9,6 +9,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestConfirmPageStopsNothing proves the no-JavaScript confirmation page
@@ -17,7 +18,7 @@ func TestConfirmPageStopsNothing(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusIncrMigrating)
 	task, _ := e.sim.Task(id)
-	r := e.get(routes.TaskStopDialogURL(id, "/"))
+	r := e.get(routes.TaskStopDialogURL(targets.DefaultName, id, "/"))
 	wantStatus(t, r, http.StatusOK)
 	if got := r.text("stop-task-name"); got != task.TaskName {
 		t.Errorf("stop-task-name %q, want %q", got, task.TaskName)
@@ -26,7 +27,7 @@ func TestConfirmPageStopsNothing(t *testing.T) {
 	if m, _ := form.Attr("method"); m != "post" {
 		t.Errorf("form method %q", m)
 	}
-	if a, _ := form.Attr("action"); a != routes.TaskStopURL(id) {
+	if a, _ := form.Attr("action"); a != routes.TaskStopURL(targets.DefaultName, id) {
 		t.Errorf("form action %q", a)
 	}
 	if v, _ := form.Find(`input[name="return_to"]`).Attr("value"); v != "/" {
@@ -51,7 +52,7 @@ func TestConfirmPageStopsNothing(t *testing.T) {
 func TestConfirmPageNotStoppable(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusSuccess)
-	r := e.get(routes.TaskStopURL(id))
+	r := e.get(routes.TaskStopURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusOK)
 	if b := r.find("banner-info"); b.Length() != 1 || !strings.Contains(b.Text(), "cannot be stopped") {
 		t.Errorf("no cannot-be-stopped notice:\n%s", clipBody(r.body))
@@ -71,7 +72,7 @@ func TestConfirmPageNotStoppable(t *testing.T) {
 func TestStopWithoutJavaScript(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
-	r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), "no-js reason", "/?page=1"))
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "no-js reason", "/?page=1"))
 	wantStatus(t, r, http.StatusSeeOther)
 	loc := r.header.Get("Location")
 	if loc != "/?page=1" {
@@ -101,7 +102,7 @@ func TestStopReturnToIsConfined(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
 	tok := e.token(id)
-	own := routes.TaskURL(id)
+	own := routes.TaskURL(targets.DefaultName, id)
 	for _, tc := range []struct{ returnTo, want string }{
 		{own, own},
 		{"/", "/"},
@@ -111,11 +112,11 @@ func TestStopReturnToIsConfined(t *testing.T) {
 		{"//evil.example/x", own},
 		{"/\\evil.example", own},
 		{"javascript:alert(1)", own},
-		{routes.TaskURL(e.idWith(dcs.StatusSuccess)), own},
+		{routes.TaskURL(targets.DefaultName, e.idWith(dcs.StatusSuccess)), own},
 		{"/healthz", own},
 		{"/\r\nSet-Cookie: x=1", own},
 	} {
-		r := e.post(routes.TaskStopURL(id), stopForm(tok, "", tc.returnTo))
+		r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", tc.returnTo))
 		if r.status != http.StatusSeeOther || r.header.Get("Location") != tc.want {
 			t.Errorf("return_to %q: %d to %q, want 303 to %q", tc.returnTo, r.status, r.header.Get("Location"), tc.want)
 			continue
@@ -142,11 +143,11 @@ func TestStopReasonTooLong(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, options{})
 			id := e.idWith(dcs.StatusFullMigrating)
-			r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), long, routes.TaskURL(id)), tc.header...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), long, routes.TaskURL(targets.DefaultName, id)), tc.header...)
 			if tc.header == nil {
 				wantStatus(t, r, http.StatusSeeOther)
 				next := r.header.Get("Location")
-				if !strings.HasPrefix(next, routes.TaskStopURL(id)+"?") {
+				if !strings.HasPrefix(next, routes.TaskStopURL(targets.DefaultName, id)+"?") {
 					t.Fatalf("refused plain post goes to %q, want the confirmation page", next)
 				}
 				r = e.get(next)
@@ -174,7 +175,7 @@ func TestStopReasonTooLong(t *testing.T) {
 	t.Run("exactly 500", func(t *testing.T) {
 		e := newEnv(t, options{})
 		id := e.idWith(dcs.StatusFullMigrating)
-		r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), long[:len(long)-len("é")], "/"), htmx...)
+		r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), long[:len(long)-len("é")], "/"), htmx...)
 		wantStatus(t, r, http.StatusOK)
 		if n := e.sim.Calls(dcssim.OpStop); n != 1 {
 			t.Errorf("%d upstream stops, want 1", n)
@@ -190,7 +191,7 @@ func TestStopNoJSLongReasonFlash(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, options{})
 			id := e.idWith(dcs.StatusFullMigrating)
-			r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), reason, "/"))
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), reason, "/"))
 			wantStatus(t, r, http.StatusSeeOther)
 			if page := e.get("/"); page.find("banner-success").Length() != 1 {
 				t.Error("no result banner after the redirect")

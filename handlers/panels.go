@@ -9,6 +9,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -24,13 +25,13 @@ const maxLogPage = 10000
 // read answers 204, so the browser keeps what it shows and asks again at
 // the next interval, as the status line does.
 func (s *Server) ProgressPanel(c echo.Context) error {
-	id, err := taskID(c)
+	t, id, err := s.taskAddr(c)
 	if err != nil {
 		return err
 	}
 	if !isHTMX(c) {
 		// The fragment is not a page; someone who opened it gets the page.
-		return c.Redirect(http.StatusSeeOther, routes.TaskURL(id))
+		return c.Redirect(http.StatusSeeOther, routes.TaskURL(t.Name, id))
 	}
 	ctx := c.Request().Context()
 	var (
@@ -38,14 +39,14 @@ func (s *Server) ProgressPanel(c echo.Context) error {
 		stats    dcs.Stats
 		statsErr error
 	)
-	wg.Go(func() { stats, statsErr = s.cfg.Tasks.Stats(ctx, id) })
-	task, err := s.cfg.Tasks.Show(ctx, id)
+	wg.Go(func() { stats, statsErr = t.Tasks.Stats(ctx, id) })
+	task, err := t.Tasks.Show(ctx, id)
 	wg.Wait()
 	if err != nil || (statsErr != nil && task.Status.InProgress()) {
 		s.log.Warn("progress refresh failed", "task_id", id, "show_err", errText(err), "stats_err", errText(statsErr))
 		return c.NoContent(http.StatusNoContent)
 	}
-	p := views.ProgressPanel{TaskID: id, Status: task.Status, Stats: &stats, Refresh: s.cfg.Refresh}
+	p := views.ProgressPanel{Target: t.Name, TaskID: id, Status: task.Status, Stats: &stats, Refresh: s.cfg.Refresh}
 	if statsErr != nil {
 		// The task has finished, so the panel stops polling: show why its
 		// figures are missing instead of asking again forever.
@@ -60,16 +61,16 @@ func (s *Server) ProgressPanel(c echo.Context) error {
 // upstream failure is shown inside the panel (the rest of the page stays),
 // with the status the dashboard answers such failures with.
 func (s *Server) LogsPanel(c echo.Context) error {
-	id, filter, err := taskLogsQuery(c, "level", "page")
+	t, id, filter, err := s.taskLogsQuery(c, "level", "page")
 	if err != nil {
 		return err
 	}
 	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, routes.TaskLogsPageURL(id, filter.Level, filter.Page))
+		return c.Redirect(http.StatusSeeOther, routes.TaskLogsPageURL(t.Name, id, filter.Level, filter.Page))
 	}
-	p := views.LogsPanel{TaskID: id, Filter: filter}
+	p := views.LogsPanel{Target: t.Name, TaskID: id, Filter: filter}
 	status := http.StatusOK
-	logs, err := s.cfg.Tasks.Logs(c.Request().Context(), id, logOptions(filter))
+	logs, err := t.Tasks.Logs(c.Request().Context(), id, logOptions(filter))
 	if err != nil {
 		// The error handler never sees this error, so it is logged here.
 		s.log.Warn("reading logs failed", "task_id", id, "err", err.Error())
@@ -81,15 +82,15 @@ func (s *Server) LogsPanel(c echo.Context) error {
 	return render(c, status, views.LogsPanelView(p))
 }
 
-// taskLogsQuery reads the task id and the logs' level and page, every one
-// checked before any upstream call.
-func taskLogsQuery(c echo.Context, levelKey, pageKey string) (string, views.LogFilter, error) {
-	id, err := taskID(c)
+// taskLogsQuery reads the task's target and id and the logs' level and
+// page, every one checked before any upstream call.
+func (s *Server) taskLogsQuery(c echo.Context, levelKey, pageKey string) (*targets.Target, string, views.LogFilter, error) {
+	t, id, err := s.taskAddr(c)
 	if err != nil {
-		return "", views.LogFilter{}, err
+		return nil, "", views.LogFilter{}, err
 	}
 	f, err := logFilterFrom(c, levelKey, pageKey)
-	return id, f, err
+	return t, id, f, err
 }
 
 // logFilterFrom reads the logs panel's level and page from the query keys

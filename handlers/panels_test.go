@@ -11,6 +11,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 func attr(s *goquery.Selection, name string) string { v, _ := s.Attr(name); return v }
@@ -27,7 +28,7 @@ func wantPolling(t *testing.T, r *resp, id string, want bool) {
 		t.Fatalf("progress panel polls = %v, want %v", polls, want)
 	}
 	if want {
-		if got := attr(panel, "hx-get"); got != routes.TaskProgressURL(id) {
+		if got := attr(panel, "hx-get"); got != routes.TaskProgressURL(targets.DefaultName, id) {
 			t.Errorf("hx-get %q", got)
 		}
 		if got := attr(panel, "hx-trigger"); got != "every 1000ms, poll-now" {
@@ -47,9 +48,9 @@ func wantPolling(t *testing.T, r *resp, id string, want bool) {
 func TestProgressPanelRefreshes(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("订单缓存迁移-生产") // FULLMIGRATING, online
-	wantPolling(t, e.get(routes.TaskURL(id)), id, true)
+	wantPolling(t, e.get(routes.TaskURL(targets.DefaultName, id)), id, true)
 
-	first := e.get(routes.TaskProgressURL(id), htmx...)
+	first := e.get(routes.TaskProgressURL(targets.DefaultName, id), htmx...)
 	wantStatus(t, first, http.StatusOK)
 	if first.doc.Find("title, header, h1").Length() != 0 {
 		t.Fatalf("the fragment is a whole page:\n%s", clipBody(first.body))
@@ -61,20 +62,20 @@ func TestProgressPanelRefreshes(t *testing.T) {
 		}
 	}
 	e.clock.Advance(30 * time.Second)
-	if later, was := progressOf(t, e.get(routes.TaskProgressURL(id), htmx...)), progressOf(t, first); later <= was {
+	if later, was := progressOf(t, e.get(routes.TaskProgressURL(targets.DefaultName, id), htmx...)), progressOf(t, first); later <= was {
 		t.Errorf("progress %v after 30s, was %v", later, was)
 	}
 
 	if err := e.sim.SetStatus(id, "SUCCESS"); err != nil {
 		t.Fatal(err)
 	}
-	done := e.get(routes.TaskProgressURL(id), htmx...)
+	done := e.get(routes.TaskProgressURL(targets.DefaultName, id), htmx...)
 	wantStatus(t, done, http.StatusOK)
 	wantPolling(t, done, id, false)
 	if done.text("progress-percent") == "" {
 		t.Error("the finished task's last figures are missing")
 	}
-	wantPolling(t, e.get(routes.TaskURL(id)), id, false)
+	wantPolling(t, e.get(routes.TaskURL(targets.DefaultName, id)), id, false)
 }
 
 // TestProgressPanelFailedRefresh proves a failed refresh (stats or status)
@@ -85,7 +86,7 @@ func TestProgressPanelFailedRefresh(t *testing.T) {
 	id := e.idNamed("订单缓存迁移-生产")
 	for _, op := range []dcssim.Op{dcssim.OpStats, dcssim.OpShow} {
 		e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{id: {Ops: []dcssim.Op{op}, Status: 500}}})
-		r := e.get(routes.TaskProgressURL(id), htmx...)
+		r := e.get(routes.TaskProgressURL(targets.DefaultName, id), htmx...)
 		wantStatus(t, r, http.StatusNoContent)
 	}
 	if !strings.Contains(e.logs.String(), "progress refresh failed") {
@@ -93,9 +94,9 @@ func TestProgressPanelFailedRefresh(t *testing.T) {
 	}
 	e.sim.SetFaults(dcssim.Faults{})
 	before := e.totalCalls()
-	r := e.get(routes.TaskProgressURL(id))
+	r := e.get(routes.TaskProgressURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusSeeOther)
-	if loc := r.header.Get("Location"); loc != routes.TaskURL(id) {
+	if loc := r.header.Get("Location"); loc != routes.TaskURL(targets.DefaultName, id) {
 		t.Errorf("Location %q", loc)
 	}
 	if e.totalCalls() != before {
@@ -139,7 +140,7 @@ func wantLink(t *testing.T, r *resp, testID, page, fragment string) {
 func TestLogsPanelPaging(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("用户画像增量同步") // incremental for a day: over 20 lines
-	base := routes.TaskURL(id)
+	base := routes.TaskURL(targets.DefaultName, id)
 	one := e.get(base)
 	wantStatus(t, one, http.StatusOK)
 	total, levels := logsPanel(t, one)
@@ -152,10 +153,10 @@ func TestLogsPanelPaging(t *testing.T) {
 	if one.find("logs-newer").Length() != 0 {
 		t.Error("page 1 offers newer entries")
 	}
-	wantLink(t, one, "logs-older", routes.TaskLogsPageURL(id, "", 2), routes.TaskLogsURL(id, "", 2))
+	wantLink(t, one, "logs-older", routes.TaskLogsPageURL(targets.DefaultName, id, "", 2), routes.TaskLogsURL(targets.DefaultName, id, "", 2))
 
-	for name, two := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(id, "", 2)),
-		"fragment": e.get(routes.TaskLogsURL(id, "", 2), htmx...)} {
+	for name, two := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(targets.DefaultName, id, "", 2)),
+		"fragment": e.get(routes.TaskLogsURL(targets.DefaultName, id, "", 2), htmx...)} {
 		wantStatus(t, two, http.StatusOK)
 		if got, levels := logsPanel(t, two); got != total || len(levels) != total-20 {
 			t.Errorf("%s 2: total %d with %d shown, want %d with %d", name, got, len(levels), total, total-20)
@@ -163,7 +164,7 @@ func TestLogsPanelPaging(t *testing.T) {
 		if !strings.HasPrefix(two.text("logs-summary"), "Newest first: 21–"+itoa(total)+" of ") {
 			t.Errorf("%s 2: summary %q", name, two.text("logs-summary"))
 		}
-		wantLink(t, two, "logs-newer", base, routes.TaskLogsURL(id, "", 1))
+		wantLink(t, two, "logs-newer", base, routes.TaskLogsURL(targets.DefaultName, id, "", 1))
 		if two.find("logs-older").Length() != 0 {
 			t.Errorf("%s 2 offers older entries", name)
 		}
@@ -172,17 +173,17 @@ func TestLogsPanelPaging(t *testing.T) {
 			t.Errorf("%s 2 starts at %s, after page 1 ends (%s)", name, newest, oldest)
 		}
 	}
-	frag := e.get(routes.TaskLogsURL(id, "", 2), htmx...)
+	frag := e.get(routes.TaskLogsURL(targets.DefaultName, id, "", 2), htmx...)
 	if frag.doc.Find("title, header, h1").Length() != 0 {
 		t.Error("the fragment is a whole page")
 	}
 
-	past := e.get(routes.TaskLogsPageURL(id, "", 10000))
+	past := e.get(routes.TaskLogsPageURL(targets.DefaultName, id, "", 10000))
 	wantStatus(t, past, http.StatusOK)
 	if !strings.Contains(past.text("logs-summary"), "past the end") || past.find("log-entry").Length() != 0 {
 		t.Errorf("page 10000: %q", past.text("logs-summary"))
 	}
-	wantLink(t, past, "logs-newer", routes.TaskLogsPageURL(id, "", 9999), routes.TaskLogsURL(id, "", 9999))
+	wantLink(t, past, "logs-newer", routes.TaskLogsPageURL(targets.DefaultName, id, "", 9999), routes.TaskLogsURL(targets.DefaultName, id, "", 9999))
 }
 
 // TestLogsPanelLevelFilter proves the level filter shows only that level,
@@ -190,12 +191,12 @@ func TestLogsPanelPaging(t *testing.T) {
 func TestLogsPanelLevelFilter(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("风控特征库迁移") // FAILED: INFO lines, then ERROR lines
-	base := routes.TaskURL(id)
+	base := routes.TaskURL(targets.DefaultName, id)
 	all, _ := logsPanel(t, e.get(base))
 	sum := 0
 	for _, level := range []string{"INFO", "ERROR"} {
-		for name, r := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(id, level, 1)),
-			"fragment": e.get(routes.TaskLogsURL(id, level, 1), htmx...)} {
+		for name, r := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(targets.DefaultName, id, level, 1)),
+			"fragment": e.get(routes.TaskLogsURL(targets.DefaultName, id, level, 1), htmx...)} {
 			wantStatus(t, r, http.StatusOK)
 			total, levels := logsPanel(t, r)
 			if total == 0 || len(levels) != total {
@@ -217,12 +218,12 @@ func TestLogsPanelLevelFilter(t *testing.T) {
 	if sum != all {
 		t.Errorf("INFO and ERROR make %d lines, all levels %d", sum, all)
 	}
-	r := e.get(routes.TaskLogsPageURL(id, "ERROR", 3))
-	wantLink(t, r, "log-level-all", base, routes.TaskLogsURL(id, "", 1))
+	r := e.get(routes.TaskLogsPageURL(targets.DefaultName, id, "ERROR", 3))
+	wantLink(t, r, "log-level-all", base, routes.TaskLogsURL(targets.DefaultName, id, "", 1))
 	for _, level := range []string{"INFO", "ERROR"} {
-		wantLink(t, r, "log-level-"+strings.ToLower(level), routes.TaskLogsPageURL(id, level, 1), routes.TaskLogsURL(id, level, 1))
+		wantLink(t, r, "log-level-"+strings.ToLower(level), routes.TaskLogsPageURL(targets.DefaultName, id, level, 1), routes.TaskLogsURL(targets.DefaultName, id, level, 1))
 	}
-	wantLink(t, r, "logs-newer", routes.TaskLogsPageURL(id, "ERROR", 2), routes.TaskLogsURL(id, "ERROR", 2))
+	wantLink(t, r, "logs-newer", routes.TaskLogsPageURL(targets.DefaultName, id, "ERROR", 2), routes.TaskLogsURL(targets.DefaultName, id, "ERROR", 2))
 }
 
 // TestLogsPanelBadQuery proves a bad level or page is a 400 that says what
@@ -230,7 +231,7 @@ func TestLogsPanelLevelFilter(t *testing.T) {
 func TestLogsPanelBadQuery(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idNamed("风控特征库迁移")
-	page, fragment := routes.TaskURL(id), routes.TaskLogsURL(id, "", 1)
+	page, fragment := routes.TaskURL(targets.DefaultName, id), routes.TaskLogsURL(targets.DefaultName, id, "", 1)
 	for _, path := range []string{page + "?log_level=DEBUG", page + "?log_level=error", page + "?log_level=%3Cb%3E",
 		page + "?log_page=0", page + "?log_page=10001", page + "?log_page=abc", page + "?log_page=-1",
 		page + "?log_page=99999999999999999999", fragment + "?level=WARN", fragment + "?page=0", fragment + "?page=1.5"} {
@@ -250,9 +251,9 @@ func TestLogsPanelBadQuery(t *testing.T) {
 		}
 	}
 	before := e.totalCalls()
-	r := e.get(routes.TaskLogsURL(id, "ERROR", 2))
+	r := e.get(routes.TaskLogsURL(targets.DefaultName, id, "ERROR", 2))
 	wantStatus(t, r, http.StatusSeeOther)
-	if loc := r.header.Get("Location"); loc != routes.TaskLogsPageURL(id, "ERROR", 2) || e.totalCalls() != before {
+	if loc := r.header.Get("Location"); loc != routes.TaskLogsPageURL(targets.DefaultName, id, "ERROR", 2) || e.totalCalls() != before {
 		t.Errorf("a plain GET of the fragment: Location %q, %d calls", loc, e.totalCalls()-before)
 	}
 }
@@ -264,8 +265,8 @@ func TestLogsPanelHostileText(t *testing.T) {
 	task, _ := e.sim.Task(e.idNamed("风控特征库迁移"))
 	task.TaskID, task.ErrorMessage = "0badc0de-0000-4000-8000-000000000002", hostile // the failure becomes an ERROR line
 	e.sim.Put(task)
-	for name, r := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(task.TaskID, "ERROR", 1)),
-		"fragment": e.get(routes.TaskLogsURL(task.TaskID, "ERROR", 1), htmx...)} {
+	for name, r := range map[string]*resp{"page": e.get(routes.TaskLogsPageURL(targets.DefaultName, task.TaskID, "ERROR", 1)),
+		"fragment": e.get(routes.TaskLogsURL(targets.DefaultName, task.TaskID, "ERROR", 1), htmx...)} {
 		wantStatus(t, r, http.StatusOK)
 		noMarkup(t, name, r)
 		found := false
@@ -284,7 +285,7 @@ func TestLogsPanelUpstreamFailure(t *testing.T) {
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{
 		id: {Ops: []dcssim.Op{dcssim.OpLogs}, Status: 500, Code: "DCS.5000", Message: "logs are down"},
 	}})
-	r := e.get(routes.TaskLogsURL(id, "ERROR", 2), htmx...)
+	r := e.get(routes.TaskLogsURL(targets.DefaultName, id, "ERROR", 2), htmx...)
 	wantStatus(t, r, http.StatusBadGateway)
 	banner := r.find("logs").Find(`[data-testid="banner-error"]`)
 	if got := strings.TrimSpace(banner.Find(`[data-testid="error-code"]`).Text()); got != "DCS.5000" {
@@ -293,7 +294,7 @@ func TestLogsPanelUpstreamFailure(t *testing.T) {
 	if r.header.Get("HX-Retarget") != "" || r.find("log-level-all").Length() != 1 || r.find("logs-newer").Length() != 1 {
 		t.Error("the panel is not swapped in place with its controls")
 	}
-	page := e.get(routes.TaskLogsPageURL(id, "ERROR", 1))
+	page := e.get(routes.TaskLogsPageURL(targets.DefaultName, id, "ERROR", 1))
 	wantStatus(t, page, http.StatusOK)
 	if page.find("logs").Find(`[data-testid="banner-error"]`).Length() != 1 || page.text("task-name") == "" {
 		t.Error("the page does not show the banner in the panel and the rest around it")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestRequestLogHasTheRealStatus reproduces refusals that the request log
@@ -23,11 +24,11 @@ func TestRequestLogHasTheRealStatus(t *testing.T) {
 	}{
 		"not signed in":  {func() *resp { return e.get("/") }, http.StatusUnauthorized},
 		"no such page":   {func() *resp { return e.get("/nope", operator...) }, http.StatusNotFound},
-		"bad task id":    {func() *resp { return e.get(routes.TaskURL("bad$id"), operator...) }, http.StatusNotFound},
+		"bad task id":    {func() *resp { return e.get(routes.TaskURL(targets.DefaultName, "bad$id"), operator...) }, http.StatusNotFound},
 		"bad page":       {func() *resp { return e.get("/?page=abc", operator...) }, http.StatusBadRequest},
 		"viewer's audit": {func() *resp { return e.get("/audit", viewer...) }, http.StatusForbidden},
 		"csrf refused": {func() *resp {
-			return e.post(routes.TaskStopURL(id), stopForm("wrong", "", "/"), operator...)
+			return e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("wrong", "", "/"), operator...)
 		}, http.StatusForbidden},
 	}
 	for name, tc := range cases {
@@ -57,7 +58,7 @@ func TestRequestLogHasTheRealStatus(t *testing.T) {
 // dashboard's request id, the same as the response header and the log line.
 func TestErrorBannerCarriesRequestID(t *testing.T) {
 	e := newEnv(t, options{})
-	r := e.get(routes.TaskURL("bad$id"))
+	r := e.get(routes.TaskURL(targets.DefaultName, "bad$id"))
 	wantStatus(t, r, http.StatusNotFound)
 	id := r.header.Get("X-Request-Id")
 	if id == "" || r.text("dashboard-request-id") != id {

@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestOperatorStopsThroughProxy proves an operator named by the proxy's
@@ -21,13 +22,13 @@ import (
 func TestOperatorStopsThroughProxy(t *testing.T) {
 	e := newProxyEnv(t, proxySetup{trusted: "127.0.0.1/32"})
 	id := e.idWith(dcs.StatusFullMigrating)
-	page := e.get(routes.TaskURL(id), operator...)
+	page := e.get(routes.TaskURL(targets.DefaultName, id), operator...)
 	wantStatus(t, page, http.StatusOK)
 	if page.text("viewer-name") != "olga" || page.text("viewer-role") != "operator" ||
 		!offersStop(page) || page.doc.Find(`nav a[href="/audit"]`).Length() != 1 {
 		t.Errorf("operator page: name %q, role %q, no Stop or no audit link", page.text("viewer-name"), page.text("viewer-role"))
 	}
-	r := e.post(routes.TaskStopURL(id), stopForm(metaToken(t, page), "maintenance", "/"), append(operator, htmx...)...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(metaToken(t, page), "maintenance", "/"), append(operator, htmx...)...)
 	wantStatus(t, r, http.StatusOK)
 	if r.find("banner-success").Length() != 1 {
 		t.Errorf("no success banner:\n%s", clipBody(r.body))
@@ -52,19 +53,19 @@ func TestOperatorStopsThroughProxy(t *testing.T) {
 func TestViewerCannotStopThroughProxy(t *testing.T) {
 	e := newProxyEnv(t, proxySetup{trusted: "127.0.0.1/32"})
 	id := e.idWith(dcs.StatusFullMigrating)
-	for _, path := range []string{"/", routes.TaskURL(id)} {
+	for _, path := range []string{"/", routes.TaskURL(targets.DefaultName, id)} {
 		r := e.get(path, viewer...)
 		wantStatus(t, r, http.StatusOK)
 		if r.text("viewer-role") != "viewer" || offersStop(r) || r.doc.Find(`a[href="/audit"]`).Length() != 0 {
 			t.Errorf("%s: role %q, or a Stop or audit link shown to a viewer", path, r.text("viewer-role"))
 		}
 	}
-	wantStatus(t, e.get(routes.TaskStopURL(id), viewer...), http.StatusForbidden)
-	wantStatus(t, e.get(routes.TaskStopURL(id), append(viewer, htmx...)...), http.StatusForbidden) // the dialog
+	wantStatus(t, e.get(routes.TaskStopURL(targets.DefaultName, id), viewer...), http.StatusForbidden)
+	wantStatus(t, e.get(routes.TaskStopURL(targets.DefaultName, id), append(viewer, htmx...)...), http.StatusForbidden) // the dialog
 	tok := e.tokenAs(viewer)
-	r := e.post(routes.TaskStopURL(id), stopForm(tok, "forced", "/"), viewer...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "forced", "/"), viewer...)
 	wantRefusedWithFlash(t, e, r, "/", viewer, "viewer")
-	r = e.post(routes.TaskStopURL(id), stopForm(tok, "forced", "/"), append(viewer, htmx...)...)
+	r = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "forced", "/"), append(viewer, htmx...)...)
 	wantRefusedDialog(t, r, http.StatusForbidden, "viewer", false)
 	wantNoStops(t, e)
 }
@@ -78,8 +79,8 @@ func TestNoRoleThroughProxy(t *testing.T) {
 	for _, r := range []*resp{
 		e.get("/", outsider...),
 		e.get("/audit", outsider...),
-		e.get(routes.TaskStatusURL(id, ""), append(outsider, htmx...)...),
-		e.post(routes.TaskStopURL(id), stopForm("any", "", "/"), outsider...),
+		e.get(routes.TaskStatusURL(targets.DefaultName, id, ""), append(outsider, htmx...)...),
+		e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("any", "", "/"), outsider...),
 		e.get("/", with(outsider, "X-Forwarded-Groups", "DCS-Operators, dcs-operators-old")...),
 	} {
 		wantStatus(t, r, http.StatusForbidden)
@@ -118,7 +119,7 @@ func TestCSRFThroughProxy(t *testing.T) {
 		if tc.token == "" {
 			form.Del("_csrf")
 		}
-		if r := e.post(routes.TaskStopURL(id), form, with(operator, tc.header...)...); r.status != http.StatusForbidden {
+		if r := e.post(routes.TaskStopURL(targets.DefaultName, id), form, with(operator, tc.header...)...); r.status != http.StatusForbidden {
 			t.Errorf("%s: status %d, want 403", name, r.status)
 		}
 	}
@@ -140,18 +141,18 @@ func TestReadOnly(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e, who := mk(t)
 			id := e.idWith(dcs.StatusFullMigrating)
-			for _, path := range []string{"/", routes.TaskURL(id), "/audit"} {
+			for _, path := range []string{"/", routes.TaskURL(targets.DefaultName, id), "/audit"} {
 				r := e.get(path, who...)
 				wantStatus(t, r, http.StatusOK)
 				if r.find("read-only").Length() != 1 || offersStop(r) || r.text("viewer-role") != "operator" {
 					t.Errorf("%s: no read-only mark, or Stop offered", path)
 				}
 			}
-			wantStatus(t, e.get(routes.TaskStopURL(id), who...), http.StatusForbidden)
+			wantStatus(t, e.get(routes.TaskStopURL(targets.DefaultName, id), who...), http.StatusForbidden)
 			tok := e.tokenAs(who)
-			r := e.post(routes.TaskStopURL(id), stopForm(tok, "read-only", "/"), who...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "read-only", "/"), who...)
 			wantRefusedWithFlash(t, e, r, "/", who, "read-only")
-			r = e.post(routes.TaskStopURL(id), stopForm(tok, "read-only", "/"), with(who, htmx...)...)
+			r = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "read-only", "/"), with(who, htmx...)...)
 			wantRefusedDialog(t, r, http.StatusForbidden, "read-only", false)
 			wantNoStops(t, e)
 		})
@@ -167,10 +168,11 @@ func TestAuditPage(t *testing.T) {
 	a, b, c := e.idWith(dcs.StatusFullMigrating), e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusMigrating)
 	tok := e.tokenAs(operator)
 	for _, id := range []string{a, b} {
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "stop "+id, "/"), append(operator, htmx...)...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "stop "+id, "/"), append(operator, htmx...)...), http.StatusOK)
 		e.clock.Advance(2 * time.Second)
 	}
-	if _, err := e.audit.Intent(audit.Record{Action: audit.ActionStop, User: "u-ivan", TaskID: c, Reason: "crashed"}); err != nil {
+	if _, err := e.audit.Intent(audit.Record{Action: audit.ActionStop, User: "u-ivan", TaskID: c, Reason: "crashed",
+		Target: targets.DefaultName}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -185,15 +187,15 @@ func TestAuditPage(t *testing.T) {
 		})
 		return hrefs
 	}
-	link := routes.TaskURL
+	link := func(id string) string { return routes.TaskURL(targets.DefaultName, id) }
 	for path, want := range map[string][]string{
-		routes.AuditURL("", ""):       {link(c), link(b), link(a)},
-		routes.AuditURL("u-olga", ""): {link(b), link(a)},
-		routes.AuditURL("U-OLGA", ""): {link(b), link(a)},
-		routes.AuditURL("", a):        {link(a)},
-		routes.AuditURL("u-ivan", ""): {link(c)},
-		routes.AuditURL("nobody", ""): nil,
-		routes.AuditURL("u-ivan", a):  nil,
+		routes.AuditURL("", "", ""):       {link(c), link(b), link(a)},
+		routes.AuditURL("u-olga", "", ""): {link(b), link(a)},
+		routes.AuditURL("U-OLGA", "", ""): {link(b), link(a)},
+		routes.AuditURL("", "", a):        {link(a)},
+		routes.AuditURL("u-ivan", "", ""): {link(c)},
+		routes.AuditURL("nobody", "", ""): nil,
+		routes.AuditURL("u-ivan", "", a):  nil,
 	} {
 		if got := rows(path); !slices.Equal(got, want) {
 			t.Errorf("%s: rows %q, want %q", path, got, want)
@@ -204,8 +206,8 @@ func TestAuditPage(t *testing.T) {
 		t.Errorf("intent without outcome not marked: %q", first.Text())
 	}
 
-	for _, path := range []string{routes.AuditURL("", "../../etc/passwd"), routes.AuditURL("", "<script>"),
-		routes.AuditURL(strings.Repeat("u", 257), "")} {
+	for _, path := range []string{routes.AuditURL("", "", "../../etc/passwd"), routes.AuditURL("", "", "<script>"),
+		routes.AuditURL(strings.Repeat("u", 257), "", "")} {
 		wantStatus(t, e.get(path, operator...), http.StatusBadRequest)
 	}
 	wantStatus(t, e.get("/audit", viewer...), http.StatusForbidden)
@@ -227,13 +229,13 @@ func TestOIDCRoles(t *testing.T) {
 
 	id := e.idWith(dcs.StatusFullMigrating)
 	e.signIn(m, vera, "/")
-	page := e.get(routes.TaskURL(id))
+	page := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, page, http.StatusOK)
 	if page.text("viewer-name") != "vera" || page.text("viewer-role") != "viewer" || offersStop(page) {
 		t.Errorf("viewer page: %q %q, Stop offered %v", page.text("viewer-name"), page.text("viewer-role"), offersStop(page))
 	}
-	wantRefusedWithFlash(t, e, e.post(routes.TaskStopURL(id), stopForm(metaToken(t, page), "forced", "/")), "/", nil, "viewer")
-	wantRefusedDialog(t, e.post(routes.TaskStopURL(id), stopForm(metaToken(t, page), "forced", "/"), htmx...),
+	wantRefusedWithFlash(t, e, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(metaToken(t, page), "forced", "/")), "/", nil, "viewer")
+	wantRefusedDialog(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(metaToken(t, page), "forced", "/"), htmx...),
 		http.StatusForbidden, "viewer", false)
 	wantStatus(t, e.get("/audit"), http.StatusForbidden)
 	wantNoStops(t, e)

@@ -21,15 +21,20 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
-	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/static"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
 // Config is everything the HTTP layer needs, built once by cmd/web.
 type Config struct {
-	Tasks    dcs.TaskService
+	// Targets are the regions and projects watched, each with its task
+	// service; targets.Single makes the one target of a simple setup.
+	Targets *targets.Set
+	// TargetTimeout bounds how long a list waits for one target: a slow
+	// target costs the page its rows, never the others'. 0 means 8s.
+	TargetTimeout time.Duration
 	Sessions *Sessions
 	Log      *slog.Logger
 	// Authenticate puts the requester's identity on each request:
@@ -91,11 +96,14 @@ type Server struct {
 
 // New builds the Echo instance with every route and middleware.
 func New(cfg Config) (*echo.Echo, error) {
-	if cfg.Tasks == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Audit == nil {
-		return nil, errors.New("handlers: Tasks, Sessions, Log and Audit are required")
+	if cfg.Targets == nil || cfg.Sessions == nil || cfg.Log == nil || cfg.Audit == nil {
+		return nil, errors.New("handlers: Targets, Sessions, Log and Audit are required")
 	}
 	if (cfg.Authenticate == nil) == (cfg.OIDC == nil) {
 		return nil, errors.New("handlers: exactly one of Authenticate and OIDC is required")
+	}
+	if cfg.TargetTimeout <= 0 {
+		cfg.TargetTimeout = 8 * time.Second
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 20
@@ -109,8 +117,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.InFlight == nil {
 		cfg.InFlight = NewStopsInFlight(cfg.Audit, cfg.Log)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Tasks, cfg.Now), facts: newTaskFacts(cfg.Tasks),
-		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{tasks: cfg.Tasks, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics},
+	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Targets, cfg.Now), facts: newTaskFacts(),
+		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{targets: cfg.Targets, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics},
 		inflight: cfg.InFlight}
 
 	e := echo.New()
@@ -158,6 +166,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	pages.Match(read, routes.Rows, s.Rows)
 	pages.Match(read, routes.ExportCSV, s.ExportCSV)
 	pages.Match(read, routes.ExportJSON, s.ExportJSON)
+	pages.Match(read, routes.LegacyTask, s.LegacyTask)
+	pages.Any(routes.LegacyTaskPath, s.LegacyTask)
 	pages.Match(read, routes.Task, s.Show)
 	pages.Match(read, routes.TaskStatus, s.Status)
 	pages.Match(read, routes.TaskProgress, s.ProgressPanel)
@@ -178,7 +188,7 @@ type Instrumentation interface {
 	EchoMiddleware() echo.MiddlewareFunc
 	Handler() http.Handler
 	StopAttempt(outcome string)
-	Readiness(ready bool)
+	Readiness(target string, ready bool)
 }
 
 // ipExtractor decides which address is the client's. Without trusted proxies

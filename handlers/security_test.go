@@ -10,6 +10,7 @@ import (
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // sampleAnswers fetches one answer of every kind the dashboard gives: full
@@ -23,18 +24,18 @@ func sampleAnswers(t *testing.T, e *env) map[string]*resp {
 	out := map[string]*resp{
 		"list":              e.get("/"),
 		"search":            e.get("/?q=cache"),
-		"detail online":     e.get(routes.TaskURL(id)),
-		"detail import":     e.get(routes.TaskURL(e.idNamed("OBS 备份导入 - 多文件"))),
-		"confirmation":      e.get(routes.TaskStopURL(id)),
-		"unknown task":      e.get(routes.TaskURL("00000000-0000-4000-8000-000000000000")),
-		"malformed id":      e.get(routes.TaskURL("bad$id")),
+		"detail online":     e.get(routes.TaskURL(targets.DefaultName, id)),
+		"detail import":     e.get(routes.TaskURL(targets.DefaultName, e.idNamed("OBS 备份导入 - 多文件"))),
+		"confirmation":      e.get(routes.TaskStopURL(targets.DefaultName, id)),
+		"unknown task":      e.get(routes.TaskURL(targets.DefaultName, "00000000-0000-4000-8000-000000000000")),
+		"malformed id":      e.get(routes.TaskURL(targets.DefaultName, "bad$id")),
 		"no such route":     e.get("/nope"),
 		"bad page":          e.get("/?page=abc"),
-		"reason too long":   e.post(routes.TaskStopURL(other), stopForm(tok, strings.Repeat("x", 501), "/"), htmx...),
-		"csrf refused":      e.post(routes.TaskStopURL(id), stopForm("wrong", "", "/")),
-		"htmx csrf refused": e.post(routes.TaskStopURL(id), stopForm("wrong", "", "/"), htmx...),
-		"stop fragment":     e.post(routes.TaskStopURL(id), stopForm(tok, "", routes.TaskURL(id)), htmx...),
-		"status fragment":   e.get(routes.TaskStatusURL(id, ""), htmx...),
+		"reason too long":   e.post(routes.TaskStopURL(targets.DefaultName, other), stopForm(tok, strings.Repeat("x", 501), "/"), htmx...),
+		"csrf refused":      e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("wrong", "", "/")),
+		"htmx csrf refused": e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm("wrong", "", "/"), htmx...),
+		"stop fragment":     e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", routes.TaskURL(targets.DefaultName, id)), htmx...),
+		"status fragment":   e.get(routes.TaskStatusURL(targets.DefaultName, id, ""), htmx...),
 	}
 	return out
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 const (
@@ -145,7 +146,7 @@ func newEnv(t *testing.T, opt options) *env {
 	}
 	srv := httptest.NewUnstartedServer(nil) // listening, so its address is known
 	t.Cleanup(srv.Close)
-	cfg := handlers.Config{Tasks: client, Sessions: sessions, Log: log,
+	cfg := handlers.Config{Targets: targets.Single(client), Sessions: sessions, Log: log,
 		Authenticate: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
 	if opt.edit != nil {
 		opt.edit(t, "http://"+srv.Listener.Addr().String(), &cfg)
@@ -237,7 +238,7 @@ var htmx = []string{"HX-Request", "true"}
 // nothing) and returns the session's CSRF token from its hidden input.
 func (e *env) token(id string) string {
 	e.t.Helper()
-	r := e.get(routes.TaskStopURL(id))
+	r := e.get(routes.TaskStopURL(targets.DefaultName, id))
 	if r.status != http.StatusOK {
 		e.t.Fatalf("confirmation page of %s: status %d", id, r.status)
 	}
@@ -247,7 +248,7 @@ func (e *env) token(id string) string {
 	}
 	// A task that cannot be stopped has no form; the session's token is the
 	// same on every page, so take it from a task that can be.
-	r = e.get(routes.TaskStopURL(e.idWith(dcs.StatusFullMigrating)))
+	r = e.get(routes.TaskStopURL(targets.DefaultName, e.idWith(dcs.StatusFullMigrating)))
 	tok, ok = r.doc.Find(`input[name="_csrf"]`).First().Attr("value")
 	if !ok || tok == "" {
 		e.t.Fatalf("no _csrf input on any confirmation page")
@@ -305,4 +306,10 @@ func clipBody(s string) string {
 		return s[:3000] + "…"
 	}
 	return s
+}
+
+// tasksOf is the task service of the test environment's one target.
+func tasksOf(cfg *handlers.Config) dcs.TaskService {
+	t, _ := cfg.Targets.Only()
+	return t.Tasks
 }

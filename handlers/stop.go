@@ -15,12 +15,12 @@ import (
 // Stop stops one task after the viewer confirmed it. With htmx it answers
 // with the task's status block (new status and result banner); a plain
 // form post is redirected back with the result as a flash message.
-func (s *Server) Stop(c echo.Context) error { return s.stop(c, readStopRequest(c, false)) }
+func (s *Server) Stop(c echo.Context) error { return s.stop(c, s.readStopRequest(c, false)) }
 
 // BatchStop stops the chosen tasks: each task gets its own audit intent
 // before the API is called (in chunks of at most dcs.MaxBatchStop) and its
 // own outcome after. A batch counts as one stop against the rate limit.
-func (s *Server) BatchStop(c echo.Context) error { return s.stop(c, readStopRequest(c, true)) }
+func (s *Server) BatchStop(c echo.Context) error { return s.stop(c, s.readStopRequest(c, true)) }
 
 // stop is the one stop path: guard, send, record, answer.
 func (s *Server) stop(c echo.Context, req *stopRequest) error {
@@ -28,7 +28,7 @@ func (s *Server) stop(c echo.Context, req *stopRequest) error {
 	if refusal != nil {
 		s.countStop(refusal.metric)
 		s.log.Info("stop refused", "user", req.who.User, "role", string(req.who.Role), "groups", req.who.Groups,
-			"groups_source", req.who.GroupsSource, "tasks", len(req.ids), "status", refusal.status, "why", refusal.banner.Title)
+			"groups_source", req.who.GroupsSource, "tasks", len(req.tasks), "status", refusal.status, "why", refusal.banner.Title)
 		return s.refuseStop(c, req, refusal)
 	}
 	s.inflight.begin(intents)
@@ -92,7 +92,7 @@ func (s *Server) answerSingle(c echo.Context, req *stopRequest, o views.StopOutc
 		s.flash(c, banner)
 		return redirectAfterPost(c, req.returnTo)
 	}
-	st := s.state(c, o.Task, req.returnTo)
+	st := s.state(c, req.tasks[0].target, o.Task, req.returnTo)
 	st.Banner = &banner
 	status := http.StatusOK
 	if o.Err != nil {
@@ -136,26 +136,27 @@ func (s *Server) refuseStop(c echo.Context, req *stopRequest, r *stopRefusal) er
 	}
 	toDialog.apply(c)
 	if req.batch {
-		p := views.BatchStop{Tasks: req.tasks(), CSRF: csrfTokenOf(c), ReturnTo: req.returnTo, Reason: req.reason,
+		p := views.BatchStop{Tasks: req.shown(), CSRF: csrfTokenOf(c), ReturnTo: req.returnTo, Reason: req.reason,
 			Banner: &r.banner, CanConfirm: r.retry}
 		return render(c, r.status, views.BatchStopDialog(p))
 	}
-	st := s.state(c, req.tasks()[0], req.returnTo)
+	first := req.shown()[0]
+	st := views.TaskState{Task: first.Task, Target: first.Target, CSRF: csrfTokenOf(c), ReturnTo: req.returnTo}
 	st.Banner, st.Reason, st.CanStop, st.StatusUnread = &r.banner, req.reason, r.retry, true
 	return render(c, r.status, views.StopDialog(&st))
 }
 
-// tasks are the request's tasks as far as it knows them: ids, and the names
-// the confirmation carried. A refusal shows them without reading the API;
-// their status is not known here (the API has the last word when the
-// person confirms again).
-func (req *stopRequest) tasks() []dcs.Task {
-	if len(req.ids) == 0 {
-		return []dcs.Task{{}}
+// shown are the request's tasks as far as it knows them: ids, targets and
+// the names the confirmation carried. A refusal shows them without reading
+// the API; their status is not known here (the API has the last word when
+// the person confirms again).
+func (req *stopRequest) shown() []views.TargetTask {
+	if len(req.tasks) == 0 {
+		return []views.TargetTask{{}}
 	}
-	out := make([]dcs.Task, len(req.ids))
-	for i, id := range req.ids {
-		out[i] = dcs.Task{ID: id, Name: req.names[id]}
+	out := make([]views.TargetTask, len(req.tasks))
+	for i, at := range req.tasks {
+		out[i] = views.TargetTask{Target: at.target.Name, Task: dcs.Task{ID: at.id, Name: at.name}}
 	}
 	return out
 }
@@ -164,9 +165,13 @@ func (req *stopRequest) tasks() []dcs.Task {
 // returns to, for the same tasks and the same place to go back to.
 func confirmURL(req *stopRequest) string {
 	if !req.batch {
-		return routes.TaskStopDialogURL(req.ids[0], req.returnTo)
+		return routes.TaskStopDialogURL(req.tasks[0].target.Name, req.tasks[0].id, req.returnTo)
 	}
-	return routes.BatchStopConfirmURL(req.ids, req.returnTo)
+	refs := make([]string, len(req.tasks))
+	for i, at := range req.tasks {
+		refs[i] = routes.TaskRef(at.target.Name, at.id)
+	}
+	return routes.BatchStopConfirmURL(refs, req.returnTo)
 }
 
 // flash keeps a banner for the next page. The stop has happened (or not)

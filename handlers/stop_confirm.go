@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -14,18 +15,18 @@ import (
 // button, or the confirmation page without JavaScript. A GET never stops
 // anything. A reason kept from a refused confirmation is filled in again.
 func (s *Server) ConfirmStop(c echo.Context) error {
-	id, err := taskID(c)
+	t, id, err := s.taskAddr(c)
 	if err != nil {
 		return err
 	}
-	if r := s.stopForbidden(identityOf(c)); r != nil {
+	if r := s.stopForbidden(identityOf(c), []*targets.Target{t}); r != nil {
 		return refusedConfirmation(r)
 	}
-	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
+	task, err := t.Tasks.Show(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	st := s.state(c, task, safeReturnTo(c.QueryParam("return_to"), id))
+	st := s.state(c, t, task, safeReturnTo(c.QueryParam("return_to"), t.Name, id))
 	st.Reason = s.cfg.Sessions.TakeReason(c)
 	if !task.Status.Stoppable() {
 		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
@@ -40,14 +41,15 @@ func (s *Server) ConfirmStop(c echo.Context) error {
 // ConfirmBatchStop lists the chosen tasks and asks for one reason: a dialog
 // for htmx, a page without JavaScript. A GET never stops anything.
 func (s *Server) ConfirmBatchStop(c echo.Context) error {
-	if r := s.stopForbidden(identityOf(c)); r != nil {
+	tasks, invalid := s.batchTasks(c)
+	req := &stopRequest{tasks: tasks}
+	if r := s.stopForbidden(identityOf(c), req.targets()); r != nil {
 		return refusedConfirmation(r)
 	}
-	ids, invalid := batchIDs(c)
 	if invalid != nil {
 		return badRequest(invalid.Title, invalid.Text)
 	}
-	p := views.BatchStop{Tasks: readTasks(c.Request().Context(), s.cfg.Tasks, ids), CSRF: csrfTokenOf(c),
+	p := views.BatchStop{Tasks: readTasks(c.Request().Context(), tasks), CSRF: csrfTokenOf(c),
 		ReturnTo: safeListReturn(c.QueryParam("return_to")), Reason: s.cfg.Sessions.TakeReason(c), CanConfirm: true}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.BatchStopDialog(p))
@@ -61,14 +63,22 @@ func refusedConfirmation(r *stopRefusal) error {
 	return &pageError{Status: r.status, Title: r.banner.Title, Text: r.banner.Text}
 }
 
-// readTasks reads the tasks a confirmation names; a task that cannot be
-// read is listed by its id.
-func readTasks(ctx context.Context, tasks dcs.TaskService, ids []string) []dcs.Task {
-	out := make([]dcs.Task, len(ids))
-	for i, id := range ids {
-		out[i] = dcs.Task{ID: id}
+// readTasks reads the tasks a confirmation names, each from its target; a
+// task that cannot be read is listed by its id.
+func readTasks(ctx context.Context, tasks []taskAt) []views.TargetTask {
+	out := make([]views.TargetTask, len(tasks))
+	byTarget := map[*targets.Target][]int{}
+	for i, at := range tasks {
+		out[i] = views.TargetTask{Target: at.target.Name, Task: dcs.Task{ID: at.id}}
+		byTarget[at.target] = append(byTarget[at.target], i)
 	}
-	showEach(ctx, tasks, ids, func(i int, t dcs.Task) { out[i] = t })
+	for t, idx := range byTarget {
+		ids := make([]string, len(idx))
+		for k, i := range idx {
+			ids[k] = tasks[i].id
+		}
+		showEach(ctx, t.Tasks, ids, func(k int, task dcs.Task) { out[idx[k]].Task = task })
+	}
 	return out
 }
 

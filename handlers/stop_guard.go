@@ -12,6 +12,8 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
+	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -23,79 +25,91 @@ const (
 	nothingSent = " Nothing was sent to the DCS API."
 )
 
-// stopRequest is one confirmed stop, of one task or of several, as the
-// form sent it. Single and batch stops are the same request through the
-// same guard; only the upstream call differs.
+// stopRequest is one confirmed stop, of one task or of several, of one
+// target or of several, as the form sent it. Single and batch stops are the
+// same request through the same guard; only the upstream call differs.
 type stopRequest struct {
 	batch    bool
 	who      Identity
-	ids      []string
-	names    map[string]string // display names the confirmation carried; never trusted for anything else
+	tasks    []taskAt
 	reason   string
 	returnTo string
-	// invalid is what is wrong with the ids, found while reading them and
-	// reported in its turn (after role and read-only).
+	// invalid is what is wrong with the tasks named, found while reading
+	// them and reported in its turn (after role and read-only).
 	invalid *views.Banner
 }
 
-// readStopRequest reads a single stop (the :id path parameter) or a batch
-// (the form's task fields). Nothing is refused here: the guard decides, in
-// its order.
-func readStopRequest(c echo.Context, batch bool) *stopRequest {
-	req := &stopRequest{batch: batch, who: identityOf(c), reason: strings.TrimSpace(c.FormValue("reason")), names: map[string]string{}}
+// taskAt is a task of a target, as a stop names it. Name is the display
+// name the confirmation carried: never trusted for anything else.
+type taskAt struct {
+	target *targets.Target
+	id     string
+	name   string
+}
+
+// readStopRequest reads a single stop (the :target and :id path
+// parameters) or a batch (the form's task fields, TaskRef each). Nothing
+// is refused here: the guard decides, in its order.
+func (s *Server) readStopRequest(c echo.Context, batch bool) *stopRequest {
+	req := &stopRequest{batch: batch, who: identityOf(c), reason: strings.TrimSpace(c.FormValue("reason"))}
 	if !batch {
-		id := c.Param("id")
-		req.ids = []string{id}
-		req.returnTo = safeReturnTo(c.FormValue("return_to"), id)
-		if !dcs.ValidTaskID(id) {
-			req.ids, req.returnTo, req.invalid = nil, "/", invalidIDBanner()
+		t, id, err := s.taskAddr(c)
+		if err != nil {
+			req.returnTo, req.invalid = routes.List, invalidIDBanner()
+			return req
 		}
+		req.tasks = []taskAt{{target: t, id: id}}
+		req.returnTo = safeReturnTo(c.FormValue("return_to"), t.Name, id)
 		return req
 	}
 	req.returnTo = safeListReturn(c.FormValue("return_to"))
-	req.ids, req.invalid = batchIDs(c)
+	req.tasks, req.invalid = s.batchTasks(c)
 	form, _ := c.FormParams()
-	if names := form["task_name"]; len(names) == len(form["task"]) {
-		for i, id := range form["task"] {
-			req.names[id] = names[i]
+	if refs, names := form["task"], form["task_name"]; len(names) == len(refs) {
+		for i := range req.tasks {
+			if k := slices.Index(refs, routes.TaskRef(req.tasks[i].target.Name, req.tasks[i].id)); k >= 0 {
+				req.tasks[i].name = names[k]
+			}
 		}
 	}
 	return req
 }
 
-// batchIDs reads the selected task ids (form or query field "task"),
-// duplicates dropped, and what is wrong with them if anything.
-func batchIDs(c echo.Context) ([]string, *views.Banner) {
+// batchTasks reads the selected tasks (form or query field "task", a
+// TaskRef each), duplicates dropped, and what is wrong with them if anything.
+func (s *Server) batchTasks(c echo.Context) ([]taskAt, *views.Banner) {
 	var raw []string
 	if c.Request().Method == http.MethodGet {
 		raw = c.QueryParams()["task"]
 	} else if form, err := c.FormParams(); err == nil {
 		raw = form["task"]
 	}
-	var ids []string
-	for _, id := range raw {
-		if !dcs.ValidTaskID(id) {
+	var out []taskAt
+	for _, ref := range raw {
+		name, id, ok := routes.ParseTaskRef(ref)
+		t, known := s.cfg.Targets.Get(name)
+		if !ok || !known || !dcs.ValidTaskID(id) {
 			return nil, invalidIDBanner()
 		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		if !slices.ContainsFunc(out, func(a taskAt) bool { return a.target == t && a.id == id }) {
+			out = append(out, taskAt{target: t, id: id})
 		}
 	}
 	switch {
-	case len(ids) == 0:
+	case len(out) == 0:
 		return nil, &views.Banner{Kind: "error", Title: "No task selected.",
 			Text: "Tick the tasks to stop in the list, then choose Stop selected." + nothingSent}
-	case len(ids) > maxBatch:
+	case len(out) > maxBatch:
 		return nil, &views.Banner{Kind: "error", Title: "Too many tasks selected.",
 			Text: "Stop at most " + strconv.Itoa(maxBatch) + " tasks at once." + nothingSent}
 	}
-	return ids, nil
+	return out, nil
 }
 
 func invalidIDBanner() *views.Banner {
 	return &views.Banner{Kind: "error", Title: "Invalid task id.",
-		Text: "A task id is not valid: ids are letters, digits and hyphens, at most " +
-			strconv.Itoa(dcs.MaxTaskIDLength) + " characters." + nothingSent}
+		Text: "A task is not named right: ids are letters, digits and hyphens, at most " +
+			strconv.Itoa(dcs.MaxTaskIDLength) + " characters, of a target this dashboard watches." + nothingSent}
 }
 
 // stopRefusal is a stop the dashboard refused before anything reached the
@@ -115,7 +129,7 @@ type stopRefusal struct {
 // that passes the input checks uses up the person's stop quota, and only
 // one that is audited reaches the API.
 func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *stopRefusal) {
-	if r := s.stopForbidden(req.who); r != nil {
+	if r := s.stopForbidden(req.who, req.targets()); r != nil {
 		return nil, r
 	}
 	if req.invalid != nil {
@@ -134,7 +148,7 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 	}
 	intents, err := s.writeIntents(c, req)
 	if err != nil {
-		s.log.Error("stop refused: audit log not writable", "tasks", len(req.ids), "user", req.who.User, "err", err.Error())
+		s.log.Error("stop refused: audit log not writable", "tasks", len(req.tasks), "user", req.who.User, "err", err.Error())
 		return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
 			banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit log cannot be written.",
 				Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
@@ -144,17 +158,44 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 }
 
 // stopForbidden is the guard's first two checks, which the confirmations
-// make too: may this person stop tasks at all, and may anyone here.
-func (s *Server) stopForbidden(who Identity) *stopRefusal {
-	if !who.IsOperator() {
-		return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
-			Title: "Not allowed.", Text: "Your role (" + string(who.Role) + ") may view tasks but not stop them." + nothingSent}}
+// make too: may this person stop the tasks of these targets, and may anyone
+// here. With no target known (the tasks were named wrong) the person's
+// role alone decides.
+func (s *Server) stopForbidden(who Identity, ts []*targets.Target) *stopRefusal {
+	if len(ts) == 0 && !who.IsOperator() {
+		return notOperator(who, "")
+	}
+	for _, t := range ts {
+		if !who.operatorOf(t) {
+			return notOperator(who, t.Label())
+		}
 	}
 	if s.cfg.ReadOnly {
 		return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
 			Title: "Read-only dashboard.", Text: "This dashboard is read-only: nobody can stop tasks here." + nothingSent}}
 	}
 	return nil
+}
+
+// notOperator refuses a person who may not stop tasks (of target, if named).
+func notOperator(who Identity, target string) *stopRefusal {
+	text := "Your role (" + string(who.Role) + ") may view tasks but not stop them."
+	if target != "" && who.IsOperator() {
+		text = "You may view the tasks of " + target + " but not stop them: you are not in its operator groups."
+	}
+	return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
+		Title: "Not allowed.", Text: text + nothingSent}}
+}
+
+// targets are the distinct targets of the request's tasks.
+func (req *stopRequest) targets() []*targets.Target {
+	var out []*targets.Target
+	for _, t := range req.tasks {
+		if !slices.Contains(out, t.target) {
+			out = append(out, t.target)
+		}
+	}
+	return out
 }
 
 // writeIntents records one intent per task, chunk by chunk as the API will
@@ -167,11 +208,12 @@ func (s *Server) writeIntents(c echo.Context, req *stopRequest) ([]audit.Record,
 		action = audit.ActionBatchStop
 	}
 	var intents []audit.Record
-	for chunk := range slices.Chunk(req.ids, dcs.MaxBatchStop) {
+	for chunk := range slices.Chunk(req.tasks, dcs.MaxBatchStop) {
 		rs := make([]audit.Record, len(chunk))
-		for i, id := range chunk {
+		for i, at := range chunk {
 			rs[i] = audit.Record{Action: action, User: req.who.User, Email: req.who.Email, Groups: req.who.Groups,
-				RemoteAddr: c.RealIP(), TaskID: id, Reason: req.reason}
+				RemoteAddr: c.RealIP(), TaskID: at.id, Reason: req.reason,
+				Target: at.target.Name, Region: at.target.Region, ProjectID: at.target.ProjectID}
 		}
 		written, err := s.cfg.Audit.Intents(rs)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestStopRateLimit proves one person's stops are limited per minute, with
@@ -23,10 +24,10 @@ func TestStopRateLimit(t *testing.T) {
 	}
 	tok := e.token(ids[0])
 	for _, id := range ids[:2] {
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	}
 	reads := e.sim.Calls(dcssim.OpShow)
-	r := e.post(routes.TaskStopURL(ids[2]), stopForm(tok, "", "/"), htmx...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, ids[2]), stopForm(tok, "", "/"), htmx...)
 	wantStatus(t, r, http.StatusTooManyRequests)
 	if n := e.sim.Calls(dcssim.OpShow) - reads; n != 0 {
 		t.Errorf("the refused stop read the task %d times", n)
@@ -38,5 +39,5 @@ func TestStopRateLimit(t *testing.T) {
 		t.Errorf("%d upstream stops, want 2", n)
 	}
 	e.clock.Advance(31 * time.Second) // one stop's worth of budget back
-	wantStatus(t, e.post(routes.TaskStopURL(ids[2]), stopForm(tok, "", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, ids[2]), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 }

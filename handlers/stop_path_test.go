@@ -10,6 +10,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // outcomeOf is the one audited attempt of task id, with its outcome.
@@ -32,7 +33,7 @@ func outcomeOf(t *testing.T, e *env, id string) *audit.Record {
 func TestAcceptedStopsRecordTheRequestID(t *testing.T) {
 	e := newEnv(t, options{})
 	single := e.idWith(dcs.StatusFullMigrating)
-	r := e.post(routes.TaskStopURL(single), stopForm(e.token(single), "", "/"), htmx...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, single), stopForm(e.token(single), "", "/"), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	out := outcomeOf(t, e, single)
 	if out.Outcome != audit.OutcomeAccepted || out.RequestID == "" || out.HTTPStatus != http.StatusOK {
@@ -103,24 +104,24 @@ func TestRefusedStopsLeaveTheQuota(t *testing.T) {
 		e := newEnv(t, options{edit: oneAMinute})
 		id := e.idWith(dcs.StatusFullMigrating)
 		tok := e.token(id)
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, strings.Repeat("x", 501), "/"), htmx...), http.StatusBadRequest)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, strings.Repeat("x", 501), "/"), htmx...), http.StatusBadRequest)
 		wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, strings.Repeat("x", 501), id), htmx...), http.StatusBadRequest)
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "fits", "/"), htmx...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "fits", "/"), htmx...), http.StatusOK)
 	})
 	t.Run("bad id", func(t *testing.T) {
 		e := newEnv(t, options{edit: oneAMinute})
 		id := e.idWith(dcs.StatusFullMigrating)
 		tok := e.token(id)
 		wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, "", "bad$id"), htmx...), http.StatusBadRequest)
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	})
 	t.Run("forbidden", func(t *testing.T) {
 		e := newProxyEnv(t, proxySetup{trusted: "127.0.0.1/32", edit: oneAMinute})
 		id := e.idWith(dcs.StatusFullMigrating)
 		// The same user, first with only the viewer group, then as operator.
 		asViewer := []string{"X-Forwarded-User", "u-olga", "X-Forwarded-Groups", "dcs-viewers"}
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.tokenAs(asViewer), "", "/"), with(asViewer, htmx...)...), http.StatusForbidden)
-		wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(e.tokenAs(operator), "", "/"), with(operator, htmx...)...), http.StatusOK)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.tokenAs(asViewer), "", "/"), with(asViewer, htmx...)...), http.StatusForbidden)
+		wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.tokenAs(operator), "", "/"), with(operator, htmx...)...), http.StatusOK)
 	})
 	t.Run("read-only", func(t *testing.T) {
 		// Read-only refuses before the limiter is asked: with one stop a
@@ -133,7 +134,7 @@ func TestRefusedStopsLeaveTheQuota(t *testing.T) {
 		id := e.idWith(dcs.StatusFullMigrating)
 		tok := e.tokenAs(nil)
 		for range 3 {
-			r := e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...)
 			wantRefusedDialog(t, r, http.StatusForbidden, "read-only", false)
 		}
 		if n := e.sim.Calls(dcssim.OpStop); n != 0 {
@@ -161,17 +162,17 @@ func TestSingleAndBatchRefuseAlike(t *testing.T) {
 	type pair struct{ single, batch *resp }
 	cases := map[string]pair{
 		"reason too long": {
-			e.post(routes.TaskStopURL(id), stopForm(tok, long, "/"), htmx...),
+			e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, long, "/"), htmx...),
 			e.post(routes.BatchStopURL(), batchForm(tok, long, id), htmx...)},
 		"invalid id": {
-			e.post(routes.TaskStopURL("bad$id"), stopForm(tok, "", "/"), htmx...),
+			e.post(routes.TaskStopURL(targets.DefaultName, "bad$id"), stopForm(tok, "", "/"), htmx...),
 			e.post(routes.BatchStopURL(), batchForm(tok, "", "bad$id"), htmx...)},
 	}
 	// Rate limited: the one stop of the minute is used, then both refuse.
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
 	other := e.idWith(dcs.StatusIncrMigrating)
 	cases["rate limited"] = pair{
-		e.post(routes.TaskStopURL(other), stopForm(tok, "", "/"), htmx...),
+		e.post(routes.TaskStopURL(targets.DefaultName, other), stopForm(tok, "", "/"), htmx...),
 		e.post(routes.BatchStopURL(), batchForm(tok, "", other), htmx...)}
 	for name, p := range cases {
 		t.Run(name, func(t *testing.T) {

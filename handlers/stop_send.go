@@ -11,6 +11,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -26,9 +27,9 @@ const recentStopWindow = 10 * time.Second
 // again, so two quick clicks make one call), and batches in chunks the API
 // accepts. It never retries a stop.
 type stopper struct {
-	tasks  dcs.TaskService
-	now    func() time.Time
-	flight singleflight.Group
+	targets *targets.Set
+	now     func() time.Time
+	flight  singleflight.Group
 
 	mu     sync.Mutex
 	recent map[string]acceptedStop
@@ -39,24 +40,32 @@ type acceptedStop struct {
 	at      time.Time
 }
 
-func newStopper(tasks dcs.TaskService, now func() time.Time) *stopper {
-	return &stopper{tasks: tasks, now: now, recent: map[string]acceptedStop{}}
+func newStopper(ts *targets.Set, now func() time.Time) *stopper {
+	return &stopper{targets: ts, now: now, recent: map[string]acceptedStop{}}
+}
+
+// targetOf is the target an intent names; the guard wrote the intent from
+// a target it found, so it is there.
+func (st *stopper) targetOf(intent audit.Record) *targets.Target {
+	t, _ := st.targets.Get(intent.Target)
+	return t
 }
 
 // single stops one task for the attempt intent, sharing the call with a
 // stop of the same task in flight or just accepted. The outcome says whose
 // call it was: Joined is set when another attempt sent it.
 func (st *stopper) single(ctx context.Context, intent audit.Record) views.StopOutcome {
-	id := intent.TaskID
-	v, _, _ := st.flight.Do(id, func() (any, error) {
-		if o, ok := st.recentlyAccepted(id, st.now()); ok {
+	t := st.targetOf(intent)
+	key := factKey(t, intent.TaskID)
+	v, _, _ := st.flight.Do(key, func() (any, error) {
+		if o, ok := st.recentlyAccepted(key, st.now()); ok {
 			o.Repeat = true
 			return o, nil
 		}
-		o := st.once(ctx, id)
+		o := st.once(ctx, t, intent.TaskID)
 		o.CallAttempt, o.CallUser = intent.AttemptID, intent.User
 		if o.Outcome == audit.OutcomeAccepted {
-			st.remember(id, o, st.now())
+			st.remember(key, o, st.now())
 		}
 		return o, nil
 	})
@@ -68,50 +77,70 @@ func (st *stopper) single(ctx context.Context, intent audit.Record) views.StopOu
 // once sends the stop exactly once and, when the answer is not an
 // acceptance, reads the task again so the page shows its real status
 // rather than a guess.
-func (st *stopper) once(ctx context.Context, id string) views.StopOutcome {
+func (st *stopper) once(ctx context.Context, t *targets.Target, id string) views.StopOutcome {
 	start := st.now()
-	ans, err := st.tasks.Stop(ctx, id)
-	o := views.StopOutcome{Task: ans.Task, Call: ans.Call, Outcome: outcomeOf(err, nil), Err: err}
+	ans, err := t.Tasks.Stop(ctx, id)
+	o := views.StopOutcome{Target: t.Name, Task: ans.Task, Call: ans.Call, Outcome: outcomeOf(err, nil), Err: err}
 	if err != nil {
 		o.Call, o.Code, o.Message = failedCall(err)
-		o.Task = st.readAgain(ctx, id)
+		o.Task = readAgain(ctx, t, id)
 		o.ReadAgain = o.Outcome == audit.OutcomeUnknown
 	}
 	o.Took, o.At = st.now().Sub(start), st.now()
 	return o
 }
 
-// batch stops the tasks of intents (one per task) in chunks of at most
-// dcs.MaxBatchStop, one call each. An identical batch already in flight is
-// joined rather than sent again. A chunk that fails as a whole gives each
-// of its tasks that failure; a task the answer leaves out is unknown. Every
-// task is read again afterwards: the answer names none of them, and the
-// page shows where each now stands.
+// batch stops the tasks of intents (one per task): a batch spanning
+// targets is split per target, each part in chunks of at most
+// dcs.MaxBatchStop, one call each, the targets at the same time. An
+// identical part already in flight is joined rather than sent again. A
+// chunk that fails as a whole gives each of its tasks that failure; a task
+// the answer leaves out is unknown. Every task is read again afterwards:
+// the answer names none of them, and the page shows where each now stands.
 func (st *stopper) batch(ctx context.Context, intents []audit.Record) []views.StopOutcome {
-	ids := make([]string, len(intents))
-	for i, in := range intents {
-		ids[i] = in.TaskID
+	var order []string
+	parts := map[string][]audit.Record{}
+	for _, in := range intents {
+		if parts[in.Target] == nil {
+			order = append(order, in.Target)
+		}
+		parts[in.Target] = append(parts[in.Target], in)
 	}
-	key := slices.Clone(ids)
-	slices.Sort(key)
-	v, _, _ := st.flight.Do("batch "+strings.Join(key, " "), func() (any, error) {
-		return st.sendBatch(ctx, intents), nil
-	})
+	byKey := make(map[string]views.StopOutcome, len(intents))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, name := range order {
+		part := parts[name]
+		t := st.targetOf(part[0])
+		wg.Go(func() {
+			ids := make([]string, len(part))
+			for i, in := range part {
+				ids[i] = in.TaskID
+			}
+			slices.Sort(ids)
+			v, _, _ := st.flight.Do("batch "+t.Name+" "+strings.Join(ids, " "), func() (any, error) {
+				return st.sendBatch(ctx, t, part), nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			for _, o := range v.([]views.StopOutcome) {
+				byKey[factKey(t, o.Task.ID)] = o
+			}
+		})
+	}
+	wg.Wait()
 	// The call may have been another attempt's, with its tasks in its order.
-	byID := make(map[string]views.StopOutcome, len(ids))
-	for _, o := range v.([]views.StopOutcome) {
-		byID[o.Task.ID] = o
-	}
 	out := make([]views.StopOutcome, len(intents))
 	for i, in := range intents {
-		out[i] = byID[in.TaskID]
+		out[i] = byKey[factKey(st.targetOf(in), in.TaskID)]
 		out[i].Joined = out[i].CallAttempt != in.AttemptID
 	}
 	return out
 }
 
-// sendBatch makes the batch's calls and reads its tasks again.
-func (st *stopper) sendBatch(ctx context.Context, intents []audit.Record) []views.StopOutcome {
+// sendBatch makes the calls of one target's part of a batch and reads its
+// tasks again.
+func (st *stopper) sendBatch(ctx context.Context, t *targets.Target, intents []audit.Record) []views.StopOutcome {
 	out := make([]views.StopOutcome, 0, len(intents))
 	for chunk := range slices.Chunk(intents, dcs.MaxBatchStop) {
 		ids := make([]string, len(chunk))
@@ -119,14 +148,14 @@ func (st *stopper) sendBatch(ctx context.Context, intents []audit.Record) []view
 			ids[i] = in.TaskID
 		}
 		start := st.now()
-		ans, err := st.tasks.BatchStop(ctx, ids)
+		ans, err := t.Tasks.BatchStop(ctx, ids)
 		took, at := st.now().Sub(start), st.now()
 		byID := make(map[string]dcs.StopResult, len(ans.Results))
 		for _, r := range ans.Results {
 			byID[r.TaskID] = r
 		}
 		for _, in := range chunk {
-			o := views.StopOutcome{Task: dcs.Task{ID: in.TaskID}, Call: ans.Call, Took: took, At: at, Err: err,
+			o := views.StopOutcome{Target: t.Name, Task: dcs.Task{ID: in.TaskID}, Call: ans.Call, Took: took, At: at, Err: err,
 				CallAttempt: in.AttemptID, CallUser: in.User}
 			if err != nil {
 				o.Outcome = outcomeOf(err, nil)
@@ -146,15 +175,15 @@ func (st *stopper) sendBatch(ctx context.Context, intents []audit.Record) []view
 	for i, o := range out {
 		ids[i] = o.Task.ID
 	}
-	showEach(ctx, st.tasks, ids, func(i int, t dcs.Task) { out[i].Task = t })
+	showEach(ctx, t.Tasks, ids, func(i int, task dcs.Task) { out[i].Task = task })
 	return out
 }
 
 // readAgain reads a task whose stop did not clearly succeed; a task that
 // cannot be read is known by its id alone (its status then shows as unknown).
-func (st *stopper) readAgain(ctx context.Context, id string) dcs.Task {
-	if t, err := st.tasks.Show(ctx, id); err == nil {
-		return t
+func readAgain(ctx context.Context, t *targets.Target, id string) dcs.Task {
+	if task, err := t.Tasks.Show(ctx, id); err == nil {
+		return task
 	}
 	return dcs.Task{ID: id}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // stopButton is the Stop control's submit button, if shown.
@@ -32,7 +33,7 @@ func TestStopOfferedOnlyWhenStoppable(t *testing.T) {
 	for _, st := range dcs.KnownStatuses() {
 		t.Run(string(st), func(t *testing.T) {
 			id := e.idWith(st)
-			r := e.get(routes.TaskURL(id))
+			r := e.get(routes.TaskURL(targets.DefaultName, id))
 			wantStatus(t, r, http.StatusOK)
 			state := r.find("task-state")
 			if got, _ := state.Find(`[data-testid="task-status"]`).Attr("data-status"); got != string(st) {
@@ -44,7 +45,7 @@ func TestStopOfferedOnlyWhenStoppable(t *testing.T) {
 			}
 			// The button's dialog, loaded by htmx, offers the confirmation
 			// form only for a stoppable task.
-			dialog := e.get(routes.TaskStopDialogURL(id, "/"), htmx...)
+			dialog := e.get(routes.TaskStopDialogURL(targets.DefaultName, id, "/"), htmx...)
 			wantStatus(t, dialog, http.StatusOK)
 			if dialog.find("stop-dialog").Length() != 1 {
 				t.Errorf("no stop-dialog fragment:\n%s", clipBody(dialog.body))
@@ -71,7 +72,7 @@ func TestUnknownStatusShownRaw(t *testing.T) {
 	if err := e.sim.SetStatus(id, "WEIRD_NEW_STATE"); err != nil {
 		t.Fatal(err)
 	}
-	r := e.get(routes.TaskURL(id))
+	r := e.get(routes.TaskURL(targets.DefaultName, id))
 	wantStatus(t, r, http.StatusOK)
 	badge := r.find("task-status")
 	if st, _ := badge.Attr("data-status"); st != "WEIRD_NEW_STATE" || strings.TrimSpace(badge.Text()) != "WEIRD_NEW_STATE" {
@@ -89,7 +90,7 @@ func TestStopWithHTMX(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
 	task, _ := e.sim.Task(id)
-	r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), "maintenance window 42", routes.TaskURL(id)), htmx...)
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "maintenance window 42", routes.TaskURL(targets.DefaultName, id)), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	if strings.Contains(strings.ToLower(r.body), "<html") {
 		t.Error("the htmx answer is a full page, not a fragment")
@@ -114,7 +115,7 @@ func TestStopWithHTMX(t *testing.T) {
 	// The settling status reads itself again until the stop has finished.
 	line := r.doc.Find(".status-line")
 	poll, _ := line.Attr("hx-get")
-	if !strings.HasPrefix(poll, routes.TaskStatusURL(id, "")) {
+	if !strings.HasPrefix(poll, routes.TaskStatusURL(targets.DefaultName, id, "")) {
 		t.Fatalf("status line does not poll: hx-get %q", poll)
 	}
 	if trig, _ := line.Attr("hx-trigger"); trig != "every 1000ms, poll-now" {
@@ -133,7 +134,7 @@ func TestStopWithHTMX(t *testing.T) {
 	if _, polling := s.doc.Find(".status-line").Attr("hx-get"); polling {
 		t.Error("a finished status still polls")
 	}
-	if plain := e.get(poll); plain.status != http.StatusSeeOther || plain.header.Get("Location") != routes.TaskURL(id) {
+	if plain := e.get(poll); plain.status != http.StatusSeeOther || plain.header.Get("Location") != routes.TaskURL(targets.DefaultName, id) {
 		t.Errorf("status without htmx: %d to %q, want 303 to the task", plain.status, plain.header.Get("Location"))
 	}
 }
@@ -144,8 +145,8 @@ func TestStopRepeatedRightAway(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
 	tok := e.token(id)
-	wantStatus(t, e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
-	again := e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...)
+	wantStatus(t, e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...), http.StatusOK)
+	again := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...)
 	wantStatus(t, again, http.StatusOK)
 	if again.find("banner-info").Length() != 1 || again.find("banner-error").Length() != 0 {
 		t.Errorf("repeat banner:\n%s", clipBody(again.body))
@@ -157,7 +158,7 @@ func TestStopRepeatedRightAway(t *testing.T) {
 	// After the window, a new attempt reaches the API again, which refuses
 	// it: the task is stopping or stopped by then.
 	e.clock.Advance(11 * time.Second)
-	late := e.post(routes.TaskStopURL(id), stopForm(tok, "", "/"), htmx...)
+	late := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "", "/"), htmx...)
 	wantStatus(t, late, http.StatusConflict)
 	if n := e.sim.Calls(dcssim.OpStop); n != 2 {
 		t.Errorf("%d upstream stops after the window, want 2", n)
@@ -172,7 +173,7 @@ func TestStopRefused(t *testing.T) {
 		t.Run(string(st), func(t *testing.T) {
 			e := newEnv(t, options{})
 			id := e.idWith(st)
-			r := e.post(routes.TaskStopURL(id), stopForm(e.token(id), "again", routes.TaskURL(id)), htmx...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "again", routes.TaskURL(targets.DefaultName, id)), htmx...)
 			wantStatus(t, r, http.StatusConflict)
 			if r.find("banner-error").Length() != 1 {
 				t.Fatalf("no error banner:\n%s", clipBody(r.body))
@@ -215,7 +216,7 @@ func TestStopOutcomeUnknown(t *testing.T) {
 			e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{id: tc.fault}})
 			shows := e.sim.Calls(dcssim.OpShow)
 
-			r := e.post(routes.TaskStopURL(id), stopForm(tok, "unclear", routes.TaskURL(id)), htmx...)
+			r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "unclear", routes.TaskURL(targets.DefaultName, id)), htmx...)
 			wantStatus(t, r, tc.wantHTTP)
 			if strings.Contains(strings.ToLower(r.body), "<html") || strings.Contains(r.body, "nginx") {
 				t.Errorf("upstream HTML reached the answer:\n%s", clipBody(r.body))
@@ -257,7 +258,9 @@ func TestStopConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	answers := make([]*resp, 2)
 	for i := range answers {
-		wg.Go(func() { answers[i] = e.post(routes.TaskStopURL(id), stopForm(tok, "double click", "/"), htmx...) })
+		wg.Go(func() {
+			answers[i] = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(tok, "double click", "/"), htmx...)
+		})
 	}
 	wg.Wait()
 	if n := e.sim.Calls(dcssim.OpStop); n != 1 {

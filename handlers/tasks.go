@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -49,31 +50,68 @@ func (s *Server) Rows(c echo.Context) error {
 	return render(c, http.StatusOK, views.TaskRows(p))
 }
 
-// listPage reads the page of tasks the query asks for, and the status to
-// answer with. An upstream failure is not an error here: it becomes the
-// page's banner, so the search form stays usable.
+// listPage reads the page of tasks the query asks for, from every target
+// in scope, and the status to answer with. An upstream failure is not an
+// error here: a target that fails becomes a banner naming it while the
+// others' tasks are shown, and only when every target failed does the page
+// answer with the failure's status, so the search form stays usable.
 func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	q, err := s.parseListQuery(c)
 	if err != nil {
 		return views.ListPage{}, 0, err
 	}
-	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q, Refresh: s.cfg.Refresh, CanStop: s.canStop(c)}
-	tasks, err := s.listTasks(c.Request().Context(), q, &p)
-	if err != nil {
-		b := upstreamBanner(err, "Listing migration tasks")
-		p.Error = &b
-		return p, upstreamStatus(err), nil
+	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q, Refresh: s.cfg.Refresh,
+		CanStop: s.canStopAny(c, s.inScope(q)), Targets: s.targetChoices()}
+	ctx := c.Request().Context()
+	l := s.list(ctx, q, q.Offset()+q.Size)
+	failed := l.failed()
+	for _, sh := range failed {
+		b := upstreamBanner(sh.err, "Listing the tasks of "+sh.target.Label()+" ("+sh.target.Where()+")")
+		p.TargetErrors = append(p.TargetErrors, b)
 	}
-	s.facts.fill(c.Request().Context(), tasks)
+	if len(failed) == len(l.shares) {
+		p.Error, p.TargetErrors = &p.TargetErrors[0], nil
+		return p, upstreamStatus(failed[0].err), nil
+	}
+	for _, sh := range l.shares {
+		if sh.err == nil && s.cfg.Targets.Len() > 1 {
+			p.Counts = append(p.Counts, views.TargetCount{Name: sh.target.Name, Label: sh.target.Label(), Count: sh.total})
+		}
+	}
+	p.Total = l.total
+	if sh, ok := l.capped(); ok {
+		p.Capped, p.NameTotal = sh.read, sh.named
+	}
+	rows := l.rows
+	if len(l.shares) > 1 || local(q) {
+		start := min(q.Offset(), len(rows))
+		rows = rows[start:min(start+q.Size, len(rows))]
+	}
+	s.facts.fill(ctx, rows)
 	// A row's stop returns to this list page (not /task-rows, which is
 	// only a fragment), with the search, filters, order and size kept.
 	returnTo := q.URL()
-	for _, t := range tasks {
-		st := s.state(c, t, returnTo)
+	for _, r := range rows {
+		st := s.state(c, r.target, r.task, returnTo)
 		st.Refresh = 0 // the rows refresh together, with one list call
+		if s.cfg.Targets.Len() > 1 {
+			st.TargetLabel, st.TargetWhere = r.target.Label(), r.target.Where()
+		}
 		p.Rows = append(p.Rows, st)
 	}
 	return p, http.StatusOK, nil
+}
+
+// targetChoices are the targets the list's filter offers (none with one).
+func (s *Server) targetChoices() []views.TargetChoice {
+	if s.cfg.Targets.Len() < 2 {
+		return nil
+	}
+	var out []views.TargetChoice
+	for _, t := range s.cfg.Targets.All() {
+		out = append(out, views.TargetChoice{Name: t.Name, Label: t.Label(), Where: t.Where()})
+	}
+	return out
 }
 
 // Show is one task's page: the task, its progress (online migrations) and
@@ -81,7 +119,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 // any upstream call). Logs are read while the task is; progress as soon as
 // the task says it is an online migration, so no call is wasted on the others.
 func (s *Server) Show(c echo.Context) error {
-	id, logFilter, err := taskLogsQuery(c, "log_level", "log_page")
+	t, id, logFilter, err := s.taskLogsQuery(c, "log_level", "log_page")
 	if err != nil {
 		return err
 	}
@@ -94,22 +132,22 @@ func (s *Server) Show(c echo.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		logs, logsErr = s.cfg.Tasks.Logs(ctx, id, logOptions(logFilter))
+		logs, logsErr = t.Tasks.Logs(ctx, id, logOptions(logFilter))
 	}()
-	task, err := s.cfg.Tasks.Show(ctx, id)
+	task, err := t.Tasks.Show(ctx, id)
 	if err != nil {
 		wg.Wait()
 		return err
 	}
-	s.facts.remember(task)
+	s.facts.remember(t, task)
 	p := views.DetailPage{
 		Chrome:    s.chrome(c, task.Name),
 		Task:      task,
-		State:     s.state(c, task, routes.TaskURL(id)),
+		State:     s.state(c, t, task, routes.TaskURL(t.Name, id)),
 		LogFilter: logFilter,
 	}
 	if task.Type == dcs.TypeOnlineMigration {
-		stats, err := s.cfg.Tasks.Stats(ctx, id)
+		stats, err := t.Tasks.Stats(ctx, id)
 		if err != nil {
 			b := upstreamBanner(err, "Reading migration progress")
 			p.StatsErr = &b
@@ -131,11 +169,11 @@ func (s *Server) Show(c echo.Context) error {
 // If the read fails the browser keeps the badge it has (204 swaps nothing)
 // and asks again at the next interval.
 func (s *Server) Status(c echo.Context) error {
-	id, err := taskID(c)
+	t, id, err := s.taskAddr(c)
 	if err != nil {
 		return err
 	}
-	task, err := s.cfg.Tasks.Show(c.Request().Context(), id)
+	task, err := t.Tasks.Show(c.Request().Context(), id)
 	if err != nil {
 		if !isHTMX(c) {
 			return err
@@ -144,44 +182,85 @@ func (s *Server) Status(c echo.Context) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, routes.TaskURL(id))
+		return c.Redirect(http.StatusSeeOther, routes.TaskURL(t.Name, id))
 	}
-	returnTo := safeReturnTo(c.QueryParam("return_to"), id)
-	st := s.state(c, task, returnTo)
+	returnTo := safeReturnTo(c.QueryParam("return_to"), t.Name, id)
+	st := s.state(c, t, task, returnTo)
 	return render(c, http.StatusOK, views.StatusLine(&st))
 }
 
-// state builds the status block of a task for the current viewer.
-func (s *Server) state(c echo.Context, t dcs.Task, returnTo string) views.TaskState {
+// state builds the status block of task, of target t, for the current viewer.
+func (s *Server) state(c echo.Context, t *targets.Target, task dcs.Task, returnTo string) views.TaskState {
 	return views.TaskState{
-		Task:     t,
+		Task:     task,
+		Target:   t.Name,
 		CSRF:     csrfTokenOf(c),
-		CanStop:  s.canStop(c),
+		CanStop:  s.canStopOn(c, t),
 		ReturnTo: returnTo,
 		Refresh:  s.cfg.Refresh,
 	}
 }
 
-// canStop reports whether the current person may stop tasks here and now.
-func (s *Server) canStop(c echo.Context) bool {
-	return !s.cfg.ReadOnly && identityOf(c).IsOperator()
+// canStopOn reports whether the current person may stop t's tasks here and
+// now: not read-only, and an operator of t (its own operator groups when it
+// has them, the dashboard's otherwise).
+func (s *Server) canStopOn(c echo.Context, t *targets.Target) bool {
+	return !s.cfg.ReadOnly && identityOf(c).operatorOf(t)
 }
 
-// taskID reads and checks the :id path parameter before any upstream call.
-func taskID(c echo.Context) (string, error) {
+// canStopAny reports whether the current person may stop tasks of any of ts.
+func (s *Server) canStopAny(c echo.Context, ts []*targets.Target) bool {
+	return slices.ContainsFunc(ts, func(t *targets.Target) bool { return s.canStopOn(c, t) })
+}
+
+// taskAddr reads and checks the :target and :id path parameters before any
+// upstream call: a target the dashboard watches, and a well-formed id.
+func (s *Server) taskAddr(c echo.Context) (*targets.Target, string, error) {
+	t, ok := s.cfg.Targets.Get(c.Param("target"))
+	if !ok {
+		return nil, "", &pageError{Status: http.StatusNotFound, Title: "No such target",
+			Text: "This dashboard watches no region or project by that name. Start again from the list."}
+	}
 	id := c.Param("id")
 	if !dcs.ValidTaskID(id) {
-		return "", &pageError{Status: http.StatusNotFound, Title: "No such task",
+		return nil, "", &pageError{Status: http.StatusNotFound, Title: "No such task",
 			Text: "That is not a valid migration task id: ids are letters, digits and hyphens, at most " +
 				strconv.Itoa(dcs.MaxTaskIDLength) + " characters."}
 	}
-	return id, nil
+	return t, id, nil
 }
+
+// LegacyTask answers the addresses tasks had before they carried their
+// target (/tasks/{id}/...): with one target they redirect to the task's
+// address under it, so old links and bookmarks survive.
+func (s *Server) LegacyTask(c echo.Context) error {
+	t, ok := s.cfg.Targets.Only()
+	if !ok {
+		return &pageError{Status: http.StatusNotFound, Title: "Which region or project?",
+			Text: "This address names a task but not its target, and this dashboard watches several. Find the task in the list."}
+	}
+	id, rest := c.Param("id"), c.Param("*")
+	if !dcs.ValidTaskID(id) || !slices.Contains(legacyParts, rest) {
+		return &pageError{Status: http.StatusNotFound, Title: "No such task", Text: "There is no page at this address."}
+	}
+	to := routes.TaskURL(t.Name, id)
+	if rest != "" {
+		to += "/" + rest
+	}
+	if raw := c.Request().URL.RawQuery; raw != "" {
+		to += "?" + raw
+	}
+	// 308 keeps the method, so an old form's post still reaches its stop.
+	return c.Redirect(http.StatusPermanentRedirect, to)
+}
+
+// legacyParts are the pages below a task's old address.
+var legacyParts = []string{"", "status", "progress", "logs", "stop"}
 
 // safeReturnTo accepts only the dashboard's own pages as a place to go back
 // to, so a crafted link cannot turn the stop flow into an open redirect.
-func safeReturnTo(raw, id string) string {
-	return localReturn(raw, routes.TaskURL(id), routes.List, routes.TaskURL(id))
+func safeReturnTo(raw, target, id string) string {
+	return localReturn(raw, routes.TaskURL(target, id), routes.List, routes.TaskURL(target, id))
 }
 
 // localReturn is raw if it is a local address (auth.SafeReturnTo, the one

@@ -1,11 +1,17 @@
 package views
 
-import "github.com/dcs-dashboard/migrations/internal/audit"
+import (
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/routes"
+)
 
 func auditFilterText(p AuditPage) string {
 	s := ""
 	if p.User != "" {
 		s += " by “" + p.User + "”"
+	}
+	if p.Target != "" {
+		s += " on " + p.Target
 	}
 	if p.Task != "" {
 		s += " for task " + p.Task
@@ -43,4 +49,14 @@ func who(a audit.Attempt) audit.Record {
 		return *a.Outcome
 	}
 	return a.Intent
+}
+
+// auditTaskURL is the page of a record's task: under its target, or, for a
+// record written before tasks had one, the old address, which redirects
+// while the dashboard watches one target.
+func auditTaskURL(r audit.Record) string {
+	if r.Target == "" {
+		return routes.LegacyTaskURL(r.TaskID)
+	}
+	return routes.TaskURL(r.Target, r.TaskID)
 }

@@ -11,7 +11,7 @@ import (
 
 // BatchStop is the confirmation of a stop of several tasks.
 type BatchStop struct {
-	Tasks    []dcs.Task
+	Tasks    []TargetTask
 	CSRF     string
 	ReturnTo string
 	// Reason is what was typed, kept when the stop was refused.
@@ -23,10 +23,18 @@ type BatchStop struct {
 	CanConfirm bool
 }
 
+// TargetTask is a task with the name of the target it belongs to.
+type TargetTask struct {
+	Target string
+	Task   dcs.Task
+}
+
 // StopOutcome is what happened to one task's stop, single or in a batch:
 // the one account the audit record, the log line, the banner and the
 // batch's result table are all made from.
 type StopOutcome struct {
+	// Target is the name of the target the task belongs to.
+	Target string
 	// Task is the task as last read: the stop's answer, or the task read
 	// again when the answer did not say what happened (ReadAgain).
 	Task    dcs.Task

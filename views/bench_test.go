@@ -19,6 +19,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -131,7 +132,7 @@ func detail(ctx context.Context, c *dcs.Client, id string) (views.DetailPage, er
 	if err != nil {
 		return views.DetailPage{}, fmt.Errorf("Show(%s): %w", id, err)
 	}
-	p := views.DetailPage{Chrome: chrome(task.Name), Task: task, State: state(task, routes.TaskURL(id))}
+	p := views.DetailPage{Chrome: chrome(task.Name), Task: task, State: state(task, routes.TaskURL(targets.DefaultName, id))}
 	if task.Type == dcs.TypeOnlineMigration {
 		stats, err := c.Stats(ctx, id)
 		if err != nil {

@@ -110,3 +110,16 @@ func anyInProgress(p ListPage) bool {
 	}
 	return false
 }
+
+// targetChoices are the target filter's options: every target, or one.
+func targetChoices(ts []TargetChoice) []choice {
+	out := []choice{{"", "All targets"}}
+	for _, t := range ts {
+		out = append(out, choice{t.Name, t.Label + " (" + t.Where + ")"})
+	}
+	return out
+}
+
+// stateID is the id of a task's status block, unique on a page that shows
+// tasks of several targets.
+func stateID(p *TaskState) string { return "state-" + p.Target + "-" + p.Task.ID }

@@ -27,11 +27,11 @@ func currentAttr(current bool) templ.Attributes {
 // progressPanelOf and logsPanelOf cut the detail page's panels out of it,
 // so the page and the fragments render the very same components.
 func progressPanelOf(p DetailPage) ProgressPanel {
-	return ProgressPanel{TaskID: p.Task.ID, Status: p.Task.Status, Stats: p.Stats, Error: p.StatsErr, Refresh: p.State.Refresh}
+	return ProgressPanel{Target: p.State.Target, TaskID: p.Task.ID, Status: p.Task.Status, Stats: p.Stats, Error: p.StatsErr, Refresh: p.State.Refresh}
 }
 
 func logsPanelOf(p DetailPage) LogsPanel {
-	return LogsPanel{TaskID: p.Task.ID, Filter: p.LogFilter, Logs: p.Logs, Error: p.LogsErr}
+	return LogsPanel{Target: p.State.Target, TaskID: p.Task.ID, Filter: p.LogFilter, Logs: p.Logs, Error: p.LogsErr}
 }
 
 // polls reports whether the panel reads itself again: only while the task

@@ -48,9 +48,9 @@ func ProgressPanelView(p ProgressPanel) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var2 string
-			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(routes.TaskProgressURL(p.TaskID)).Resolve(ctx)
+			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(routes.TaskProgressURL(p.Target, p.TaskID)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 22, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 22, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -227,7 +227,7 @@ func LogsPanelView(p LogsPanel) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		for _, l := range logLevels {
-			templ_7745c5c3_Err = logsLink(p.TaskID, l.Level, 1, l.Label, l.TestID, currentAttr(l.Level == p.Filter.Level)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = logsLink(p.Target, p.TaskID, l.Level, 1, l.Label, l.TestID, currentAttr(l.Level == p.Filter.Level)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -369,7 +369,7 @@ func LogsPanelView(p LogsPanel) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Filter.page() > 1 {
-				templ_7745c5c3_Err = logsLink(p.TaskID, p.Filter.Level, p.Filter.page()-1, "Newer", "logs-newer", templ.Attributes{"rel": "prev", "class": "btn"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = logsLink(p.Target, p.TaskID, p.Filter.Level, p.Filter.page()-1, "Newer", "logs-newer", templ.Attributes{"rel": "prev", "class": "btn"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -407,7 +407,7 @@ func LogsPanelView(p LogsPanel) templ.Component {
 				}
 			}
 			if p.hasOlder() {
-				templ_7745c5c3_Err = logsLink(p.TaskID, p.Filter.Level, p.Filter.page()+1, "Older", "logs-older", templ.Attributes{"rel": "next", "class": "btn"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = logsLink(p.Target, p.TaskID, p.Filter.Level, p.Filter.page()+1, "Older", "logs-older", templ.Attributes{"rel": "next", "class": "btn"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -428,7 +428,7 @@ func LogsPanelView(p LogsPanel) templ.Component {
 // logsLink is one filter or paging control of the logs panel. A newer click
 // replaces a request still in flight (hx-sync on the panel), so the last
 // choice wins however fast someone clicks.
-func logsLink(id, level string, page int, text, testID string, attrs templ.Attributes) templ.Component {
+func logsLink(target, id, level string, page int, text, testID string, attrs templ.Attributes) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -454,9 +454,9 @@ func logsLink(id, level string, page int, text, testID string, attrs templ.Attri
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var19 string
-			templ_7745c5c3_Var19, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(routes.TaskLogsPageURL(id, level, page))).ResolveURL(ctx)
+			templ_7745c5c3_Var19, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(routes.TaskLogsPageURL(target, id, level, page))).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 116, Col: 63}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 116, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var19)
 			if templ_7745c5c3_Err != nil {
@@ -467,9 +467,9 @@ func logsLink(id, level string, page int, text, testID string, attrs templ.Attri
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var20 string
-			templ_7745c5c3_Var20, templ_7745c5c3_Err = templruntime.NewAttributeExpression(routes.TaskLogsURL(id, level, page)).Resolve(ctx)
+			templ_7745c5c3_Var20, templ_7745c5c3_Err = templruntime.NewAttributeExpression(routes.TaskLogsURL(target, id, level, page)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 117, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 117, Col: 54}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var20)
 			if templ_7745c5c3_Err != nil {
@@ -480,9 +480,9 @@ func logsLink(id, level string, page int, text, testID string, attrs templ.Attri
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var21 string
-			templ_7745c5c3_Var21, templ_7745c5c3_Err = templruntime.NewAttributeExpression(routes.TaskLogsPageURL(id, level, page)).ResolveURL(ctx)
+			templ_7745c5c3_Var21, templ_7745c5c3_Err = templruntime.NewAttributeExpression(routes.TaskLogsPageURL(target, id, level, page)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 121, Col: 55}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/panels.templ`, Line: 121, Col: 63}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var21)
 			if templ_7745c5c3_Err != nil {

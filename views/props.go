@@ -58,7 +58,14 @@ func (b Banner) HasDetails() bool {
 // TaskState is the block that shows a task's status and, where allowed, its
 // Stop control. A stop swaps the whole block (status plus result banner).
 type TaskState struct {
-	Task     dcs.Task
+	Task dcs.Task
+	// Target is the name of the target (region and project) the task is
+	// read from: part of every address of the task.
+	Target string
+	// TargetLabel and TargetWhere fill the list's Target column, shown
+	// when the dashboard watches several targets ("" otherwise).
+	TargetLabel string
+	TargetWhere string
 	CSRF     string
 	CanStop  bool   // the viewer may stop tasks at all
 	ReturnTo string // where the no-JavaScript flow lands after a stop
@@ -91,6 +98,25 @@ type ListPage struct {
 	Refresh time.Duration
 	// CanStop shows the selection column and "Stop selected".
 	CanStop bool
+	// Targets are the targets the filter offers, when there are several.
+	Targets []TargetChoice
+	// Counts are the tasks each target in scope gave the list, when there
+	// are several targets.
+	Counts []TargetCount
+	// TargetErrors name each target that could not be read; the others'
+	// tasks are shown all the same.
+	TargetErrors []Banner
+}
+
+// TargetChoice is a target as the list's filter offers it.
+type TargetChoice struct {
+	Name, Label, Where string
+}
+
+// TargetCount is how many of a list's tasks one target holds.
+type TargetCount struct {
+	Name, Label string
+	Count       int
 }
 
 // DetailPage is one task with everything the API tells about it.
@@ -123,11 +149,14 @@ type ErrorPage struct {
 type AuditPage struct {
 	Chrome   Chrome
 	User     string
+	Target   string
 	Task     string
 	Attempts []audit.Attempt
 	Error    *Banner
 	// RevokeSessions offers ending a person's sessions (native sign-in).
 	RevokeSessions bool
+	// Targets are the targets the filter offers, when there are several.
+	Targets []TargetChoice
 }
 
 type requestIDKey struct{}
@@ -156,6 +185,7 @@ func dashboardRequestID(ctx context.Context, b Banner) string {
 // ProgressPanel is an online migration's progress panel, on the detail page
 // and alone as the fragment that page polls.
 type ProgressPanel struct {
+	Target string
 	TaskID string
 	// Status is the task's status when Stats was read: the panel polls only
 	// while it is in progress, so a finished task's panel stops by itself.
@@ -177,6 +207,7 @@ type LogFilter struct {
 // LogsPanel is one page of a task's logs with its level filter and paging,
 // on the detail page and alone as the fragment its links load.
 type LogsPanel struct {
+	Target string
 	TaskID string
 	Filter LogFilter
 	Logs   dcs.LogPage

@@ -15,6 +15,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // pageKind is which dashboard page a soak request asks for.
@@ -180,7 +181,7 @@ func (s *soak) url(w, i int) (pageKind, string) {
 	if i%2 == 0 {
 		return kindList, s.base + listquery.Query{Page: n%s.pages + 1}.URL()
 	}
-	return kindDetail, s.base + routes.TaskURL(s.ids[(n*7)%len(s.ids)])
+	return kindDetail, s.base + routes.TaskURL(targets.DefaultName, s.ids[(n*7)%len(s.ids)])
 }
 
 // check fetches every list page and one detail page once, before any

@@ -17,6 +17,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
 
@@ -82,9 +83,10 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	// Metrics measure the real upstream calls; the cache in front of them
 	// coalesces identical reads and keeps list pages for -list-cache, so the
 	// upstream rate does not grow with the number of people watching.
-	tasks := taskcache.New(m.Instrument(client), taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
+	tasks := taskcache.New(m.Instrument(client, targets.DefaultName),
+		taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
 	hc := handlers.Config{
-		Tasks:   tasks,
+		Targets: targets.Single(tasks),
 		Metrics: m,
 
 		MetricsElsewhere: cfg.MetricsListen != "",

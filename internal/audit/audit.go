@@ -84,14 +84,19 @@ type Record struct {
 	Email      string    `json:"email,omitempty"`
 	Groups     []string  `json:"groups,omitempty"`
 	RemoteAddr string    `json:"remote_addr,omitempty"`
-	TaskID     string    `json:"task_id"`
-	TaskName   string    `json:"task_name,omitempty"`
-	Reason     string    `json:"reason,omitempty"`
-	Outcome    string    `json:"outcome,omitempty"` // one of the Outcome* constants
-	HTTPStatus int       `json:"http_status,omitempty"`
-	ErrorCode  string    `json:"error_code,omitempty"` // DCS error code
-	RequestID  string    `json:"request_id,omitempty"` // DCS X-Request-Id
-	DurationMS int64     `json:"duration_ms,omitempty"`
+	// Target, Region and ProjectID say where the task lives: the
+	// dashboard's name for the region (or endpoint) and project, and those.
+	Target     string `json:"target,omitempty"`
+	Region     string `json:"region,omitempty"`
+	ProjectID  string `json:"project_id,omitempty"`
+	TaskID     string `json:"task_id"`
+	TaskName   string `json:"task_name,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Outcome    string `json:"outcome,omitempty"` // one of the Outcome* constants
+	HTTPStatus int    `json:"http_status,omitempty"`
+	ErrorCode  string `json:"error_code,omitempty"` // DCS error code
+	RequestID  string `json:"request_id,omitempty"` // DCS X-Request-Id
+	DurationMS int64  `json:"duration_ms,omitempty"`
 	// JoinedAttemptID is, on a joined outcome, the attempt whose call this
 	// one shared (its records name who sent it).
 	JoinedAttemptID string `json:"joined_attempt_id,omitempty"`

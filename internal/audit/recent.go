@@ -15,6 +15,7 @@ import (
 type Filter struct {
 	User   string // case-insensitive exact match
 	TaskID string // exact match
+	Target string // exact match
 	Limit  int    // at most this many records; 0 means DefaultLimit, capped at MaxLimit
 }
 
@@ -90,6 +91,9 @@ func (l *Log) recent(r io.ReaderAt, size int64, f Filter) ([]Record, error) {
 			return true
 		}
 		if f.User != "" && !strings.EqualFold(rec.User, f.User) {
+			return true
+		}
+		if f.Target != "" && rec.Target != f.Target {
 			return true
 		}
 		if f.TaskID != "" && rec.TaskID != f.TaskID {

@@ -60,6 +60,7 @@ func sanitize(r Record) Record {
 		{&r.TaskID, maxTaskID}, {&r.TaskName, maxTaskName}, {&r.Reason, maxReason},
 		{&r.Outcome, maxShort}, {&r.ErrorCode, maxShort}, {&r.RequestID, maxShort},
 		{&r.JoinedAttemptID, maxShort}, {&r.JoinedUser, maxUser},
+		{&r.Target, maxShort}, {&r.Region, maxShort}, {&r.ProjectID, maxShort},
 	} {
 		*f.s = capRunes(*f.s, f.max)
 	}
@@ -117,6 +118,9 @@ func (r Record) attrs() []any {
 		a = append(a, slog.Any("groups", r.Groups))
 	}
 	opt("remote_addr", r.RemoteAddr)
+	opt("target", r.Target)
+	opt("region", r.Region)
+	opt("project_id", r.ProjectID)
 	a = append(a, slog.String("task_id", r.TaskID))
 	opt("task_name", r.TaskName)
 	opt("reason", r.Reason)

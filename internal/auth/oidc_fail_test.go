@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // withQuery returns a copy of the callback request with one parameter changed.
@@ -146,7 +147,7 @@ func TestOIDCReturnToOpenRedirect(t *testing.T) {
 }
 
 func TestSafeReturnTo(t *testing.T) {
-	task, stop := routes.TaskURL("42"), routes.TaskStopURL("42")+"?x=1#frag"
+	task, stop := routes.TaskURL(targets.DefaultName, "42"), routes.TaskStopURL(targets.DefaultName, "42")+"?x=1#frag"
 	for in, want := range map[string]string{
 		"":                              "/",
 		"/":                             "/",

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 const callbackURL = "http://127.0.0.1:8080/auth/callback"
@@ -74,13 +75,13 @@ func TestOIDCLoginRoundTrip(t *testing.T) {
 		Groups: []string{"dcs-operators", "staff"}})
 	o := newTestOIDC(t, m, func(c *OIDCConfig) { c.Scopes = []string{"email", "profile", "groups"} })
 
-	cb, start := login(t, o, routes.TaskURL("42")+"?page=2")
+	cb, start := login(t, o, routes.TaskURL(targets.DefaultName, "42")+"?page=2")
 	id, to, resp, err := finish(o, cb)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id.User != "u-42" || id.Email != "olga@example.com" || id.PreferredUsername != "olga" ||
-		!slices.Equal(id.Groups, []string{"dcs-operators", "staff"}) || to != routes.TaskURL("42")+"?page=2" {
+		!slices.Equal(id.Groups, []string{"dcs-operators", "staff"}) || to != routes.TaskURL(targets.DefaultName, "42")+"?page=2" {
 		t.Errorf("got %+v, returnTo %q", id, to)
 	}
 	if got := (RoleConfig{OperatorGroups: []string{"dcs-operators"}}).RoleOf(id); got != RoleOperator {

@@ -1,5 +1,5 @@
 // Package listquery is the task list's state as its URL carries it: the
-// name search, the status group and type filters, the order, the page and
+// name search, the target, status group and type filters, the order, the page and
 // its size. It reads a request's query, checking every value before
 // anything is asked of the DCS API, and writes itself back as the canonical
 // URL, so the handlers that read a list and the pages that link to one
@@ -15,6 +15,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // The URL values of the status groups and of the oldest-first order. The
@@ -41,6 +42,7 @@ var PageSizes = []int{20, 50, 100}
 // The query's keys, as links and the filter form spell them.
 const (
 	keyName   = "q"
+	keyTarget = "target"
 	keyStatus = "status"
 	keyType   = "type"
 	keySort   = "sort"
@@ -53,6 +55,7 @@ const (
 // keeps its plain addresses.
 type Query struct {
 	Name   string // name search, trimmed; "" searches nothing
+	Target string // "" (every target) or one target's name
 	Status string // "" or a Group* value
 	Type   string // "" or a migration type (dcs.Type*)
 	Sort   string // "" (newest first) or SortOldest
@@ -90,6 +93,11 @@ func Parse(v url.Values, defaultSize int) (Query, error) {
 			return q, &Error{"Invalid page number", "The page must be a whole number from 1 to " + strconv.Itoa(MaxPage) + "."}
 		}
 		q.Page = n
+	}
+	// Which targets exist is the handlers' to say; here only the form of a
+	// name is checked, so no odd text reaches a URL or a page.
+	if q.Target = v.Get(keyTarget); q.Target != "" && !targets.ValidName(q.Target) {
+		return q, &Error{"Invalid target", "A target is named by 1 to 32 lower-case letters, digits and '-'."}
 	}
 	var err error
 	if q.Status, err = oneOf(v.Get(keyStatus), "Invalid status filter", "The status filter",
@@ -170,7 +178,7 @@ func (q Query) Values() url.Values {
 	if q.Page > 0 {
 		v.Set(keyPage, strconv.Itoa(q.Page))
 	}
-	for key, val := range map[string]string{keyName: q.Name, keyStatus: q.Status, keyType: q.Type, keySort: q.Sort} {
+	for key, val := range map[string]string{keyName: q.Name, keyTarget: q.Target, keyStatus: q.Status, keyType: q.Type, keySort: q.Sort} {
 		if val != "" {
 			v.Set(key, val)
 		}

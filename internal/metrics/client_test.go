@@ -45,7 +45,7 @@ func TestInstrumentRealClient(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	m := New("v", "r", "go")
-	svc := m.Instrument(simClient(t, srv.URL))
+	svc := m.Instrument(simClient(t, srv.URL), testTarget)
 
 	forbidden, junk, malformed, slow := dcssim.SeedID(0), dcssim.SeedID(1), dcssim.SeedID(2), dcssim.SeedID(3)
 	sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{
@@ -84,7 +84,7 @@ func TestInstrumentRealClient(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
-	_, err = m.Instrument(simClient(t, closed)).Show(ctx, dcssim.SeedID(0))
+	_, err = m.Instrument(simClient(t, closed), testTarget).Show(ctx, dcssim.SeedID(0))
 	wantErr("refused", err, dcs.KindNetwork)
 
 	want := map[string]obs{

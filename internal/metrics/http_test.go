@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 const httpMetric = "dcs_dashboard_http_request_duration_seconds"
@@ -81,13 +82,13 @@ func httpLabels(route, method, status string) map[string]string {
 func TestMiddlewareRecordsRoutePattern(t *testing.T) {
 	m := New("v", "r", "go")
 	e := newTestEcho(m, nil)
-	for _, target := range []string{routes.TaskURL("abc-123"), routes.TaskURL("def-456"), routes.TaskURL("abc-123") + "?tab=logs"} {
+	for _, target := range []string{routes.TaskURL(targets.DefaultName, "abc-123"), routes.TaskURL(targets.DefaultName, "def-456"), routes.TaskURL(targets.DefaultName, "abc-123") + "?tab=logs"} {
 		if rec := serve(e, http.MethodGet, target); rec.Code != http.StatusOK {
 			t.Fatalf("GET %s = %d", target, rec.Code)
 		}
 	}
-	serve(e, http.MethodHead, routes.TaskURL("abc-123"))
-	serve(e, http.MethodPost, routes.TaskStopURL("abc-123"))
+	serve(e, http.MethodHead, routes.TaskURL(targets.DefaultName, "abc-123"))
+	serve(e, http.MethodPost, routes.TaskStopURL(targets.DefaultName, "abc-123"))
 	serve(e, http.MethodGet, routes.List)
 
 	for _, c := range []struct {
@@ -119,21 +120,21 @@ func TestMiddlewareUnmatchedIsBounded(t *testing.T) {
 		serve(e, http.MethodGet, fmt.Sprintf("/wp-admin/%d/x.php", i))
 	}
 	serve(e, http.MethodGet, "/tasks")
-	serve(e, http.MethodGet, routes.TaskURL("abc")+"/nope")
+	serve(e, http.MethodGet, routes.TaskURL(targets.DefaultName, "abc")+"/nope")
 	if got := histogramCount(t, m, httpMetric, httpLabels(Unmatched, "GET", "404")); got != 52 {
 		t.Errorf("unmatched 404s: %d observations, want 52", got)
 	}
 
 	// A known path with a method it does not take is unmatched too.
-	rec := serve(e, http.MethodDelete, routes.TaskURL("abc"))
+	rec := serve(e, http.MethodDelete, routes.TaskURL(targets.DefaultName, "abc"))
 	status := fmt.Sprint(rec.Code)
 	if got := histogramCount(t, m, httpMetric, httpLabels(Unmatched, "DELETE", status)); got != 1 {
-		t.Errorf("DELETE %s (%s): %d unmatched observations, want 1", routes.TaskURL("abc"), status, got)
+		t.Errorf("DELETE %s (%s): %d unmatched observations, want 1", routes.TaskURL(targets.DefaultName, "abc"), status, got)
 	}
 
 	// Made-up methods collapse into "other".
 	for _, method := range []string{"BREW", "PROPFIND", "X-" + strings.Repeat("A", 40)} {
-		serve(e, method, routes.TaskURL("abc"))
+		serve(e, method, routes.TaskURL(targets.DefaultName, "abc"))
 	}
 	for _, method := range labelValues(t, m, httpMetric, "method") {
 		if method != "GET" && method != "DELETE" && method != "other" {
@@ -151,8 +152,8 @@ func TestMiddlewareStatusFromErrorHandler(t *testing.T) {
 	e := newTestEcho(m, &handled)
 
 	// A real route answering 404 itself keeps its pattern.
-	if rec := serve(e, http.MethodGet, routes.TaskURL("missing")); rec.Code != http.StatusNotFound {
-		t.Fatalf("GET %s = %d, want 404", routes.TaskURL("missing"), rec.Code)
+	if rec := serve(e, http.MethodGet, routes.TaskURL(targets.DefaultName, "missing")); rec.Code != http.StatusNotFound {
+		t.Fatalf("GET %s = %d, want 404", routes.TaskURL(targets.DefaultName, "missing"), rec.Code)
 	}
 	if got := histogramCount(t, m, httpMetric, httpLabels(routes.Task, "GET", "404")); got != 1 {
 		t.Errorf("route 404: %d observations, want 1", got)
@@ -161,8 +162,8 @@ func TestMiddlewareStatusFromErrorHandler(t *testing.T) {
 	// The status only the error handler knows is the one recorded, and the
 	// error is handled exactly once.
 	handled.Store(0)
-	if rec := serve(e, http.MethodGet, routes.TaskURL("upstream")); rec.Code != http.StatusBadGateway {
-		t.Fatalf("GET %s = %d, want 502", routes.TaskURL("upstream"), rec.Code)
+	if rec := serve(e, http.MethodGet, routes.TaskURL(targets.DefaultName, "upstream")); rec.Code != http.StatusBadGateway {
+		t.Fatalf("GET %s = %d, want 502", routes.TaskURL(targets.DefaultName, "upstream"), rec.Code)
 	}
 	if n := handled.Load(); n != 1 {
 		t.Errorf("error handler ran %d times, want 1", n)
@@ -201,8 +202,8 @@ func TestMiddlewareUnmatchedWithoutGroups(t *testing.T) {
 	if rec := serve(e, http.MethodGet, "/nope"); rec.Code != http.StatusNotFound {
 		t.Fatalf("GET /nope = %d, want 404", rec.Code)
 	}
-	if rec := serve(e, http.MethodDelete, routes.TaskURL("abc")); rec.Code != http.StatusMethodNotAllowed {
-		t.Fatalf("DELETE %s = %d, want 405", routes.TaskURL("abc"), rec.Code)
+	if rec := serve(e, http.MethodDelete, routes.TaskURL(targets.DefaultName, "abc")); rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("DELETE %s = %d, want 405", routes.TaskURL(targets.DefaultName, "abc"), rec.Code)
 	}
 	for _, l := range []map[string]string{httpLabels(Unmatched, "GET", "404"), httpLabels(Unmatched, "DELETE", "405")} {
 		if got := histogramCount(t, m, httpMetric, l); got != 1 {

@@ -68,7 +68,7 @@ type Metrics struct {
 	upstreamDuration *prometheus.HistogramVec
 	stopAttempts     *prometheus.CounterVec
 	cacheRequests    *prometheus.CounterVec
-	ready            prometheus.Gauge
+	ready            *prometheus.GaugeVec
 }
 
 // New builds the collectors in a fresh registry. version, revision and
@@ -104,6 +104,9 @@ func New(version, revision, goVersion string) *Metrics {
 	gauge := func(name, help string) prometheus.Gauge {
 		return f.NewGauge(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help})
 	}
+	gauges := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		return f.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help}, labels)
+	}
 	m := &Metrics{
 		Registry: reg,
 		httpDuration: histogram("http_request_duration_seconds",
@@ -111,11 +114,11 @@ func New(version, revision, goVersion string) *Metrics {
 			httpBuckets, "route", "method", "status"),
 		httpInFlight: gauge("http_requests_in_flight", "HTTP requests being answered right now."),
 		upstreamDuration: histogram("upstream_request_duration_seconds",
-			"Time of a DCS API call, by operation, outcome and DCS error code.",
-			upstreamBuckets, "operation", "outcome", "code"),
+			"Time of a DCS API call, by target (region and project), operation, outcome and DCS error code.",
+			upstreamBuckets, "target", "operation", "outcome", "code"),
 		stopAttempts:  counter("stop_attempts_total", "Attempts to stop a migration task, by outcome.", "outcome"),
 		cacheRequests: counter("cache_requests_total", "Cache lookups, by cache and result (hit or miss).", "cache", "result"),
-		ready:         gauge("ready", "1 when the dashboard is ready to serve, 0 otherwise."),
+		ready:         gauges("ready", "1 when the target's DCS API answered the last readiness check, 0 otherwise.", "target"),
 	}
 	// Known outcomes start at 0 so rate() and alerts work from the first
 	// scrape instead of waiting for the first stop of each kind.
@@ -152,13 +155,14 @@ func (m *Metrics) CacheHit(name string) { m.cacheRequests.WithLabelValues(name, 
 // CacheMiss counts a miss in the named cache; see CacheHit about name.
 func (m *Metrics) CacheMiss(name string) { m.cacheRequests.WithLabelValues(name, "miss").Inc() }
 
-// Readiness sets dcs_dashboard_ready to 1 (ready) or 0.
-func (m *Metrics) Readiness(ready bool) {
+// Readiness sets dcs_dashboard_ready{target} to 1 (ready) or 0. target is
+// a configured target's name, never data from a request.
+func (m *Metrics) Readiness(target string, ready bool) {
+	v := 0.0
 	if ready {
-		m.ready.Set(1)
-	} else {
-		m.ready.Set(0)
+		v = 1
 	}
+	m.ready.WithLabelValues(target).Set(v)
 }
 
 // oneOf returns v if it is in known, else "other".

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // histogramCount is the number of observations in the series of name whose
@@ -91,9 +92,9 @@ func TestOwnRegistry(t *testing.T) {
 	// Two instances must coexist: with the global registry the second New
 	// would panic on duplicate registration.
 	a, b := New("1", "r", "go"), New("2", "r", "go")
-	a.Readiness(true)
-	if got := testutil.ToFloat64(b.ready); got != 0 {
-		t.Errorf("b's ready = %v after a.Readiness(true), want 0", got)
+	a.Readiness("t1", true)
+	if got := testutil.CollectAndCount(b.ready); got != 0 {
+		t.Errorf("b has %d ready series after a.Readiness, want 0", got)
 	}
 	n, err := testutil.GatherAndCount(prometheus.DefaultGatherer, "dcs_dashboard_build_info")
 	if err != nil || n != 0 {
@@ -103,7 +104,7 @@ func TestOwnRegistry(t *testing.T) {
 
 func TestHandlerServesExposition(t *testing.T) {
 	m := New("1.2.3", "abc1234", "go1.26.8")
-	m.Readiness(true)
+	m.Readiness("t1", true)
 	h := m.Handler()
 	_ = m.Handler() // a second handler on the same registry must not panic
 
@@ -120,7 +121,7 @@ func TestHandlerServesExposition(t *testing.T) {
 		"go_goroutines ",
 		"process_resident_memory_bytes ",
 		`dcs_dashboard_build_info{goversion="go1.26.8",revision="abc1234",version="1.2.3"} 1`,
-		"dcs_dashboard_ready 1",
+		`dcs_dashboard_ready{target="t1"} 1`,
 		`dcs_dashboard_stop_attempts_total{outcome="accepted"} 0`,
 		"# TYPE dcs_dashboard_http_requests_in_flight gauge",
 	} {
@@ -170,16 +171,20 @@ func TestCacheAndReadiness(t *testing.T) {
 		}
 	}
 
-	if got := testutil.ToFloat64(m.ready); got != 0 {
-		t.Errorf("ready = %v before Readiness, want 0", got)
+	if got := testutil.CollectAndCount(m.ready); got != 0 {
+		t.Errorf("%d ready series before Readiness, want 0", got)
 	}
-	m.Readiness(true)
-	if got := testutil.ToFloat64(m.ready); got != 1 {
-		t.Errorf("ready = %v after Readiness(true), want 1", got)
+	m.Readiness("bj-prod", true)
+	m.Readiness("sh-dr", false)
+	if got := testutil.ToFloat64(m.ready.WithLabelValues("bj-prod")); got != 1 {
+		t.Errorf("ready{target=bj-prod} = %v after Readiness(true), want 1", got)
 	}
-	m.Readiness(false)
-	if got := testutil.ToFloat64(m.ready); got != 0 {
-		t.Errorf("ready = %v after Readiness(false), want 0", got)
+	if got := testutil.ToFloat64(m.ready.WithLabelValues("sh-dr")); got != 0 {
+		t.Errorf("ready{target=sh-dr} = %v after Readiness(false), want 0", got)
+	}
+	m.Readiness("bj-prod", false)
+	if got := testutil.ToFloat64(m.ready.WithLabelValues("bj-prod")); got != 0 {
+		t.Errorf("ready{target=bj-prod} = %v after Readiness(false), want 0", got)
 	}
 }
 
@@ -187,12 +192,12 @@ func TestLint(t *testing.T) {
 	m := New("v", "r", "go")
 	// Every family must have a series to be linted: use each of them once.
 	e := newTestEcho(m, nil)
-	serve(e, http.MethodGet, routes.TaskURL("abc-123"))
-	svc := m.Instrument(&fakeService{})
+	serve(e, http.MethodGet, routes.TaskURL(targets.DefaultName, "abc-123"))
+	svc := m.Instrument(&fakeService{}, "t1")
 	_, _ = svc.Show(t.Context(), "abc")
 	m.StopAttempt(audit.OutcomeAccepted)
 	m.CacheHit("task")
-	m.Readiness(true)
+	m.Readiness("t1", true)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 

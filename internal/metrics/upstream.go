@@ -32,57 +32,60 @@ var codeShape = regexp.MustCompile(`^(DCS|APIGW)\.[0-9]{4}$`)
 
 // Instrument wraps next so every call records its duration in
 // dcs_dashboard_upstream_request_duration_seconds, labelled with the
-// operation (a dcs.Op* name), the outcome and the capped DCS error code.
+// target (a configured name), the operation (a dcs.Op* name), the outcome
+// and the capped DCS error code.
 // Results and errors pass through unchanged, including wrapped errors.
 //
 // Wrap a service once: wrapping twice counts twice.
 // next must not be nil; Instrument panics at once rather than at the first
 // request.
-func (m *Metrics) Instrument(next dcs.TaskService) dcs.TaskService {
+func (m *Metrics) Instrument(next dcs.TaskService, target string) dcs.TaskService {
 	if next == nil {
 		panic("metrics: Instrument(nil)")
 	}
-	return &instrumented{m: m, next: next}
+	return &instrumented{m: m, next: next, target: target}
 }
 
-// instrumented records every call of the service it wraps.
+// instrumented records every call of the service it wraps, under the name
+// of the target (region and project) it reaches.
 type instrumented struct {
-	m    *Metrics
-	next dcs.TaskService
+	m      *Metrics
+	next   dcs.TaskService
+	target string
 }
 
 func (s *instrumented) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
-	return timed(s.m, dcs.OpList, func() (dcs.TaskPage, error) { return s.next.List(ctx, opt) })
+	return timed(s.m, s.target, dcs.OpList, func() (dcs.TaskPage, error) { return s.next.List(ctx, opt) })
 }
 
 func (s *instrumented) Show(ctx context.Context, id string) (dcs.Task, error) {
-	return timed(s.m, dcs.OpShow, func() (dcs.Task, error) { return s.next.Show(ctx, id) })
+	return timed(s.m, s.target, dcs.OpShow, func() (dcs.Task, error) { return s.next.Show(ctx, id) })
 }
 
 func (s *instrumented) Stats(ctx context.Context, id string) (dcs.Stats, error) {
-	return timed(s.m, dcs.OpStats, func() (dcs.Stats, error) { return s.next.Stats(ctx, id) })
+	return timed(s.m, s.target, dcs.OpStats, func() (dcs.Stats, error) { return s.next.Stats(ctx, id) })
 }
 
 func (s *instrumented) Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error) {
-	return timed(s.m, dcs.OpLogs, func() (dcs.LogPage, error) { return s.next.Logs(ctx, id, opt) })
+	return timed(s.m, s.target, dcs.OpLogs, func() (dcs.LogPage, error) { return s.next.Logs(ctx, id, opt) })
 }
 
 func (s *instrumented) Stop(ctx context.Context, id string) (dcs.StopAnswer, error) {
-	return timed(s.m, dcs.OpStop, func() (dcs.StopAnswer, error) { return s.next.Stop(ctx, id) })
+	return timed(s.m, s.target, dcs.OpStop, func() (dcs.StopAnswer, error) { return s.next.Stop(ctx, id) })
 }
 
 func (s *instrumented) BatchStop(ctx context.Context, ids []string) (dcs.BatchStopAnswer, error) {
-	return timed(s.m, dcs.OpBatchStop, func() (dcs.BatchStopAnswer, error) { return s.next.BatchStop(ctx, ids) })
+	return timed(s.m, s.target, dcs.OpBatchStop, func() (dcs.BatchStopAnswer, error) { return s.next.BatchStop(ctx, ids) })
 }
 
 // timed runs call and records it under op. The operation label comes from
 // the method called, not from APIError.Op, so it stays one of the dcs.Op*
 // names whatever the error says.
-func timed[T any](m *Metrics, op string, call func() (T, error)) (T, error) {
+func timed[T any](m *Metrics, target, op string, call func() (T, error)) (T, error) {
 	start := time.Now()
 	v, err := call()
 	outcome, code := Classify(err)
-	m.upstreamDuration.WithLabelValues(op, outcome, code).Observe(time.Since(start).Seconds())
+	m.upstreamDuration.WithLabelValues(target, op, outcome, code).Observe(time.Since(start).Seconds())
 	return v, err
 }
 

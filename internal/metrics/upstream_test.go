@@ -12,6 +12,9 @@ import (
 
 const upstreamMetric = "dcs_dashboard_upstream_request_duration_seconds"
 
+// testTarget is the target the tests' services are instrumented under.
+const testTarget = "bj-prod"
+
 // fakeService answers every call with fixed values and err.
 type fakeService struct{ err error }
 
@@ -39,7 +42,7 @@ func (f *fakeService) BatchStop(context.Context, []string) (dcs.BatchStopAnswer,
 }
 
 func upstreamLabels(op, outcome, code string) map[string]string {
-	return map[string]string{"operation": op, "outcome": outcome, "code": code}
+	return map[string]string{"target": testTarget, "operation": op, "outcome": outcome, "code": code}
 }
 
 func TestInstrumentOutcomes(t *testing.T) {
@@ -65,7 +68,7 @@ func TestInstrumentOutcomes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m := New("v", "r", "go")
-			svc := m.Instrument(&fakeService{err: c.err})
+			svc := m.Instrument(&fakeService{err: c.err}, testTarget)
 
 			page, err1 := svc.List(ctx, dcs.ListOptions{Limit: 10})
 			task, err2 := svc.Show(ctx, "t1")
@@ -103,7 +106,7 @@ func TestInstrumentBatchStop(t *testing.T) {
 
 	refused := &dcs.APIError{Kind: dcs.KindResponse, HTTPStatus: 400, Code: "DCS.4960"}
 	for _, err := range []error{nil, refused} {
-		svc := m.Instrument(&fakeService{err: err})
+		svc := m.Instrument(&fakeService{err: err}, testTarget)
 		res, gotErr := svc.BatchStop(context.Background(), []string{"t1"})
 		if gotErr != err || !reflect.DeepEqual(res, fakeStops) {
 			t.Errorf("BatchStop = %v, %v; want %v, %v", res, gotErr, fakeStops, err)
@@ -125,7 +128,7 @@ func TestInstrumentNilPanics(t *testing.T) {
 			t.Error("Instrument(nil) did not panic")
 		}
 	}()
-	New("v", "r", "go").Instrument(nil)
+	New("v", "r", "go").Instrument(nil, testTarget)
 }
 
 func TestCapCode(t *testing.T) {
@@ -153,7 +156,7 @@ func TestCapCode(t *testing.T) {
 	// The cap holds end to end: 100 distinct junk codes make one series.
 	m := New("v", "r", "go")
 	for i := range 100 {
-		svc := m.Instrument(&fakeService{err: &dcs.APIError{Kind: dcs.KindResponse, Code: fmt.Sprintf("X%d", i)}})
+		svc := m.Instrument(&fakeService{err: &dcs.APIError{Kind: dcs.KindResponse, Code: fmt.Sprintf("X%d", i)}}, testTarget)
 		_, _ = svc.Show(context.Background(), "t1")
 	}
 	if got := histogramCount(t, m, upstreamMetric, upstreamLabels(dcs.OpShow, "error_response", "other")); got != 100 {

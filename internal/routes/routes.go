@@ -22,8 +22,9 @@ const (
 	// ExportJSON downloads the same tasks as JSON.
 	ExportJSON = "/export.json"
 
-	// Task is one task's page.
-	Task = "/tasks/:id"
+	// Task is one task's page, under the target (region and project) it
+	// belongs to.
+	Task = "/t/:target/tasks/:id"
 	// TaskStatus is a task's status line alone, polled while it settles.
 	TaskStatus = Task + "/status"
 	// TaskProgress is an online migration's progress panel alone.
@@ -32,9 +33,14 @@ const (
 	TaskLogs = Task + "/logs"
 	// TaskStop is a task's stop: GET confirms (page or dialog), POST stops.
 	TaskStop = Task + "/stop"
-	// BatchStop is the stop of several tasks: GET confirms, POST stops.
-	// Echo prefers this static path to Task's parameter.
+	// BatchStop is the stop of several tasks, of any targets: GET
+	// confirms, POST stops. Each task is named by TaskRef.
 	BatchStop = "/tasks/batch-stop"
+	// LegacyTask and LegacyTaskPath are the addresses tasks had before they
+	// carried their target; with one target they redirect there, so old
+	// links survive. Echo prefers BatchStop's static path to them.
+	LegacyTask     = "/tasks/:id"
+	LegacyTaskPath = "/tasks/:id/*"
 
 	// Audit is the audit trail of stop attempts, for operators.
 	Audit = "/audit"
@@ -61,58 +67,78 @@ const (
 	Static = "/static"
 )
 
-// idParam is the task id's placeholder in the Task* patterns.
-const idParam = ":id"
+// The placeholders of the Task* patterns.
+const (
+	targetParam = ":target"
+	idParam     = ":id"
+)
 
 // returnToKey is the query key that names the page a stop flow goes back to.
 const returnToKey = "return_to"
 
-// TaskURL is the page of task id.
-func TaskURL(id string) string { return taskPath(Task, id, "") }
+// TaskURL is the page of task id of target.
+func TaskURL(target, id string) string { return taskPath(Task, target, id, "") }
 
-// TaskStatusURL is the status line of task id alone; returnTo is where the
+// LegacyTaskURL is a task's address from before tasks carried their
+// target, which only an old record can name; it redirects while the
+// dashboard watches one target.
+func LegacyTaskURL(id string) string {
+	head, _, _ := strings.Cut(LegacyTask, idParam)
+	return head + segment(id)
+}
+
+// TaskStatusURL is the status line of a task alone; returnTo is where the
 // Stop button it carries comes back to.
-func TaskStatusURL(id, returnTo string) string {
-	return taskPath(TaskStatus, id, returnTo)
+func TaskStatusURL(target, id, returnTo string) string {
+	return taskPath(TaskStatus, target, id, returnTo)
 }
 
-// TaskProgressURL is the progress panel of task id alone.
-func TaskProgressURL(id string) string { return taskPath(TaskProgress, id, "") }
+// TaskProgressURL is the progress panel of a task alone.
+func TaskProgressURL(target, id string) string { return taskPath(TaskProgress, target, id, "") }
 
-// TaskLogsURL is the logs panel of task id alone at one level ("" for
-// every level) and page (from 1), which htmx swaps in place. Defaults are
-// left out.
-func TaskLogsURL(id, level string, page int) string {
-	return withQuery(taskPath(TaskLogs, id, ""), logValues("level", "page", level, page))
+// TaskLogsURL is the logs panel of a task alone at one level ("" for every
+// level) and page (from 1), which htmx swaps in place. Defaults are left out.
+func TaskLogsURL(target, id, level string, page int) string {
+	return withQuery(taskPath(TaskLogs, target, id, ""), logValues("level", "page", level, page))
 }
 
-// TaskLogsPageURL is the page of task id with its logs panel at level and
+// TaskLogsPageURL is the page of a task with its logs panel at level and
 // page. It names the same view as TaskLogsURL under the page's own keys
 // (log_level, log_page: the page's address is shared with the rest of it),
 // so it is both the no-JavaScript link and the address htmx pushes, and a
 // reload or a shared link shows what was on screen. Defaults are left out,
 // so the plain page keeps its plain address.
-func TaskLogsPageURL(id, level string, page int) string {
-	return withQuery(TaskURL(id), logValues("log_level", "log_page", level, page))
+func TaskLogsPageURL(target, id, level string, page int) string {
+	return withQuery(TaskURL(target, id), logValues("log_level", "log_page", level, page))
 }
 
-// TaskStopURL is where the stop of task id is posted, and, without a
-// query, its confirmation page.
-func TaskStopURL(id string) string { return taskPath(TaskStop, id, "") }
+// TaskStopURL is where the stop of a task is posted, and, without a query,
+// its confirmation page.
+func TaskStopURL(target, id string) string { return taskPath(TaskStop, target, id, "") }
 
-// TaskStopDialogURL is the confirmation of the stop of task id (a GET,
+// TaskStopDialogURL is the confirmation of the stop of a task (a GET,
 // which stops nothing); returnTo is the page the stop comes back to.
-func TaskStopDialogURL(id, returnTo string) string {
-	return taskPath(TaskStop, id, returnTo)
+func TaskStopDialogURL(target, id, returnTo string) string {
+	return taskPath(TaskStop, target, id, returnTo)
 }
 
 // BatchStopURL is where a stop of several tasks is confirmed and posted.
 func BatchStopURL() string { return BatchStop }
 
-// BatchStopConfirmURL is the confirmation of a stop of ids (a GET, which
-// stops nothing); returnTo is the list page the stop comes back to.
-func BatchStopConfirmURL(ids []string, returnTo string) string {
-	v := url.Values{"task": ids}
+// TaskRef names a task of a target in one form field ("target/id"), as a
+// batch's tasks are sent; ParseTaskRef reads it back.
+func TaskRef(target, id string) string { return target + "/" + id }
+
+// ParseTaskRef splits a TaskRef; ok is false when it has no target part.
+func ParseTaskRef(ref string) (target, id string, ok bool) {
+	return strings.Cut(ref, "/")
+}
+
+// BatchStopConfirmURL is the confirmation of a stop of refs (TaskRef
+// each; a GET, which stops nothing); returnTo is the list page the stop
+// comes back to.
+func BatchStopConfirmURL(refs []string, returnTo string) string {
+	v := url.Values{"task": refs}
 	setIf(v, returnToKey, returnTo)
 	return withQuery(BatchStop, v)
 }
@@ -130,10 +156,12 @@ func ExportCSVURL(query url.Values) string { return withQuery(ExportCSV, query) 
 // ExportJSONURL downloads every task the list query selects as JSON.
 func ExportJSONURL(query url.Values) string { return withQuery(ExportJSON, query) }
 
-// AuditURL is the audit trail, filtered by user and task id when they are set.
-func AuditURL(user, taskID string) string {
+// AuditURL is the audit trail, filtered by user, target and task id when
+// they are set.
+func AuditURL(user, target, taskID string) string {
 	v := url.Values{}
 	setIf(v, "user", user)
+	setIf(v, "target", target)
 	setIf(v, "task", taskID)
 	return withQuery(Audit, v)
 }
@@ -145,21 +173,30 @@ func LoginURL(returnTo string) string {
 	return withQuery(Login, v)
 }
 
-// taskPath fills pattern's id parameter with id as one path segment, and
-// appends returnTo as return_to when it is set. "a/b" stays one segment
-// ("a%2Fb"), and a bare "." or "..", which url.PathEscape leaves alone but
-// a browser would resolve as a directory, is escaped too. The URL is built
-// in one concatenation because the list renders a few for each of its rows.
-func taskPath(pattern, id, returnTo string) string {
-	seg := url.PathEscape(id)
+// taskPath fills pattern's target and id parameters, each as one path
+// segment, and appends returnTo as return_to when it is set. "a/b" stays
+// one segment ("a%2Fb"), and a bare "." or "..", which url.PathEscape
+// leaves alone but a browser would resolve as a directory, is escaped too.
+// The URL is built in few concatenations because the list renders a few
+// for each of its rows.
+func taskPath(pattern, target, id, returnTo string) string {
+	head, rest, _ := strings.Cut(pattern, targetParam)
+	mid, tail, _ := strings.Cut(rest, idParam)
+	u := head + segment(target) + mid + segment(id) + tail
+	if returnTo == "" {
+		return u
+	}
+	return u + "?" + returnToKey + "=" + url.QueryEscape(returnTo)
+}
+
+// segment escapes s as one path segment that no browser resolves as a
+// directory step.
+func segment(s string) string {
+	seg := url.PathEscape(s)
 	if seg == "." || seg == ".." {
 		seg = strings.Repeat("%2E", len(seg))
 	}
-	before, after, _ := strings.Cut(pattern, idParam)
-	if returnTo == "" {
-		return before + seg + after
-	}
-	return before + seg + after + "?" + returnToKey + "=" + url.QueryEscape(returnTo)
+	return seg
 }
 
 // withQuery is path with the query appended, and path alone when it is
