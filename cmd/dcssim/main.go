@@ -2,10 +2,11 @@
 // (package internal/dcs/dcssim) over HTTP, for demos and client tests.
 //
 //	go run ./cmd/dcssim -listen 127.0.0.1:8090 -project-id ID -ak AK -sk SK -faults SPEC -stop-delay 4s
+//	go run ./cmd/dcssim -extra-projects ID2,ID3   # serve more projects, each with its own tasks
 //
 // Every flag falls back to an environment variable (DCSSIM_LISTEN,
-// DCSSIM_PROJECT_ID, DCSSIM_AK, DCSSIM_SK, DCSSIM_FAULTS, DCSSIM_STOP_DELAY,
-// DCSSIM_ALLOW_REMOTE). It listens on loopback only unless -allow-remote is
+// DCSSIM_PROJECT_ID, DCSSIM_EXTRA_PROJECTS, DCSSIM_AK, DCSSIM_SK,
+// DCSSIM_FAULTS, DCSSIM_STOP_DELAY, DCSSIM_ALLOW_REMOTE). It listens on loopback only unless -allow-remote is
 // given, because the /_sim/ control surface takes no signature.
 package main
 
@@ -19,7 +20,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +50,7 @@ func main() {
 // options are the command's settings after flags and environment.
 type options struct {
 	listen, projectID, ak, sk, faults string
+	extraProjects                     []string // served beside projectID, each seeded by dcssim.SeedFor
 	stopDelay                         time.Duration
 	allowRemote                       bool
 }
@@ -62,7 +66,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs := flag.NewFlagSet("dcssim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.listen, "listen", env("DCSSIM_LISTEN", defaultListen), "listen address (env DCSSIM_LISTEN); loopback only unless -allow-remote")
-	fs.StringVar(&o.projectID, "project-id", env("DCSSIM_PROJECT_ID", defaultProjectID), "project id accepted in paths (env DCSSIM_PROJECT_ID)")
+	fs.StringVar(&o.projectID, "project-id", env("DCSSIM_PROJECT_ID", defaultProjectID), "default project id, served with the full demo seed (env DCSSIM_PROJECT_ID)")
+	extra := env("DCSSIM_EXTRA_PROJECTS", "")
+	fs.StringVar(&extra, "extra-projects", extra, "comma-separated project ids served beside -project-id, each with its own demo tasks (env DCSSIM_EXTRA_PROJECTS)")
 	fs.StringVar(&o.ak, "ak", env("DCSSIM_AK", defaultAK), "access key accepted (env DCSSIM_AK)")
 	fs.StringVar(&o.sk, "sk", env("DCSSIM_SK", defaultSK), "secret key signatures are checked with (env DCSSIM_SK)")
 	fs.StringVar(&o.faults, "faults", env("DCSSIM_FAULTS", ""), "fault spec, see below (env DCSSIM_FAULTS)")
@@ -92,7 +98,29 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if o.projectID == "" || o.ak == "" || o.sk == "" {
 		return o, errors.New("project id, ak and sk must not be empty")
 	}
-	return o, nil
+	o.extraProjects, err = parseExtraProjects(extra, o.projectID)
+	return o, err
+}
+
+// parseExtraProjects reads -extra-projects. Each id must be new: a project
+// served twice would have two sets of tasks behind one path.
+func parseExtraProjects(list, projectID string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	var ids []string
+	for id := range strings.SplitSeq(list, ",") {
+		id = strings.TrimSpace(id)
+		switch {
+		case id == "" || strings.ContainsAny(id, "/?#%"):
+			// It must be one path segment, as {project_id} is.
+			return nil, fmt.Errorf("bad -extra-projects %q: %q is not a project id", list, id)
+		case id == projectID || slices.Contains(ids, id):
+			return nil, fmt.Errorf("bad -extra-projects %q: project %q is served twice", list, id)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // loopback reports whether addr's host is a loopback name or address.
@@ -124,7 +152,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !loopback(o.listen) && !o.allowRemote {
 		return fmt.Errorf("refusing to listen on %q: not a loopback address (the /_sim/ control surface has no auth); pass -allow-remote to override", o.listen)
 	}
-	sim := dcssim.New(dcssim.Config{ProjectID: o.projectID, AccessKey: o.ak, SecretKey: o.sk, StopDelay: o.stopDelay})
+	cfg := dcssim.Config{ProjectID: o.projectID, AccessKey: o.ak, SecretKey: o.sk, StopDelay: o.stopDelay}
+	for _, id := range o.extraProjects {
+		cfg.Projects = append(cfg.Projects, dcssim.Project{ID: id}) // nil Tasks: dcssim.SeedFor(id)
+	}
+	sim := dcssim.New(cfg)
 	sim.SetFaults(faults)
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -133,6 +165,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "dcssim: endpoint   http://%s\n", ln.Addr())
 	fmt.Fprintf(stdout, "dcssim: project id %s\n", o.projectID)
+	for _, id := range o.extraProjects {
+		fmt.Fprintf(stdout, "dcssim: project id %s (extra)\n", id)
+	}
 	fmt.Fprintf(stdout, "dcssim: ak         %s\n", o.ak)
 	fmt.Fprintf(stdout, "dcssim: sk         %s\n", o.sk)
 	fmt.Fprintf(stdout, "dcssim: faults     %q, stop delay %s\n", faults.String(), o.stopDelay)

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +106,10 @@ func TestRunRefusals(t *testing.T) {
 		{"bad stop delay from env", nil, map[string]string{"DCSSIM_STOP_DELAY": "x"}, "bad stop delay"},
 		{"empty sk", []string{"-sk", ""}, nil, "must not be empty"},
 		{"stray argument", []string{"serve"}, nil, "unexpected arguments"},
+		{"extra project twice", []string{"-extra-projects", "p2,p2"}, nil, "served twice"},
+		{"extra project is the default", []string{"-project-id", "p1", "-extra-projects", "p1"}, nil, "served twice"},
+		{"empty extra project", []string{"-extra-projects", "p2,,p3"}, nil, "not a project id"},
+		{"extra project with a slash", nil, map[string]string{"DCSSIM_EXTRA_PROJECTS": "p2/x"}, "not a project id"},
 		{"unknown flag", []string{"-port", "1"}, nil, "flag provided but not defined"},
 	}
 	for _, tc := range cases {
@@ -138,5 +144,67 @@ func TestAllowRemoteAndHelp(t *testing.T) {
 		if loopback(addr) != want {
 			t.Errorf("loopback(%q) != %v", addr, want)
 		}
+	}
+}
+
+func TestExtraProjects(t *testing.T) {
+	var errOut bytes.Buffer
+	o, err := parseOptions([]string{"-project-id", "p1", "-extra-projects", " p2 , p3 "}, envOf(nil), &errOut)
+	if err != nil || !slices.Equal(o.extraProjects, []string{"p2", "p3"}) {
+		t.Fatalf("-extra-projects: %q %v", o.extraProjects, err)
+	}
+	o, err = parseOptions(nil, envOf(map[string]string{"DCSSIM_EXTRA_PROJECTS": "p4"}), &errOut)
+	if err != nil || !slices.Equal(o.extraProjects, []string{"p4"}) {
+		t.Fatalf("DCSSIM_EXTRA_PROJECTS: %q %v", o.extraProjects, err)
+	}
+	if o, err = parseOptions(nil, envOf(nil), &errOut); err != nil || o.extraProjects != nil {
+		t.Fatalf("no extra projects by default: %q %v", o.extraProjects, err)
+	}
+	errOut.Reset()
+	if err := run(context.Background(), []string{"-help"}, envOf(nil), &bytes.Buffer{}, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-extra-projects", "DCSSIM_EXTRA_PROJECTS", "project:ID=status:HTTP"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("-help lacks %q", want)
+		}
+	}
+
+	// Served: each extra project answers on its own path and is printed.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-project-id", "p1", "-extra-projects", "p2,p3"}, envOf(nil), &stdout, &stderr)
+	}()
+	endpoint := regexp.MustCompile(`endpoint\s+(http://\S+)`)
+	var url string
+	for deadline := time.Now().Add(5 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := endpoint.FindStringSubmatch(stdout.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("no endpoint printed: %q %q", stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"project id p2 (extra)", "project id p3 (extra)"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	resp, err := http.Get(url + "/_sim/projects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	err = json.NewDecoder(resp.Body).Decode(&ids)
+	resp.Body.Close()
+	if err != nil || !slices.Equal(ids, []string{"p1", "p2", "p3"}) {
+		t.Fatalf("/_sim/projects: %q %v", ids, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run after cancel: %v", err)
 	}
 }

@@ -39,6 +39,27 @@ func errAuthDate(msg string) *apiError {
 	return &apiError{http.StatusUnauthorized, "DCS.1004", "Incorrect authentication information: " + msg}
 }
 
+// headerProjectID is the header the SDK's BasicCredentials add, and sign,
+// whenever a project id is set (core/auth/basic_credentials.go,
+// ProcessAuthRequest): the same id they fill into the path's {project_id}.
+const headerProjectID = "X-Project-Id"
+
+// checkProjectHeader refuses a call whose X-Project-Id names another project
+// than its path. The gateway scopes the caller's credentials to the
+// header's project, so a path naming another is a token/project mismatch:
+// refused as an IAM authentication failure, with the code the API gateway
+// documents for those (APIGW.0301, 401). A call without the header is not
+// checked, as the SDK sends none without a project id.
+func checkProjectHeader(r *http.Request, pathProject string) *apiError {
+	for _, v := range r.Header.Values(headerProjectID) {
+		if v != pathProject {
+			return &apiError{http.StatusUnauthorized, "APIGW.0301",
+				"Incorrect IAM authentication information: the project in X-Project-Id does not match the project in the URL"}
+		}
+	}
+	return nil
+}
+
 // authHeader is a parsed "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=..." value.
 type authHeader struct {
 	access, signature string

@@ -40,21 +40,22 @@ func errNotAllowed() *apiError {
 	return &apiError{http.StatusBadRequest, "DCS.4957", "This operation is not allowed in the migration task's current state."}
 }
 
-// handle runs one authenticated call under the lock. It returns the HTTP
-// status and either a body or an *apiError, plus the ids a List put on its page.
-func (s *Simulator) handle(rt route, r *http.Request, body []byte, faults Faults) (int, any, []string) {
+// handle runs one authenticated call on project p under the lock: a call
+// sees and changes p's tasks only. It returns the HTTP status and either a
+// body or an *apiError, plus the ids a List put on its page.
+func (s *Simulator) handle(p *project, rt route, r *http.Request, body []byte, faults Faults) (int, any, []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.Now()
-	s.store.advance(now)
+	p.store.advance(now)
 	q := r.URL.Query()
 	switch rt.op {
 	case OpList:
-		return s.list(q)
+		return p.list(q)
 	case OpBatchStop:
-		return s.batchStop(body, now, faults)
+		return s.batchStop(p, body, now, faults)
 	}
-	rec, e := s.lookup(rt.taskID)
+	rec, e := p.lookup(rt.taskID)
 	if e != nil {
 		return e.status, e, nil
 	}
@@ -81,8 +82,10 @@ func (s *Simulator) handle(rt route, r *http.Request, body []byte, faults Faults
 	return e.status, e, nil
 }
 
-func (s *Simulator) lookup(id string) (*record, *apiError) {
-	if rec, ok := s.store.byID[id]; ok {
+// lookup finds a task of p. Another project's task is unknown here
+// (DCS.4133), as it is to the real API.
+func (p *project) lookup(id string) (*record, *apiError) {
+	if rec, ok := p.store.byID[id]; ok {
 		return rec, nil
 	}
 	if !uuidPattern.MatchString(id) {
@@ -116,14 +119,14 @@ type listResponse struct {
 	MigrationTasks []listItem `json:"migration_tasks"`
 }
 
-func (s *Simulator) list(q url.Values) (int, any, []string) {
+func (p *project) list(q url.Values) (int, any, []string) {
 	offset, limit, e := paging(q)
 	if e != nil {
 		return e.status, e, nil
 	}
 	name := strings.ToLower(q.Get("name"))
 	var match []*record
-	for _, rec := range s.store.order {
+	for _, rec := range p.store.order {
 		if name == "" || strings.Contains(strings.ToLower(rec.task.TaskName), name) {
 			match = append(match, rec)
 		}
@@ -152,7 +155,7 @@ type batchStopResponse struct {
 	MigrationTasks []stopResult `json:"migration_tasks"`
 }
 
-func (s *Simulator) batchStop(body []byte, now time.Time, faults Faults) (int, any, []string) {
+func (s *Simulator) batchStop(p *project, body []byte, now time.Time, faults Faults) (int, any, []string) {
 	var req batchStopRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		e := errBadParam("body must be {\"migration_tasks\": [task ids]}")
@@ -165,7 +168,7 @@ func (s *Simulator) batchStop(body []byte, now time.Time, faults Faults) (int, a
 	resp := batchStopResponse{MigrationTasks: []stopResult{}}
 	for _, id := range req.MigrationTasks {
 		res := stopResult{Result: "success", TaskID: id}
-		rec, e := s.lookup(id)
+		rec, e := p.lookup(id)
 		if tf, ok := faults.Tasks[id]; ok && tf.appliesTo(OpBatchStop) && tf.Status != 0 && !tf.HTML {
 			e = faultError(tf)
 		} else if e == nil && !stoppable(rec.task.Status) {

@@ -104,11 +104,13 @@ func (r result) errorCode(t *testing.T) string {
 	return e.ErrorCode
 }
 
-// client sends signed requests straight to a simulator's ServeHTTP.
+// client sends signed requests straight to a simulator's ServeHTTP, with
+// X-Project-Id as the SDK sends it: project, or testProject if empty.
 type client struct {
-	t   *testing.T
-	sim *Simulator
-	clk *fakeClock
+	t       *testing.T
+	sim     *Simulator
+	clk     *fakeClock
+	project string
 }
 
 func (c client) do(method, path string, query url.Values, body []byte) result {
@@ -119,7 +121,11 @@ func (c client) do(method, path string, query url.Values, body []byte) result {
 	}
 	r := httptest.NewRequest(method, u, bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("X-Project-Id", testProject)
+	project := c.project
+	if project == "" {
+		project = testProject
+	}
+	r.Header.Set("X-Project-Id", project)
 	date := time.Now()
 	if c.clk != nil {
 		date = c.clk.Now()

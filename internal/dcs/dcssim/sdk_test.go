@@ -99,7 +99,14 @@ func TestSDKSignerAccepted(t *testing.T) {
 
 func newSDKClient(t *testing.T, url string) *dcsv2.DcsClient {
 	t.Helper()
-	cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(testProject).SafeBuild()
+	return newSDKClientFor(t, url, testProject)
+}
+
+// newSDKClientFor is the SDK's DCS client with credentials for project, as
+// a dashboard configured for that project builds it.
+func newSDKClientFor(t *testing.T, url, project string) *dcsv2.DcsClient {
+	t.Helper()
+	cred, err := basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(project).SafeBuild()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +169,7 @@ func TestSDKClientEndToEnd(t *testing.T) {
 		t.Fatal("no logs")
 	}
 	// The SDK's stats model wants strings; tasks seeded with StatsAsStrings decode.
-	for _, r := range sim.store.order {
+	for _, r := range sim.projects[0].store.order {
 		if r.task.StatsAsStrings && r.task.MigrationType == "online_migration" {
 			if _, err := c.ShowMigrationTaskStats(&model.ShowMigrationTaskStatsRequest{TaskId: r.task.TaskID}); err != nil {
 				t.Fatalf("stats as strings: %v", err)

@@ -85,9 +85,14 @@ func seedTable() []seedSpec {
 	}
 }
 
+// seedSalt prefixes every id the default project's seed derives. Other
+// projects' seeds add their project id to it, so no two projects share a
+// task, instance or VPC id.
+const seedSalt = "dcssim/seed/v1"
+
 // SeedID is the id of seed row i: a version-4-shaped UUID derived from a
 // fixed seed, so ids are the same in every run.
-func SeedID(i int) string { return derivedUUID("dcssim/seed/v1/task", i) }
+func SeedID(i int) string { return derivedUUID(seedSalt+"/task", i) }
 
 func derivedUUID(salt string, i int) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", salt, i))
@@ -101,31 +106,36 @@ func derivedUUID(salt string, i int) string {
 // shape of every task are fixed; times are relative to now and spread over
 // three weeks, in the three timestamp layouts the reference uses.
 func Seed(now time.Time) []Task {
-	specs := seedTable()
+	return seedTasks(seedSalt, seedTable(), now)
+}
+
+// seedTasks builds a task from each row of specs, deriving every id from salt.
+func seedTasks(salt string, specs []seedSpec, now time.Time) []Task {
 	tasks := make([]Task, 0, len(specs))
 	for i, sp := range specs {
-		tasks = append(tasks, seedTask(i, sp, now))
+		tasks = append(tasks, seedTask(salt, i, sp, now))
 	}
 	return tasks
 }
 
-func seedTask(i int, sp seedSpec, now time.Time) Task {
-	hv := hashOf(SeedID(i))
+func seedTask(salt string, i int, sp seedSpec, now time.Time) Task {
+	id := derivedUUID(salt+"/task", i)
+	hv := hashOf(id)
 	created := now.Add(-sp.ago).UTC()
 	layouts := []string{layoutISO, layoutSlash, layoutCompact}
 	t := Task{
-		TaskID: SeedID(i), TaskName: sp.name, Description: sp.desc, Status: sp.status,
+		TaskID: id, TaskName: sp.name, Description: sp.desc, Status: sp.status,
 		MigrationType: dcs.TypeOnlineMigration, MigrationMethod: dcs.MethodFull,
 		EcsTenantPrivateIP: fmt.Sprintf("192.168.0.%d", 10+i),
 		NetworkType:        dcs.NetworkVPC,
 		CreatedAt:          created.Format(layouts[i%3]),
 		ErrorMessage:       sp.errMsg,
 		Version:            "2.0.1", ResumeMode: "auto", SupportedFeatures: []string{"supports_resume", "supports_bandwidth_limit"},
-		TenantVpcID: derivedUUID("dcssim/seed/v1/vpc", i%3), TenantSubnetID: derivedUUID("dcssim/seed/v1/subnet", i%3),
-		TenantSecGroupID: derivedUUID("dcssim/seed/v1/sg", i%3), BandwidthLimitMB: fmt.Sprint(50 * (1 + i%4)),
+		TenantVpcID: derivedUUID(salt+"/vpc", i%3), TenantSubnetID: derivedUUID(salt+"/subnet", i%3),
+		TenantSecGroupID: derivedUUID(salt+"/sg", i%3), BandwidthLimitMB: fmt.Sprint(50 * (1 + i%4)),
 		StatsAsStrings: sp.opts&optStrings != 0,
 		TargetInstance: &TargetInstance{
-			ID: derivedUUID("dcssim/seed/v1/target", i), Name: fmt.Sprintf("dcs-target-%02d", i),
+			ID: derivedUUID(salt+"/target", i), Name: fmt.Sprintf("dcs-target-%02d", i),
 			Addrs: fmt.Sprintf("192.168.0.%d:6379", 100+i), Password: fmt.Sprintf("SimPw-dst-%08x", uint32(hv)),
 		},
 	}
@@ -151,14 +161,14 @@ func seedTask(i int, sp seedSpec, now time.Time) Task {
 		t.BackupFiles = &BackupFiles{FileSource: dcs.FileSourceOBS, BucketName: fmt.Sprintf("redis-backups-%02d", i), Files: seedFiles(created)}
 	case "record":
 		t.MigrationType = dcs.TypeBackupFileImport
-		t.BackupFiles = &BackupFiles{FileSource: dcs.FileSourceBackupRecord, Files: []BackupFile{}, BackupID: derivedUUID("dcssim/seed/v1/backup", i)}
+		t.BackupFiles = &BackupFiles{FileSource: dcs.FileSourceBackupRecord, Files: []BackupFile{}, BackupID: derivedUUID(salt+"/backup", i)}
 	default:
 		src := &SourceInstance{Addrs: fmt.Sprintf("192.168.1.%d:6379", 10+i), Password: fmt.Sprintf("SimPw-src-%08x", uint32(hv>>32))}
 		if sp.vpn {
 			src.Addrs = fmt.Sprintf("10.20.%d.%d:6379", i%8, 10+i)
 		}
 		if sp.opts&optDCSSource != 0 {
-			src.ID, src.Name = derivedUUID("dcssim/seed/v1/source", i), fmt.Sprintf("dcs-source-%02d", i)
+			src.ID, src.Name = derivedUUID(salt+"/source", i), fmt.Sprintf("dcs-source-%02d", i)
 		}
 		t.SourceInstance = src
 	}

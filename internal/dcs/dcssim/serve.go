@@ -85,14 +85,25 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[rt.op]++
+	p := s.project(rt.project)
+	if p != nil {
+		p.calls[rt.op]++
+	}
 	faults := s.faults.clone()
 	s.mu.Unlock()
 
-	if rt.project != s.cfg.ProjectID {
+	if p == nil {
 		writeError(w, &apiError{http.StatusNotFound, "DCS.4001", "The project does not exist or is not accessible."})
 		return
 	}
+	if e := checkProjectHeader(r, rt.project); e != nil {
+		writeError(w, e)
+		return
+	}
 	if !sleepCtx(r.Context(), faults.Latency) {
+		return
+	}
+	if pf, ok := faults.Projects[rt.project]; ok && pf.appliesTo(rt.op) && !s.preFault(w, r, pf.asTask(), true) {
 		return
 	}
 	if faults.ErrorRate > 0 && rand.Float64() < faults.ErrorRate {
@@ -102,13 +113,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// A fault on a task named by the path or the batch body applies before
 	// the operation runs; List learns which tasks it names only afterwards.
+	// A batch stop reports a task's status fault in that task's result.
 	tf, hasTF := taskFaultFor(faults, rt.op, namedIDs(rt, body))
-	if hasTF && !s.preFault(w, r, rt.op, tf) {
+	if hasTF && !s.preFault(w, r, tf, rt.op != OpBatchStop) {
 		return
 	}
-	status, resp, listed := s.handle(rt, r, body, faults)
+	status, resp, listed := s.handle(p, rt, r, body, faults)
 	if !hasTF && rt.op == OpList {
-		if tf, hasTF = taskFaultFor(faults, rt.op, listed); hasTF && !s.preFault(w, r, rt.op, tf) {
+		if tf, hasTF = taskFaultFor(faults, rt.op, listed); hasTF && !s.preFault(w, r, tf, true) {
 			return
 		}
 	}
@@ -125,9 +137,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, resp)
 }
 
-// preFault applies a task fault's delay, then its error answer. It reports
-// whether the call should go on.
-func (s *Simulator) preFault(w http.ResponseWriter, r *http.Request, op Op, tf TaskFault) bool {
+// preFault applies a fault's delay, then its error answer: an HTML page, or
+// a status if answerStatus (a batch stop reports a task's status in that
+// task's result instead). It reports whether the call should go on.
+func (s *Simulator) preFault(w http.ResponseWriter, r *http.Request, tf TaskFault, answerStatus bool) bool {
 	if !sleepCtx(r.Context(), tf.Delay) {
 		return false
 	}
@@ -135,7 +148,7 @@ func (s *Simulator) preFault(w http.ResponseWriter, r *http.Request, op Op, tf T
 	case tf.HTML:
 		writeHTML(w, tf.Status)
 		return false
-	case tf.Status != 0 && op != OpBatchStop: // batch stop reports it per task
+	case tf.Status != 0 && answerStatus:
 		writeError(w, faultError(tf))
 		return false
 	}

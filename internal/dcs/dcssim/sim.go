@@ -1,7 +1,6 @@
 package dcssim
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -40,34 +39,54 @@ const DefaultStopDelay = 4 * time.Second
 
 // Config configures a Simulator.
 type Config struct {
-	// ProjectID is the only {project_id} path segment accepted; any other
-	// answers 404 DCS.4001 (after authentication, like the real API, which
-	// checks the project only for a caller it knows).
+	// ProjectID is the default project's {project_id}: the project Tasks
+	// fill and Put adds new tasks to. A {project_id} the simulator does not
+	// serve answers 404 DCS.4001 (after authentication, like the real API,
+	// which checks the project only for a caller it knows). When ProjectID
+	// is empty and Projects is not, the first of Projects is the default.
 	ProjectID string
 	// AccessKey and SecretKey are the only credentials whose signatures verify.
+	// They are the same for every project, as one account's AK/SK reach
+	// all its projects.
 	AccessKey, SecretKey string
 	// StopDelay is how long a stopped task reads TERMINATING (0 means 4s).
 	StopDelay time.Duration
 	// Now is the clock; nil means time.Now. State advances lazily from this
 	// clock on each request: there are no background goroutines.
 	Now func() time.Time
-	// Tasks are the initial tasks; nil means Seed(Now()).
+	// Tasks are the default project's initial tasks; nil means Seed(Now()).
+	Tasks []Task
+	// Projects are served beside ProjectID, each with its own tasks, so one
+	// simulator can stand for several regions or projects of one account.
+	Projects []Project
+}
+
+// Project is one more project a Simulator serves.
+type Project struct {
+	// ID is the project's {project_id}; it must not be empty or repeat.
+	ID string
+	// Tasks are the project's initial tasks; nil means SeedFor(ID, Now()).
+	// Task ids must be unique across all projects, as UUIDs are, so that
+	// the methods taking a task id alone find one task.
 	Tasks []Task
 }
 
-// Simulator is an in-memory DCS migration-task API. It implements
-// http.Handler and is safe for concurrent use: one mutex guards the store,
-// the faults and the call counts. Injected latency is slept outside it.
+// Simulator is an in-memory DCS migration-task API serving one or more
+// projects. It implements http.Handler and is safe for concurrent use: one
+// mutex guards the projects' stores, the faults and the call counts.
+// Injected latency is slept outside it.
 type Simulator struct {
 	cfg Config
 
-	mu     sync.Mutex
-	store  *store
-	faults Faults
-	calls  map[Op]int
+	mu       sync.Mutex
+	projects []*project // default first, then Config.Projects in order
+	faults   Faults
+	calls    map[Op]int // every project's calls, and those on unserved ids
 }
 
-// New builds a simulator from cfg.
+// New builds a simulator from cfg. It panics on a configuration no test
+// means to write: an empty or repeated project id, or a task id found in
+// two projects.
 func New(cfg Config) *Simulator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -76,13 +95,27 @@ func New(cfg Config) *Simulator {
 		cfg.StopDelay = DefaultStopDelay
 	}
 	now := cfg.Now()
-	tasks := cfg.Tasks
-	if tasks == nil {
-		tasks = Seed(now)
+	s := &Simulator{cfg: cfg, calls: map[Op]int{}}
+	// Without extra projects the default one is served even with an empty
+	// id, as before: the simulator then answers every path with DCS.4001.
+	if cfg.ProjectID != "" || len(cfg.Projects) == 0 {
+		tasks := cfg.Tasks
+		if tasks == nil {
+			tasks = Seed(now)
+		}
+		s.addProject(cfg.ProjectID, tasks, now)
+	} else if cfg.Tasks != nil {
+		panic("dcssim: Config.Tasks without Config.ProjectID")
 	}
-	s := &Simulator{cfg: cfg, store: newStore(), calls: map[Op]int{}}
-	for _, t := range tasks {
-		s.store.put(newRecord(t, now, cfg.StopDelay))
+	for _, p := range cfg.Projects {
+		if p.ID == "" {
+			panic("dcssim: a Config.Projects entry has no ID")
+		}
+		tasks := p.Tasks
+		if tasks == nil {
+			tasks = SeedFor(p.ID, now)
+		}
+		s.addProject(p.ID, tasks, now)
 	}
 	return s
 }
@@ -103,95 +136,48 @@ func (s *Simulator) Faults() Faults {
 }
 
 // Calls counts the calls received for op since the last ResetCalls: every
-// authenticated call, whatever its outcome (faults included).
+// call whose signature verifies, whatever its outcome (faults included),
+// on any project's path or on one the simulator does not serve.
 func (s *Simulator) Calls(op Op) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[op]
 }
 
-// CallCounts returns the count of every operation.
+// CallsIn counts the calls for op on project's path since the last
+// ResetCalls, so a test can prove which project a call reached. It is 0 for
+// a project the simulator does not serve.
+func (s *Simulator) CallsIn(project string, op Op) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.project(project); p != nil {
+		return p.calls[op]
+	}
+	return 0
+}
+
+// CallCounts returns the count of every operation, over all projects.
 func (s *Simulator) CallCounts() map[Op]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return countsOf(s.calls)
+}
+
+// countsOf copies calls with every operation present, zero or not.
+func countsOf(calls map[Op]int) map[Op]int {
 	out := make(map[Op]int, len(Ops()))
 	for _, op := range Ops() {
-		out[op] = s.calls[op]
+		out[op] = calls[op]
 	}
 	return out
 }
 
-// ResetCalls sets every call count to zero.
+// ResetCalls sets every call count, total and per project, to zero.
 func (s *Simulator) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.calls)
-}
-
-// Task returns a copy of the stored task, advanced to the current time.
-func (s *Simulator) Task(id string) (Task, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.store.advance(s.cfg.Now())
-	rec, ok := s.store.byID[id]
-	if !ok {
-		return Task{}, false
+	for _, p := range s.projects {
+		clear(p.calls)
 	}
-	return rec.task.clone(), true
-}
-
-// SetStatus moves a task to any status, known or not. The status's clock
-// starts now: a full migration restarts at 0%, TERMINATING ends after
-// StopDelay.
-func (s *Simulator) SetStatus(id, status string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.cfg.Now()
-	s.store.advance(now)
-	rec, ok := s.store.byID[id]
-	if !ok {
-		return fmt.Errorf("dcssim: no task %q", id)
-	}
-	rec.task.Status = status
-	rec.enterStatus(now, s.cfg.StopDelay, false)
-	return nil
-}
-
-// Put adds a task, or replaces the one with the same TaskID (its logs and
-// progress start afresh).
-func (s *Simulator) Put(t Task) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.store.put(newRecord(t, s.cfg.Now(), s.cfg.StopDelay))
-}
-
-// IDsWithStatus lists the ids of the tasks in status, in list order (newest first).
-func (s *Simulator) IDsWithStatus(status string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.store.advance(s.cfg.Now())
-	var ids []string
-	for _, r := range s.store.order {
-		if r.task.Status == status {
-			ids = append(ids, r.task.TaskID)
-		}
-	}
-	return ids
-}
-
-// Passwords returns every password stored, so tests can assert that none
-// reaches a page, a log or an error.
-func (s *Simulator) Passwords() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var pw []string
-	for _, r := range s.store.order {
-		if si := r.task.SourceInstance; si != nil && si.Password != "" {
-			pw = append(pw, si.Password)
-		}
-		if ti := r.task.TargetInstance; ti != nil && ti.Password != "" {
-			pw = append(pw, ti.Password)
-		}
-	}
-	return pw
 }

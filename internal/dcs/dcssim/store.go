@@ -2,6 +2,7 @@ package dcssim
 
 import (
 	"hash/fnv"
+	"slices"
 	"sort"
 	"time"
 
@@ -151,15 +152,17 @@ type store struct {
 
 func newStore() *store { return &store{byID: map[string]*record{}} }
 
-func (s *store) put(rec *record) {
-	if old, ok := s.byID[rec.task.TaskID]; ok {
-		for i, r := range s.order {
-			if r == old {
-				s.order = append(s.order[:i], s.order[i+1:]...)
-				break
-			}
-		}
+// remove drops the task with id, if the store holds it.
+func (s *store) remove(id string) {
+	if old, ok := s.byID[id]; ok {
+		s.order = slices.DeleteFunc(s.order, func(r *record) bool { return r == old })
+		delete(s.byID, id)
 	}
+}
+
+// put adds rec, replacing any record of the same task id, in list order.
+func (s *store) put(rec *record) {
+	s.remove(rec.task.TaskID)
 	s.byID[rec.task.TaskID] = rec
 	s.order = append(s.order, rec)
 	sort.SliceStable(s.order, func(i, j int) bool {
