@@ -35,8 +35,8 @@ type Config struct {
 	// TargetTimeout bounds how long a list waits for one target: a slow
 	// target costs the page its rows, never the others'. 0 means 8s.
 	TargetTimeout time.Duration
-	Sessions *Sessions
-	Log      *slog.Logger
+	Sessions      *Sessions
+	Log           *slog.Logger
 	// Authenticate puts the requester's identity on each request:
 	// AuthenticateLocal, AuthenticateProxy, or nil with OIDC set (the session
 	// holds the identity).
