@@ -46,11 +46,14 @@ type proxySetup struct {
 	readOnly bool
 	// edit changes the configuration further, after the proxy is set up.
 	edit func(t *testing.T, baseURL string, cfg *handlers.Config)
+	// twoTargets and drOperators are options' (setup_test.go).
+	twoTargets  bool
+	drOperators []string
 }
 
 func newProxyEnv(t *testing.T, ps proxySetup) *env {
 	t.Helper()
-	return newEnv(t, options{edit: func(t *testing.T, _ string, cfg *handlers.Config) {
+	return newEnv(t, options{twoTargets: ps.twoTargets, drOperators: ps.drOperators, edit: func(t *testing.T, _ string, cfg *handlers.Config) {
 		nets, err := auth.ParseCIDRs(ps.trusted)
 		if err != nil {
 			t.Fatal(err)

@@ -28,6 +28,9 @@ import (
 
 const (
 	testProject = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	drProject   = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+	prodTarget  = "bj-prod"
+	drTarget    = "sh-dr"
 	testAK      = "HANDLERSTESTAK000001"
 	testSK      = "handlers-test-secret-key-not-real"
 	stopDelay   = 5 * time.Second
@@ -59,6 +62,11 @@ type options struct {
 	// anonymous runs every request as a viewer named "anonymous" (who may
 	// not stop tasks).
 	anonymous bool
+	// twoTargets watches two projects of the simulator: prodTarget (the
+	// seeded project) and drTarget (drProject, with tasks of its own).
+	twoTargets bool
+	// drOperators, with twoTargets, are drTarget's own operator groups.
+	drOperators []string
 	// auditPath is the audit log's file; empty means a new one in a temp dir.
 	auditPath string
 	// edit changes the Config (identity, OIDC, proxies, read-only, sessions)
@@ -113,8 +121,11 @@ func newEnv(t *testing.T, opt options) *env {
 	log := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
 	clk := &clock{t: time.Now().UTC()}
-	sim := dcssim.New(dcssim.Config{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK,
-		StopDelay: stopDelay, Now: clk.Now})
+	simCfg := dcssim.Config{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, StopDelay: stopDelay, Now: clk.Now}
+	if opt.twoTargets {
+		simCfg.Projects = []dcssim.Project{{ID: drProject}}
+	}
+	sim := dcssim.New(simCfg)
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
 
@@ -122,10 +133,25 @@ func newEnv(t *testing.T, opt options) *env {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	client, err := dcs.NewClient(dcs.Config{Endpoint: simSrv.URL, ProjectID: testProject,
-		AccessKey: testAK, SecretKey: testSK, Timeout: timeout})
-	if err != nil {
-		t.Fatalf("dcs.NewClient: %v", err)
+	clientOf := func(project string) dcs.TaskService {
+		client, err := dcs.NewClient(dcs.Config{Endpoint: simSrv.URL, ProjectID: project,
+			AccessKey: testAK, SecretKey: testSK, Timeout: timeout})
+		if err != nil {
+			t.Fatalf("dcs.NewClient: %v", err)
+		}
+		return client
+	}
+	set := targets.Single(clientOf(testProject))
+	if opt.twoTargets {
+		var err error
+		set, err = targets.NewSet(
+			&targets.Target{Name: prodTarget, DisplayName: "Beijing production", Region: "cn-north-4", ProjectID: testProject,
+				Tasks: clientOf(testProject)},
+			&targets.Target{Name: drTarget, Region: "cn-east-3", ProjectID: drProject, OperatorGroups: opt.drOperators,
+				Tasks: clientOf(drProject)})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	sessions, err := handlers.NewSessions([]handlers.SessionKey{handlers.RandomSessionKey()}, false, log)
 	if err != nil {
@@ -146,7 +172,7 @@ func newEnv(t *testing.T, opt options) *env {
 	}
 	srv := httptest.NewUnstartedServer(nil) // listening, so its address is known
 	t.Cleanup(srv.Close)
-	cfg := handlers.Config{Targets: targets.Single(client), Sessions: sessions, Log: log,
+	cfg := handlers.Config{Targets: set, Sessions: sessions, Log: log,
 		Authenticate: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
 	if opt.edit != nil {
 		opt.edit(t, "http://"+srv.Listener.Addr().String(), &cfg)

@@ -8,12 +8,17 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // config is the dashboard's configuration. Each field is set by one entry
 // of the settings table (settings.go), which says what it means.
 type config struct {
-	ConfigFile      string
+	ConfigFile string
+	// Targets are the -config file's targets; none means the one the
+	// -dcs-* flags describe (or the demo's).
+	Targets         []targetConfig
 	Listen          string
 	MetricsListen   string
 	DCSEndpoint     string
@@ -47,7 +52,7 @@ func (c config) shutdownGrace() time.Duration {
 }
 
 // demo reports whether no DCS API was configured, so the built-in simulator serves.
-func (c config) demo() bool { return c.DCSEndpoint == "" && c.DCSRegion == "" }
+func (c config) demo() bool { return c.DCSEndpoint == "" && c.DCSRegion == "" && len(c.Targets) == 0 }
 
 // errHelp is returned after -help printed the usage: not a failure.
 var errHelp = flag.ErrHelp
@@ -78,7 +83,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var file map[string]string
 	if path := configPath(args, getenv); path != "" {
 		var err error
-		if file, err = fileValues(path, settings); err != nil {
+		if file, c.Targets, err = fileValues(path, settings); err != nil {
+			return c, err
+		}
+		if err := checkTargets(c.Targets, getenv); err != nil {
 			return c, err
 		}
 	}
@@ -103,6 +111,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 // validate checks the configuration and completes derived fields (the
 // parsed trusted proxies), so it takes a pointer.
 func (c *config) validate() error {
+	if len(c.Targets) > 0 && (c.DCSEndpoint != "" || c.DCSRegion != "") {
+		return &usageError{"the -config file lists targets, and -dcs-endpoint or -dcs-region describes another: " +
+			"give one or the other (the flags mean one target named " + targets.DefaultName + ")"}
+	}
 	if c.DCSEndpoint != "" && c.DCSRegion != "" {
 		return &usageError{"-dcs-endpoint and -dcs-region are alternatives: give one"}
 	}

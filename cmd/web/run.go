@@ -59,12 +59,12 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	url := "http://" + ln.Addr().String() + "/"
-	mode := "DCS API at " + d.dcsEndpoint
+	mode := "DCS API: " + d.where
 	if cfg.demo() {
-		mode = "demo mode: built-in DCS simulator at " + d.dcsEndpoint
+		mode = "demo mode: built-in DCS simulator, " + d.where
 	}
 	fmt.Fprintf(stdout, "Dashboard listening on %s (%s)\n", url, mode)
-	log.Info("dashboard started", "url", url, "dcs_endpoint", d.dcsEndpoint, "demo", cfg.demo(), "auth", cfg.Auth)
+	log.Info("dashboard started", "url", url, "dcs", d.where, "demo", cfg.demo(), "auth", cfg.Auth)
 
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()

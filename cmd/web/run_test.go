@@ -49,7 +49,7 @@ func TestRunDemoMode(t *testing.T) {
 
 	for path, want := range map[string]string{
 		"readyz":  "ready",
-		"metrics": "dcs_dashboard_upstream_request_duration_seconds_count{code=\"none\",operation=\"ListMigrationTask\",outcome=\"ok\",target=\"default\"}",
+		"metrics": "dcs_dashboard_upstream_request_duration_seconds_count{code=\"none\",operation=\"ListMigrationTask\",outcome=\"ok\",target=\"bj-prod\"}",
 	} {
 		resp, err := http.Get(m[1] + path)
 		if err != nil {

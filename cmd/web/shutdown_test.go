@@ -16,6 +16,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestShutdownLetsStopFinish: a stop in flight when SIGTERM arrives is
@@ -48,7 +49,7 @@ func TestShutdownLetsStopFinish(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
-	resp, err := client.Get(base + "tasks/" + id)
+	resp, err := client.Get(base + strings.TrimPrefix(routes.TaskURL(demoTargets[0].Name, id), "/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestShutdownLetsStopFinish(t *testing.T) {
 
 	answered := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodPost, base+"tasks/"+id+"/stop",
+		req, _ := http.NewRequest(http.MethodPost, base+strings.TrimPrefix(routes.TaskStopURL(demoTargets[0].Name, id), "/"),
 			strings.NewReader(url.Values{"_csrf": {string(token[1])}, "reason": {"shutdown test"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("HX-Request", "true")

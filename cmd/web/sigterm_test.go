@@ -20,7 +20,6 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
-	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
 // TestSIGTERMDuringSlowStop sends a real SIGTERM to the real binary while a
@@ -101,7 +100,7 @@ func postStop(t *testing.T, base, id string) <-chan int {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
-	resp, err := client.Get(base + strings.TrimPrefix(routes.TaskURL(targets.DefaultName, id), "/"))
+	resp, err := client.Get(base + strings.TrimPrefix(routes.TaskURL(demoTargets[0].Name, id), "/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +112,7 @@ func postStop(t *testing.T, base, id string) <-chan int {
 	}
 	answered := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodPost, base+strings.TrimPrefix(routes.TaskStopURL(targets.DefaultName, id), "/"),
+		req, _ := http.NewRequest(http.MethodPost, base+strings.TrimPrefix(routes.TaskStopURL(demoTargets[0].Name, id), "/"),
 			strings.NewReader(url.Values{"_csrf": {string(token[1])}, "reason": {"shutdown test"}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("HX-Request", "true")

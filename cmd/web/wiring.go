@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
-	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
@@ -23,8 +19,8 @@ import (
 
 // dashboard is the wired application, ready to serve.
 type dashboard struct {
-	handler     http.Handler
-	dcsEndpoint string // where DCS calls go, for the start-up line and log
+	handler http.Handler
+	where   string // where DCS calls go, for the start-up line and log
 	// inflight tracks stops between their audit intent and outcome, for
 	// shutdown to wait for before the audit log closes.
 	inflight *handlers.StopsInFlight
@@ -52,27 +48,15 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		}
 	}()
 
-	dcsCfg := dcs.Config{
-		Region:      cfg.DCSRegion,
-		Endpoint:    cfg.DCSEndpoint,
-		ProjectID:   cfg.DCSProjectID,
-		Timeout:     cfg.DCSTimeout,
-		UseMetadata: cfg.DCSMetadata,
-	}
+	specs := cfg.targetSpecs()
 	if cfg.demo() {
-		simCfg, stopSim, err := startSimulator(cfg, log)
+		demoSpecs, stopSim, err := startSimulator(cfg, log)
 		if err != nil {
 			return nil, err
 		}
 		d.closers = append(d.closers, stopSim)
-		dcsCfg = simCfg
+		specs = demoSpecs
 	}
-	client, err := dcs.NewClient(dcsCfg)
-	if err != nil {
-		return nil, fmt.Errorf("DCS client: %w", err)
-	}
-	d.dcsEndpoint = client.Endpoint()
-
 	auditLog, err := audit.Open(cfg.AuditLog, log, time.Now)
 	if err != nil {
 		return nil, err
@@ -80,13 +64,13 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	d.closers = append(d.closers, func() { _ = auditLog.Close() })
 
 	m := metrics.New(build.Version, build.Revision, build.GoVersion)
-	// Metrics measure the real upstream calls; the cache in front of them
-	// coalesces identical reads and keeps list pages for -list-cache, so the
-	// upstream rate does not grow with the number of people watching.
-	tasks := taskcache.New(m.Instrument(client, targets.DefaultName),
-		taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
+	set, where, err := buildTargets(specs, cfg, m)
+	if err != nil {
+		return nil, err
+	}
+	d.where = where
 	hc := handlers.Config{
-		Targets: targets.Single(tasks),
+		Targets: set,
 		Metrics: m,
 
 		MetricsElsewhere: cfg.MetricsListen != "",
@@ -119,44 +103,28 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	return d, nil
 }
 
-// startSimulator serves the built-in DCS simulator on a loopback port with
-// credentials made up for this process, and returns the client configuration
-// that reaches it. Nothing in demo mode leaves the machine.
-func startSimulator(cfg config, log *slog.Logger) (dcs.Config, func(), error) {
-	faults, err := dcssim.ParseFaults(cfg.SimFaults)
-	if err != nil {
-		return dcs.Config{}, nil, &usageError{"-sim-faults: " + err.Error()}
-	}
-	ak, sk := randomHex(10), randomHex(20)
-	sim := dcssim.New(dcssim.Config{ProjectID: "demo-project", AccessKey: ak, SecretKey: sk})
-	sim.SetFaults(faults)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return dcs.Config{}, nil, fmt.Errorf("simulator listen: %w", err)
-	}
-	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("simulator stopped", "err", err.Error())
+// buildTargets makes each target's task service: the SDK client, its
+// metrics (labelled with the target) and, in front, the cache that
+// coalesces identical reads and keeps list pages for -list-cache, so the
+// upstream rate grows with the number of targets, not of people watching.
+// where says, for the start-up line, where each target's calls go.
+func buildTargets(specs []targetSpec, cfg config, m *metrics.Metrics) (*targets.Set, string, error) {
+	var ts []*targets.Target
+	var where []string
+	for _, sp := range specs {
+		client, err := dcs.NewClient(sp.dcs)
+		if err != nil {
+			return nil, "", fmt.Errorf("DCS client for target %s: %w", sp.target.Name, err)
 		}
-	}()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
+		t := sp.target
+		t.Tasks = taskcache.New(m.Instrument(client, t.Name),
+			taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
+		ts = append(ts, &t)
+		where = append(where, t.Name+" at "+client.Endpoint())
 	}
-	return dcs.Config{
-		Endpoint:  "http://" + ln.Addr().String(),
-		ProjectID: "demo-project",
-		AccessKey: ak,
-		SecretKey: sk,
-		Timeout:   cfg.DCSTimeout,
-	}, stop, nil
-}
-
-// randomHex is n random bytes in hex: the demo simulator's made-up credentials.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	set, err := targets.NewSet(ts...)
+	if err != nil {
+		return nil, "", &usageError{err.Error()}
+	}
+	return set, strings.Join(where, ", "), nil
 }
