@@ -63,7 +63,7 @@ func TestListMergesTargets(t *testing.T) {
 	if !strings.Contains(counts, "Beijing production") || !strings.Contains(counts, drTarget) {
 		t.Errorf("counts %q do not name both targets", counts)
 	}
-	if r.doc.Find(`select[name="target"] option[value="` + drTarget + `"]`).Length() != 1 {
+	if r.doc.Find(`select[name="target"] option[value="`+drTarget+`"]`).Length() != 1 {
 		t.Error("no target filter")
 	}
 
