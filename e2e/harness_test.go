@@ -93,7 +93,19 @@ type envOptions struct {
 	stopDelay time.Duration
 	timeout   time.Duration
 	extraArgs []string
+	// targets watches two projects of the simulator through a -config file:
+	// prodTarget (projectID) and stagingTarget (stagingProject), whose
+	// operators are stagingOperators alone.
+	targets bool
 }
+
+// The targets of envOptions.targets.
+const (
+	prodTarget       = "bj-prod"
+	stagingTarget    = "sh-staging"
+	stagingProject   = "3d4e5f60718293a4b5c6d7e8f90a1b2c"
+	stagingOperators = "dcs-staging-operators"
+)
 
 var listening = regexp.MustCompile(`listening on (http://\S+/)`)
 
@@ -107,13 +119,20 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	if opt.timeout == 0 {
 		opt.timeout = 5 * time.Second
 	}
-	sim := dcssim.New(dcssim.Config{ProjectID: projectID, AccessKey: accessKey, SecretKey: secretKey, StopDelay: opt.stopDelay})
+	simCfg := dcssim.Config{ProjectID: projectID, AccessKey: accessKey, SecretKey: secretKey, StopDelay: opt.stopDelay}
+	if opt.targets {
+		simCfg.Projects = []dcssim.Project{{ID: stagingProject}}
+	}
+	sim := dcssim.New(simCfg)
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
 
-	args := append([]string{"-listen", "127.0.0.1:0", "-dcs-endpoint", simSrv.URL, "-dcs-project-id", projectID,
-		"-dcs-timeout", opt.timeout.String(), "-refresh", "400ms",
-		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl")}, opt.extraArgs...)
+	where := []string{"-dcs-endpoint", simSrv.URL, "-dcs-project-id", projectID}
+	if opt.targets {
+		where = []string{"-config", targetsFile(t, simSrv.URL)}
+	}
+	args := append(append(where, "-listen", "127.0.0.1:0", "-dcs-timeout", opt.timeout.String(), "-refresh", "400ms",
+		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl")), opt.extraArgs...)
 	cmd := exec.Command(webBinary, args...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -121,6 +140,8 @@ func newEnv(t *testing.T, opt envOptions) *env {
 		"HUAWEICLOUD_SDK_AK=" + accessKey,
 		"HUAWEICLOUD_SDK_SK=" + secretKey,
 		"HUAWEICLOUD_SDK_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "no-credentials"),
+		"E2E_AK=" + accessKey,
+		"E2E_SK=" + secretKey,
 	}
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
@@ -191,7 +212,14 @@ func newPage(t *testing.T, javaScript bool) playwright.Page {
 // purpose; each allowed entry is a substring of an expected message.
 func newPageAllowing(t *testing.T, javaScript bool, allowed ...string) playwright.Page {
 	t.Helper()
-	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{JavaScriptEnabled: playwright.Bool(javaScript)})
+	return newPageWith(t, playwright.BrowserNewContextOptions{JavaScriptEnabled: playwright.Bool(javaScript)}, allowed...)
+}
+
+// newPageWith is a page in a new browser context made with opts (headers
+// every request sends, say).
+func newPageWith(t *testing.T, opts playwright.BrowserNewContextOptions, allowed ...string) playwright.Page {
+	t.Helper()
+	ctx, err := browser.NewContext(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,4 +308,20 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// targetsFile writes the -config file of envOptions.targets: two targets on
+// the one simulator, credentials named by environment variables.
+func targetsFile(t *testing.T, simURL string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "dashboard.yaml")
+	text := "targets:\n" +
+		"  - name: " + prodTarget + "\n    display_name: Beijing production\n    endpoint: " + simURL +
+		"\n    project_id: " + projectID + "\n    ak_env: E2E_AK\n    sk_env: E2E_SK\n" +
+		"  - name: " + stagingTarget + "\n    endpoint: " + simURL + "\n    project_id: " + stagingProject +
+		"\n    ak_env: E2E_AK\n    sk_env: E2E_SK\n    operator_groups: [" + stagingOperators + "]\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
