@@ -64,6 +64,7 @@ bench: generate
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
 	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
 	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
+	$(GO) test -run '^$$' -bench ListOneSlowTarget -benchtime 20x ./handlers/
 
 ## fuzz: run every fuzz target for FUZZTIME each (the committed seed corpora run in `make test`).
 FUZZTIME ?= 30s

@@ -102,7 +102,7 @@ func (e *env) send(method, path string, form url.Values, lines ...string) *resp 
 }
 
 // metaToken is the session's CSRF token from the layout's <meta name="csrf-token">.
-func metaToken(t *testing.T, r *resp) string {
+func metaToken(t testing.TB, r *resp) string {
 	t.Helper()
 	tok, _ := r.doc.Find(`meta[name="csrf-token"]`).Attr("content")
 	if tok == "" {

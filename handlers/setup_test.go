@@ -77,7 +77,7 @@ type options struct {
 // env is one dashboard wired exactly like cmd/web: the real dcs.Client over
 // the SDK, talking to a simulator over HTTP, behind the real Echo server.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *dcssim.Simulator
 	clock  *clock
 	audit  *audit.Log
@@ -90,7 +90,7 @@ type env struct {
 // test runs (never after, which would panic).
 type logSink struct {
 	mu   sync.Mutex
-	t    *testing.T
+	t    testing.TB
 	buf  bytes.Buffer
 	done bool
 }
@@ -112,7 +112,7 @@ func (l *logSink) String() string {
 	return l.buf.String()
 }
 
-func newEnv(t *testing.T, opt options) *env {
+func newEnv(t testing.TB, opt options) *env {
 	t.Helper()
 	t.Setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "no-such-credentials"))
 	t.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", "")
@@ -175,7 +175,7 @@ func newEnv(t *testing.T, opt options) *env {
 	cfg := handlers.Config{Targets: set, Sessions: sessions, Log: log,
 		Authenticate: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
 	if opt.edit != nil {
-		opt.edit(t, "http://"+srv.Listener.Addr().String(), &cfg)
+		opt.edit(t.(*testing.T), "http://"+srv.Listener.Addr().String(), &cfg)
 	}
 	e, err := handlers.New(cfg)
 	if err != nil {
@@ -318,7 +318,7 @@ func (e *env) totalCalls() int {
 	return n
 }
 
-func wantStatus(t *testing.T, r *resp, want int) {
+func wantStatus(t testing.TB, r *resp, want int) {
 	t.Helper()
 	if r.status != want {
 		t.Fatalf("status %d, want %d; body:\n%s", r.status, want, clipBody(r.body))
