@@ -13,10 +13,6 @@ import (
 	"github.com/dcs-dashboard/migrations/views"
 )
 
-// maxLogPage bounds the logs panel's paging: 10,000 pages of 20 is more
-// than any migration logs, and the bound keeps the offset sane.
-const maxLogPage = 10000
-
 // ProgressPanel is the progress panel alone, read again by the detail page
 // every Refresh while the task is in progress. The stats and the task (for
 // its status) are read together; in production the cache coalesces the
@@ -92,6 +88,10 @@ func (s *Server) taskLogsQuery(c echo.Context, levelKey, pageKey string) (*targe
 	f, err := logFilterFrom(c, levelKey, pageKey)
 	return t, id, f, err
 }
+
+// maxLogPage bounds the logs panel's paging: 10,000 pages of 20 is more
+// than any migration logs, and the bound keeps the offset sane.
+const maxLogPage = 10000
 
 // logFilterFrom reads the logs panel's level and page from the query keys
 // given: the detail page uses log_level and log_page (its address is shared

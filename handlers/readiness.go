@@ -14,15 +14,12 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
-const (
-	// readyTTL is how long a readiness answer is reused: probes every few
-	// seconds from several places then cost one DCS call per target per
-	// half minute.
-	readyTTL = 30 * time.Second
-	// readyTimeout bounds one check. It is the check's own deadline, not
-	// the probe's: a probe that hangs up early must not decide the answer.
-	readyTimeout = 10 * time.Second
-)
+// readyTTL is how long a readiness answer is reused: probes every few
+// seconds from several places then cost one DCS call per target per half
+// minute. readyTimeout bounds one check: it is the check's own deadline,
+// not the probe's, since a probe that hangs up early must not decide the
+// answer.
+const readyTTL, readyTimeout = 30 * time.Second, 10 * time.Second
 
 // readiness answers /readyz: whether each target's DCS API answered a cheap
 // call recently. The answer is cached, so probes do not load the API.

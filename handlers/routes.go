@@ -162,20 +162,25 @@ func New(cfg Config) (*echo.Echo, error) {
 
 	// Identity first: a request nobody vouches for is refused before anything else.
 	pages := e.Group("", identity, cfg.Sessions.CSRF())
-	pages.Match(read, routes.List, s.List)
-	pages.Match(read, routes.Rows, s.Rows)
-	pages.Match(read, routes.ExportCSV, s.ExportCSV)
-	pages.Match(read, routes.ExportJSON, s.ExportJSON)
-	pages.Match(read, routes.LegacyTask, s.LegacyTask)
+	for _, r := range []struct {
+		path string
+		read echo.HandlerFunc // GET and HEAD
+		post echo.HandlerFunc // nil: reads only
+	}{
+		{routes.List, s.List, nil}, {routes.Rows, s.Rows, nil},
+		{routes.ExportCSV, s.ExportCSV, nil}, {routes.ExportJSON, s.ExportJSON, nil},
+		{routes.LegacyTask, s.LegacyTask, nil},
+		{routes.Task, s.Show, nil}, {routes.TaskStatus, s.Status, nil},
+		{routes.TaskProgress, s.ProgressPanel, nil}, {routes.TaskLogs, s.LogsPanel, nil},
+		{routes.TaskStop, s.ConfirmStop, s.Stop}, {routes.BatchStop, s.ConfirmBatchStop, s.BatchStop},
+	} {
+		pages.Match(read, r.path, r.read)
+		if r.post != nil {
+			pages.POST(r.path, r.post)
+		}
+	}
+	// Every method, so an old form's post is redirected with its method kept.
 	pages.Any(routes.LegacyTaskPath, s.LegacyTask)
-	pages.Match(read, routes.Task, s.Show)
-	pages.Match(read, routes.TaskStatus, s.Status)
-	pages.Match(read, routes.TaskProgress, s.ProgressPanel)
-	pages.Match(read, routes.TaskLogs, s.LogsPanel)
-	pages.Match(read, routes.TaskStop, s.ConfirmStop)
-	pages.POST(routes.TaskStop, s.Stop)
-	pages.Match(read, routes.BatchStop, s.ConfirmBatchStop)
-	pages.POST(routes.BatchStop, s.BatchStop)
 	pages.GET(routes.Audit, s.Audit)
 	if cfg.OIDC != nil {
 		pages.POST(routes.RevokeSessions, s.RevokeSessions)

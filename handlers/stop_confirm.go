@@ -11,6 +11,12 @@ import (
 	"github.com/dcs-dashboard/migrations/views"
 )
 
+// refusedConfirmation is a confirmation nobody may see here, as the error
+// page (or, for htmx, the banner) the error handler renders.
+func refusedConfirmation(r *stopRefusal) error {
+	return &pageError{Status: r.status, Title: r.banner.Title, Text: r.banner.Text}
+}
+
 // ConfirmStop asks to confirm a stop: the dialog htmx loads for a Stop
 // button, or the confirmation page without JavaScript. A GET never stops
 // anything. A reason kept from a refused confirmation is filled in again.
@@ -55,12 +61,6 @@ func (s *Server) ConfirmBatchStop(c echo.Context) error {
 		return render(c, http.StatusOK, views.BatchStopDialog(p))
 	}
 	return render(c, http.StatusOK, views.BatchStopPage(s.chrome(c, "Stop selected tasks"), p))
-}
-
-// refusedConfirmation is a confirmation nobody may see here, as the error
-// page (or, for htmx, the banner) the error handler renders.
-func refusedConfirmation(r *stopRefusal) error {
-	return &pageError{Status: r.status, Title: r.banner.Title, Text: r.banner.Text}
 }
 
 // readTasks reads the tasks a confirmation names, each from its target; a
