@@ -279,7 +279,7 @@ func TestFilteredReadsShareKeysAndCap(t *testing.T) {
 	counting.mu.Unlock()
 	r := e.get("/?status=failed")
 	wantStatus(t, r, http.StatusOK)
-	if got := r.text("list-summary"); !strings.Contains(got, "of 2500 failed migration tasks") || !strings.Contains(got, "first 5000 of 7200 tasks") {
+	if got := r.text("list-summary"); !strings.Contains(got, "of 2500 failed migration tasks") || !strings.Contains(got, "newest 5000 of 7200 tasks were read") {
 		t.Errorf("summary %q does not say the read stopped at 5000", got)
 	}
 	var offsets []int

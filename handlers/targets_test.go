@@ -167,6 +167,17 @@ func TestPerTargetOperators(t *testing.T) {
 	wantStatus(t, e.post(routes.TaskStopURL(prodTarget, prod), stopForm(e.tokenAs(operator), "", "/"), with(operator, htmx...)...),
 		http.StatusOK)
 
+	// On the list every row keeps its selection cell, with a box only
+	// where the operator may stop.
+	list := e.get("/?size=100", operator...)
+	rows := list.doc.Find(`[data-testid="task-row"]`)
+	if cells := rows.Find("td.select-cell").Length(); cells != rows.Length() {
+		t.Errorf("%d selection cells for %d rows: the columns do not line up", cells, rows.Length())
+	}
+	if n := list.doc.Find(`[data-testid="task-row"][data-target="` + drTarget + `"] [data-testid="task-select"]`).Length(); n != 0 {
+		t.Errorf("%d DR tasks offered for selection to an operator of production only", n)
+	}
+
 	drOperator := []string{"X-Forwarded-User", "u-dora", "X-Forwarded-Groups", "dcs-viewers, dcs-dr-operators"}
 	if !offersStop(e.get(routes.TaskURL(drTarget, dr), drOperator...)) {
 		t.Error("a member of the DR group is not offered Stop on the DR target")

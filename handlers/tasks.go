@@ -81,6 +81,9 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	p.Total = l.total
 	if sh, ok := l.capped(); ok {
 		p.Capped, p.NameTotal = sh.read, sh.named
+		if s.cfg.Targets.Len() > 1 {
+			p.CappedTarget = sh.target.Label()
+		}
 	}
 	rows := l.rows
 	if len(l.shares) > 1 || local(q) {
@@ -94,6 +97,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	for _, r := range rows {
 		st := s.state(c, r.target, r.task, returnTo)
 		st.Refresh = 0 // the rows refresh together, with one list call
+		st.SelectCell = p.CanStop
 		if s.cfg.Targets.Len() > 1 {
 			st.TargetLabel, st.TargetWhere = r.target.Label(), r.target.Where()
 		}

@@ -94,12 +94,18 @@ func taskNoun(q listquery.Query, plural bool) string {
 	return strings.Join(words, " ") + " task"
 }
 
-// capNote owns up to a filter applied to part of the tasks only.
+// capNote owns up to a list made of part of a target's tasks only (the
+// dashboard reads at most 5000 a target for one view).
 func capNote(p ListPage) string {
 	if p.Capped == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" Filters were applied to the first %d of %d tasks only: search by name to narrow them down.", p.Capped, p.NameTotal)
+	of := ""
+	if p.CappedTarget != "" {
+		of = " of " + p.CappedTarget
+	}
+	return fmt.Sprintf(" Only the newest %d of %d tasks%s were read: search by name or pick a target to narrow them down.",
+		p.Capped, p.NameTotal, of)
 }
 
 func anyInProgress(p ListPage) bool {

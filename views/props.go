@@ -66,6 +66,10 @@ type TaskState struct {
 	// when the dashboard watches several targets ("" otherwise).
 	TargetLabel string
 	TargetWhere string
+	// SelectCell gives a list row the selection column's cell (with a box
+	// only where this task may be stopped): the table has the column when
+	// the viewer may stop the tasks of any target on it.
+	SelectCell bool
 	CSRF        string
 	CanStop     bool   // the viewer may stop tasks at all
 	ReturnTo    string // where the no-JavaScript flow lands after a stop
@@ -93,6 +97,9 @@ type ListPage struct {
 	// search were read to filter: the rest were not, and the summary says so.
 	Capped    int
 	NameTotal int
+	// CappedTarget names the target whose share was cut, when there are
+	// several ("" with one).
+	CappedTarget string
 	// Refresh is how often the rows read themselves again while a task on
 	// the page is in progress; 0 turns that off.
 	Refresh time.Duration
