@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -190,6 +192,50 @@ func TestBatchStopAuditFullMidBatch(t *testing.T) {
 	for _, a := range attempts {
 		if a.Outcome == nil || a.Outcome.Outcome != audit.OutcomeFailed || a.Outcome.ErrorCode != audit.CodeNotSent {
 			t.Fatalf("attempt %s: outcome %+v, want failed (%s)", a.Intent.AttemptID, a.Outcome, audit.CodeNotSent)
+		}
+	}
+}
+
+// TestIdenticalBatchesShareOneCall reproduces five people (or five clicks)
+// confirming the same batch at once: one upstream call is made; each task
+// is audited once as accepted, by the attempt that sent it, and four times
+// as joined to that attempt.
+func TestIdenticalBatchesShareOneCall(t *testing.T) {
+	e := newEnv(t, options{})
+	a, b := e.idWith(dcs.StatusIncrMigrating), e.idWith(dcs.StatusFullMigrating)
+	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{a: {Ops: []dcssim.Op{dcssim.OpBatchStop}, Delay: 300 * time.Millisecond}}})
+	tok := e.token(a)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() { wantStatus(t, e.post(routes.BatchStopURL(), batchForm(tok, "", a, b), htmx...), http.StatusOK) })
+	}
+	wg.Wait()
+	if n := e.sim.Calls(dcssim.OpBatchStop); n != 1 {
+		t.Errorf("%d batch calls for five identical batches, want 1", n)
+	}
+	for _, id := range []string{a, b} {
+		recs, err := e.audit.Recent(audit.Filter{TaskID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes := map[string]int{}
+		var sender string
+		for _, at := range audit.Pair(recs) {
+			if at.Outcome == nil {
+				t.Fatalf("an attempt without outcome: %+v", at.Intent)
+			}
+			outcomes[at.Outcome.Outcome]++
+			if at.Outcome.Outcome == audit.OutcomeAccepted {
+				sender = at.Intent.AttemptID
+			}
+		}
+		if outcomes[audit.OutcomeAccepted] != 1 || outcomes[audit.OutcomeJoined] != 4 {
+			t.Errorf("task %s: outcomes %v, want 1 accepted and 4 joined", id, outcomes)
+		}
+		for _, at := range audit.Pair(recs) {
+			if at.Outcome.Outcome == audit.OutcomeJoined && at.Outcome.JoinedAttemptID != sender {
+				t.Errorf("joined to %q, want the sender %q", at.Outcome.JoinedAttemptID, sender)
+			}
 		}
 	}
 }
