@@ -110,6 +110,11 @@ func TestProxySSOExpiredSessionDuringHTMX(t *testing.T) {
 	// The browser reports the refused cross-origin redirect and htmx the
 	// failed fetch: that is the situation under test.
 	page := newPageAllowing(t, true, "Unsafe attempt to load URL", "htmx:error: Failed to fetch")
+	// The browser asks the proxy for /favicon.ico on pages of its own; once
+	// signed out, that request would start a second sign-in, and whichever
+	// finishes last decides where the browser lands. No person notices; the
+	// test would, so it takes the icon out of the race.
+	must(t, page.Route("**/favicon.ico", func(r playwright.Route) { _ = r.Abort() }))
 	goTo(t, page, at(proxy, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("viewer-name")).ToHaveText("erin"))
 
