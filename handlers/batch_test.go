@@ -88,19 +88,25 @@ func TestBatchStopMixedResults(t *testing.T) {
 	}
 }
 
-// TestBatchStopChunks proves more than 50 tasks go out in chunks the API
-// accepts.
-func TestBatchStopChunks(t *testing.T) {
-	e := newEnv(t, options{})
+// putBulk adds n migrating tasks to the simulator and returns their ids.
+func putBulk(e *env, n int) []string {
 	tmpl, _ := e.sim.Task(e.idWith(dcs.StatusMigrating))
-	var ids []string
-	for i := range 51 {
+	ids := make([]string, n)
+	for i := range ids {
 		task := tmpl
 		task.TaskID = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		task.TaskName = fmt.Sprintf("bulk %02d", i)
 		e.sim.Put(task)
-		ids = append(ids, task.TaskID)
+		ids[i] = task.TaskID
 	}
+	return ids
+}
+
+// TestBatchStopChunks proves more than 50 tasks go out in chunks the API
+// accepts.
+func TestBatchStopChunks(t *testing.T) {
+	e := newEnv(t, options{})
+	ids := putBulk(e, 51)
 	r := e.post(routes.BatchStopURL(), batchForm(e.token(ids[0]), "", ids...), htmx...)
 	wantStatus(t, r, http.StatusOK)
 	if n := e.sim.Calls(dcssim.OpBatchStop); n != 2 {
@@ -167,15 +173,7 @@ func TestBatchStopAuditFullMidBatch(t *testing.T) {
 	e := newEnv(t, options{edit: func(_ *testing.T, _ string, c *handlers.Config) {
 		c.Audit = &failingIntents{AuditTrail: c.Audit, failOn: 2}
 	}})
-	tmpl, _ := e.sim.Task(e.idWith(dcs.StatusMigrating))
-	var ids []string
-	for i := range 60 {
-		task := tmpl
-		task.TaskID = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
-		task.TaskName = fmt.Sprintf("bulk %02d", i)
-		e.sim.Put(task)
-		ids = append(ids, task.TaskID)
-	}
+	ids := putBulk(e, 60)
 	r := e.post(routes.BatchStopURL(), batchForm(e.token(ids[0]), "", ids...), htmx...)
 	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit log", true)
 	if n := e.sim.Calls(dcssim.OpBatchStop); n != 0 {

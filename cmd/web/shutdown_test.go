@@ -5,8 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
-	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestShutdownLetsStopFinish: a stop in flight when SIGTERM arrives is
@@ -47,33 +44,7 @@ func TestShutdownLetsStopFinish(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	base := regexp.MustCompile(`(http://\S+/)`).FindString(line)
 
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	resp, err := client.Get(base + strings.TrimPrefix(routes.TaskURL(demoTargets[0].Name, id), "/"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	token := regexp.MustCompile(`name="csrf-token" content="([^"]+)"`).FindSubmatch(page)
-	if token == nil {
-		t.Fatal("no CSRF token on the page")
-	}
-
-	answered := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, base+strings.TrimPrefix(routes.TaskStopURL(demoTargets[0].Name, id), "/"),
-			strings.NewReader(url.Values{"_csrf": {string(token[1])}, "reason": {"shutdown test"}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("HX-Request", "true")
-		r, err := client.Do(req)
-		if err != nil {
-			answered <- 0
-			return
-		}
-		r.Body.Close()
-		answered <- r.StatusCode
-	}()
+	answered := postStop(t, base, id)
 	time.Sleep(300 * time.Millisecond) // the stop is now waiting on the slow API
 	cancel()                           // what SIGTERM does
 
