@@ -70,11 +70,11 @@ type TaskState struct {
 	// only where this task may be stopped): the table has the column when
 	// the viewer may stop the tasks of any target on it.
 	SelectCell bool
-	CSRF        string
-	CanStop     bool   // the viewer may stop tasks at all
-	ReturnTo    string // where the no-JavaScript flow lands after a stop
-	Reason      string // kept when a stop was refused, so nothing typed is lost
-	Banner      *Banner
+	CSRF       string
+	CanStop    bool   // the viewer may stop tasks at all
+	ReturnTo   string // where the no-JavaScript flow lands after a stop
+	Reason     string // kept when a stop was refused, so nothing typed is lost
+	Banner     *Banner
 	// Refresh is how often a status that is still settling (TERMINATING) is
 	// read again; the polling stops by itself at a finished status.
 	Refresh time.Duration
