@@ -210,23 +210,35 @@ func (l *Log) Intent(r Record) (Record, error) {
 // write that fails part-way is cut back off the file, so no intent is left
 // on disk without the others. Any error means none was recorded.
 func (l *Log) Intents(rs []Record) ([]Record, error) {
+	out, err := NewIntents(rs, l.now())
+	if err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	if err := l.write(out...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NewIntents makes the intent records of rs as every audit trail writes
+// them: sanitised, with Event, Time and a fresh random AttemptID set and
+// the outcome fields cleared. It refuses a record that cannot say who
+// stopped what.
+func NewIntents(rs []Record, now time.Time) ([]Record, error) {
 	out := make([]Record, len(rs))
 	for i, r := range rs {
 		r = sanitize(r)
 		r.Event = EventIntent
-		r.Time = l.now().UTC()
+		r.Time = now.UTC()
 		r.AttemptID = newAttemptID()
 		// An intent states what is about to happen; an outcome in it would
 		// be a claim nothing has verified yet.
 		r.Outcome, r.HTTPStatus, r.ErrorCode, r.RequestID, r.DurationMS = "", 0, "", "", 0
 		r.JoinedAttemptID, r.JoinedUser = "", ""
 		if err := validate(r); err != nil {
-			return nil, fmt.Errorf("audit log %s: refusing intent: %w", l.path, err)
+			return nil, fmt.Errorf("refusing intent: %w", err)
 		}
 		out[i] = r
-	}
-	if err := l.write(out...); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
@@ -238,12 +250,23 @@ func (l *Log) Intents(rs []Record) ([]Record, error) {
 // Outcome is recorded as OutcomeUnknown rather than dropped. intent must be
 // a record returned by Intent.
 func (l *Log) Outcome(intent Record, outcome Record) error {
+	r, err := NewOutcome(intent, outcome, l.now(), l.logger)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	return l.write(r)
+}
+
+// NewOutcome makes the outcome record of the attempt intent began, as
+// every audit trail writes it (see Outcome); logger hears of an outcome
+// value it does not know, recorded as unknown.
+func NewOutcome(intent, outcome Record, now time.Time, logger *slog.Logger) (Record, error) {
 	if intent.Event != EventIntent || intent.AttemptID == "" {
-		return fmt.Errorf("audit log %s: outcome needs the record returned by Intent", l.path)
+		return Record{}, errors.New("outcome needs the record returned by Intent")
 	}
 	r := intent
 	r.Event = EventOutcome
-	r.Time = l.now().UTC()
+	r.Time = now.UTC()
 	r.Outcome = outcome.Outcome
 	r.HTTPStatus = outcome.HTTPStatus
 	r.ErrorCode = outcome.ErrorCode
@@ -254,12 +277,16 @@ func (l *Log) Outcome(intent Record, outcome Record) error {
 	switch r.Outcome {
 	case OutcomeAccepted, OutcomeRefused, OutcomeFailed, OutcomeUnknown, OutcomeJoined:
 	default:
-		l.logger.Warn("audit: unrecognised outcome recorded as unknown",
-			"attempt_id", r.AttemptID, "outcome", r.Outcome)
+		logger.Warn("audit: unrecognised outcome recorded as unknown", "attempt_id", r.AttemptID, "outcome", r.Outcome)
 		r.Outcome = OutcomeUnknown
 	}
-	return l.write(r)
+	return r, nil
 }
+
+// Append writes records already made by NewIntents or NewOutcome, as they
+// are: a copy of another trail's records (the database's), for a log
+// pipeline that ships the file.
+func (l *Log) Append(rs ...Record) error { return l.write(rs...) }
 
 // write appends rs as one line each, in one Write call under the mutex, so
 // in-process writers are serialised and O_APPEND keeps other processes'

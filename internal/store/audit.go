@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+)
+
+// auditTimeout bounds one audit write or read: a stop waits for its intent,
+// so a database that hangs must refuse the stop, not hold it forever.
+const auditTimeout = 10 * time.Second
+
+// Audit is the audit trail in the database: one row per stop attempt,
+// written by Intents (committed, durably, before the stop is sent) and
+// completed by Outcome. Its records are the JSON-lines trail's, made by
+// the same functions (audit.NewIntents, audit.NewOutcome), so a mirror
+// file and an import read the same.
+type Audit struct {
+	db     *DB
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// NewAudit is the audit trail of db; nil now means time.Now, a nil logger
+// discards.
+func NewAudit(db *DB, now func() time.Time, logger *slog.Logger) *Audit {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Audit{db: db, now: now, logger: logger}
+}
+
+// Intents records the intents of rs in one transaction: all of them or
+// none. An error means none is recorded and the stop must be refused.
+func (a *Audit) Intents(rs []audit.Record) ([]audit.Record, error) {
+	out, err := audit.NewIntents(rs, a.now())
+	if err != nil {
+		return nil, fmt.Errorf("audit trail: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	defer cancel()
+	if err := a.insert(ctx, out); err != nil {
+		return nil, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+	}
+	for _, r := range out {
+		a.logger.Info("audit", "event", r.Event, "attempt_id", r.AttemptID, "user", r.User, "task_id", r.TaskID, "target", r.Target)
+	}
+	return out, nil
+}
+
+// insert writes intents as new attempts, in one transaction.
+func (a *Audit) insert(ctx context.Context, rs []audit.Record) error {
+	tx, err := a.db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	q := a.db.rebind(`INSERT INTO audit_attempts (attempt_id, intent_ns, action, user_name, user_key, email, groups_json,
+		remote_addr, target, region, project_id, task_id, task_name, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	for _, r := range rs {
+		if _, err := tx.ExecContext(ctx, q, r.AttemptID, r.Time.UnixNano(), r.Action, r.User, strings.ToLower(r.User),
+			r.Email, groupsJSON(r.Groups), r.RemoteAddr, r.Target, r.Region, r.ProjectID, r.TaskID, r.TaskName, r.Reason); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Outcome records how the attempt intent began ended. An attempt has one
+// outcome: a second is refused, never written over the first.
+func (a *Audit) Outcome(intent, outcome audit.Record) error {
+	r, err := audit.NewOutcome(intent, outcome, a.now(), a.logger)
+	if err != nil {
+		return fmt.Errorf("audit trail: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	defer cancel()
+	if err := a.complete(ctx, r); err != nil {
+		return fmt.Errorf("audit trail %s: %w", a.db.where, err)
+	}
+	a.logger.Info("audit", "event", r.Event, "attempt_id", r.AttemptID, "user", r.User, "task_id", r.TaskID,
+		"outcome", r.Outcome, "request_id", r.RequestID)
+	return nil
+}
+
+// errNoIntent is an outcome whose attempt has no intent row, or one that
+// already has an outcome.
+var errNoIntent = errors.New("no attempt without an outcome has that id")
+
+// complete writes an outcome record into its attempt's row.
+func (a *Audit) complete(ctx context.Context, r audit.Record) error {
+	res, err := a.db.sql.ExecContext(ctx, a.db.rebind(`UPDATE audit_attempts SET outcome_ns = ?, outcome = ?,
+		outcome_task_name = ?, http_status = ?, error_code = ?, request_id = ?, duration_ms = ?, joined_attempt_id = ?,
+		joined_user = ? WHERE attempt_id = ? AND outcome IS NULL`),
+		r.Time.UnixNano(), r.Outcome, r.TaskName, r.HTTPStatus, r.ErrorCode, r.RequestID, r.DurationMS,
+		r.JoinedAttemptID, r.JoinedUser, r.AttemptID)
+	if err != nil {
+		return oneLine(err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return errNoIntent
+	}
+	return nil
+}
+
+// Recent returns the records of the newest attempts f selects, newest
+// first: each attempt's intent, and its outcome before it when it has one,
+// as the JSON-lines trail returns them. f.Limit counts attempts here.
+func (a *Audit) Recent(f audit.Filter) ([]audit.Record, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = audit.DefaultLimit
+	}
+	limit = min(limit, audit.MaxLimit)
+	var where []string
+	var args []any
+	for _, c := range []struct {
+		col, val string
+	}{{"user_key", strings.ToLower(f.User)}, {"task_id", f.TaskID}, {"target", f.Target}} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	q := `SELECT ` + attemptColumns + ` FROM audit_attempts`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	defer cancel()
+	rows, err := a.db.sql.QueryContext(ctx, a.db.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+	}
+	defer rows.Close()
+	var out []audit.Record
+	for rows.Next() {
+		intent, outcome, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+		}
+		if outcome != nil {
+			out = append(out, *outcome)
+		}
+		out = append(out, intent)
+	}
+	return out, rows.Err()
+}
+
+// attemptColumns are what scanAttempt reads, in its order.
+const attemptColumns = `attempt_id, intent_ns, action, user_name, email, groups_json, remote_addr, target, region,
+	project_id, task_id, task_name, reason, outcome_ns, outcome, outcome_task_name, http_status, error_code, request_id,
+	duration_ms, joined_attempt_id, joined_user`
+
+// scanAttempt reads one attempt row as its intent record and, when it has
+// one, its outcome record.
+func scanAttempt(rows *sql.Rows) (audit.Record, *audit.Record, error) {
+	var in audit.Record
+	var intentNS int64
+	var groups, outcomeTaskName string
+	var outcomeNS sql.NullInt64
+	var outcome sql.NullString
+	var out audit.Record
+	if err := rows.Scan(&in.AttemptID, &intentNS, &in.Action, &in.User, &in.Email, &groups, &in.RemoteAddr, &in.Target,
+		&in.Region, &in.ProjectID, &in.TaskID, &in.TaskName, &in.Reason, &outcomeNS, &outcome, &outcomeTaskName,
+		&out.HTTPStatus, &out.ErrorCode, &out.RequestID, &out.DurationMS, &out.JoinedAttemptID, &out.JoinedUser); err != nil {
+		return in, nil, err
+	}
+	in.Event, in.Time = audit.EventIntent, time.Unix(0, intentNS).UTC()
+	if groups != "" {
+		_ = json.Unmarshal([]byte(groups), &in.Groups)
+	}
+	if !outcome.Valid {
+		return in, nil, nil
+	}
+	full := in
+	full.Event, full.Time, full.Outcome = audit.EventOutcome, time.Unix(0, outcomeNS.Int64).UTC(), outcome.String
+	full.TaskName = outcomeTaskName
+	full.HTTPStatus, full.ErrorCode, full.RequestID, full.DurationMS = out.HTTPStatus, out.ErrorCode, out.RequestID, out.DurationMS
+	full.JoinedAttemptID, full.JoinedUser = out.JoinedAttemptID, out.JoinedUser
+	return in, &full, nil
+}
+
+func groupsJSON(groups []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(groups)
+	return string(b)
+}

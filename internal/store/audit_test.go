@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/store"
+)
+
+// databases are the kinds every store test runs against, each opened fresh.
+func databases(t *testing.T) map[string]func(t *testing.T) string {
+	return map[string]func(t *testing.T) string{
+		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db") },
+	}
+}
+
+func open(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func stop(user, task, target string) audit.Record {
+	return audit.Record{Action: audit.ActionStop, User: user, TaskID: task, Target: target, Region: "cn-north-4",
+		ProjectID: "p-" + target, Reason: "window closed", Groups: []string{"dcs-operators"}}
+}
+
+// TestAuditTrail: intents are recorded all or none, completed by one
+// outcome each, read back newest first as the file trail reads them, and
+// filtered by person (any case), task and target.
+func TestAuditTrail(t *testing.T) {
+	for name, dsn := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			a := store.NewAudit(open(t, dsn(t)), nil, nil)
+			in, err := a.Intents([]audit.Record{stop("Olga", "task-1", "bj-prod"), stop("olga", "task-2", "sh-dr")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(in) != 2 || in[0].AttemptID == "" || in[0].AttemptID == in[1].AttemptID || in[0].Event != audit.EventIntent {
+				t.Fatalf("intents %+v", in)
+			}
+			if err := a.Outcome(in[0], audit.Record{Outcome: audit.OutcomeAccepted, HTTPStatus: 200, RequestID: "req-1"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Outcome(in[0], audit.Record{Outcome: audit.OutcomeRefused}); err == nil {
+				t.Error("a second outcome of one attempt was written")
+			}
+			if _, err := a.Intents([]audit.Record{stop("ivan", "task-3", "bj-prod"), {Action: audit.ActionStop, TaskID: "x"}}); err == nil {
+				t.Error("a batch with a record naming nobody was accepted")
+			}
+
+			attempts := audit.Pair(mustRecent(t, a, audit.Filter{}))
+			if len(attempts) != 2 {
+				t.Fatalf("%d attempts, want 2 (the refused batch recorded nothing)", len(attempts))
+			}
+			newest, oldest := attempts[0], attempts[1]
+			if newest.Intent.TaskID != "task-2" || newest.Outcome != nil {
+				t.Errorf("newest %+v / %+v, want task-2 without outcome", newest.Intent, newest.Outcome)
+			}
+			o := oldest.Outcome
+			if o == nil || o.Outcome != audit.OutcomeAccepted || o.RequestID != "req-1" || o.HTTPStatus != 200 ||
+				o.Target != "bj-prod" || o.ProjectID != "p-bj-prod" || o.User != "Olga" || len(o.Groups) != 1 {
+				t.Errorf("outcome %+v", o)
+			}
+			for _, c := range []struct {
+				f    audit.Filter
+				want int
+			}{
+				{audit.Filter{User: "OLGA"}, 2}, {audit.Filter{TaskID: "task-1"}, 1}, {audit.Filter{Target: "sh-dr"}, 1},
+				{audit.Filter{User: "ivan"}, 0}, {audit.Filter{Limit: 1}, 1},
+			} {
+				if got := len(audit.Pair(mustRecent(t, a, c.f))); got != c.want {
+					t.Errorf("%+v: %d attempts, want %d", c.f, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func mustRecent(t *testing.T, a *store.Audit, f audit.Filter) []audit.Record {
+	t.Helper()
+	recs, err := a.Recent(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// TestSQLiteKeepsHistory: a SQLite file reopened (a restart) has every
+// record, and opening it again does not migrate twice.
+func TestSQLiteKeepsHistory(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db")
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := store.NewAudit(db, nil, nil).Intents([]audit.Record{stop("olga", "task-1", "bj-prod")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	again := store.NewAudit(open(t, dsn), nil, nil)
+	if err := again.Outcome(in[0], audit.Record{Outcome: audit.OutcomeUnknown}); err != nil {
+		t.Fatalf("the outcome after a restart: %v", err)
+	}
+	if got := audit.Pair(mustRecent(t, again, audit.Filter{})); len(got) != 1 || got[0].Outcome == nil {
+		t.Errorf("after a restart: %+v", got)
+	}
+}
+
+// TestOpenRefusals: each unusable database is one clear line at start.
+func TestOpenRefusals(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, []byte(strings.Repeat("not a database ", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	newer := "sqlite:" + filepath.Join(dir, "newer.db")
+	db := open(t, newer)
+	_ = db.Close()
+	raw, err := store.Open(context.Background(), newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Exec(context.Background(), "INSERT INTO schema_version (version) VALUES (99)"); err != nil {
+		t.Fatal(err)
+	}
+	_ = raw.Close()
+	for name, c := range map[string]struct{ dsn, want string }{
+		"junk file":      {"sqlite:" + junk, "not a usable SQLite file"},
+		"newer schema":   {newer, "schema is version 99, newer than this dashboard knows"},
+		"no path":        {"sqlite:", "give a file path"},
+		"unknown scheme": {"mysql://x", "use sqlite:PATH or postgres://"},
+		"no such folder": {"sqlite:" + filepath.Join(dir, "none", "x.db"), "sqlite"},
+		"refused port":   {"postgres://u:secret@127.0.0.1:1/db?connect_timeout=2", "cannot connect"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			db, err := store.Open(ctx, c.dsn)
+			if err == nil {
+				_ = db.Close()
+				t.Fatal("opened")
+			}
+			if !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "secret") {
+				t.Errorf("%q: want one line saying %q, and no password", err, c.want)
+			}
+		})
+	}
+}

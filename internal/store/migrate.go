@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// migration is one step of the schema, written for each kind of database.
+type migration struct {
+	version  int
+	sqlite   string
+	postgres string
+}
+
+// migrations are the schema's steps in order. A step is never changed once
+// released: a new one is added.
+var migrations = []migration{
+	{version: 1,
+		// One row per stop attempt: the intent's columns are written (and
+		// committed) before the call, the outcome's after it. Times are
+		// Unix nanoseconds, the same in both databases.
+		sqlite: `
+CREATE TABLE audit_attempts (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	attempt_id TEXT NOT NULL UNIQUE,
+	intent_ns INTEGER NOT NULL,
+	action TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	user_key TEXT NOT NULL,
+	email TEXT NOT NULL DEFAULT '',
+	groups_json TEXT NOT NULL DEFAULT '',
+	remote_addr TEXT NOT NULL DEFAULT '',
+	target TEXT NOT NULL DEFAULT '',
+	region TEXT NOT NULL DEFAULT '',
+	project_id TEXT NOT NULL DEFAULT '',
+	task_id TEXT NOT NULL,
+	task_name TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL DEFAULT '',
+	outcome_ns INTEGER,
+	outcome TEXT,
+	outcome_task_name TEXT NOT NULL DEFAULT '',
+	http_status INTEGER NOT NULL DEFAULT 0,
+	error_code TEXT NOT NULL DEFAULT '',
+	request_id TEXT NOT NULL DEFAULT '',
+	duration_ms INTEGER NOT NULL DEFAULT 0,
+	joined_attempt_id TEXT NOT NULL DEFAULT '',
+	joined_user TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_attempts_user ON audit_attempts (user_key, id);
+CREATE INDEX audit_attempts_task ON audit_attempts (task_id, id);
+CREATE INDEX audit_attempts_target ON audit_attempts (target, id);
+CREATE INDEX audit_attempts_outcome ON audit_attempts (outcome, id);
+CREATE INDEX audit_attempts_time ON audit_attempts (intent_ns);`,
+		postgres: `
+CREATE TABLE audit_attempts (
+	id BIGSERIAL PRIMARY KEY,
+	attempt_id TEXT NOT NULL UNIQUE,
+	intent_ns BIGINT NOT NULL,
+	action TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	user_key TEXT NOT NULL,
+	email TEXT NOT NULL DEFAULT '',
+	groups_json TEXT NOT NULL DEFAULT '',
+	remote_addr TEXT NOT NULL DEFAULT '',
+	target TEXT NOT NULL DEFAULT '',
+	region TEXT NOT NULL DEFAULT '',
+	project_id TEXT NOT NULL DEFAULT '',
+	task_id TEXT NOT NULL,
+	task_name TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL DEFAULT '',
+	outcome_ns BIGINT,
+	outcome TEXT,
+	outcome_task_name TEXT NOT NULL DEFAULT '',
+	http_status INTEGER NOT NULL DEFAULT 0,
+	error_code TEXT NOT NULL DEFAULT '',
+	request_id TEXT NOT NULL DEFAULT '',
+	duration_ms BIGINT NOT NULL DEFAULT 0,
+	joined_attempt_id TEXT NOT NULL DEFAULT '',
+	joined_user TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_attempts_user ON audit_attempts (user_key, id);
+CREATE INDEX audit_attempts_task ON audit_attempts (task_id, id);
+CREATE INDEX audit_attempts_target ON audit_attempts (target, id);
+CREATE INDEX audit_attempts_outcome ON audit_attempts (outcome, id);
+CREATE INDEX audit_attempts_time ON audit_attempts (intent_ns);`},
+}
+
+// migrate brings the schema to the newest version this binary knows, one
+// step per transaction, and refuses a newer schema. Replicas starting at
+// once may race: the step's insert into schema_version is unique, so the
+// loser's transaction fails and it reads the version again.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("cannot create the schema table: %w", oneLine(err))
+	}
+	latest := migrations[len(migrations)-1].version
+	var last error
+	for attempt := 0; attempt < 3; attempt++ {
+		var current int
+		if err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return fmt.Errorf("cannot read the schema version: %w", oneLine(err))
+		}
+		if current > latest {
+			return fmt.Errorf("its schema is version %d, newer than this dashboard knows (%d): run the newer dashboard, "+
+				"or restore a backup made before it", current, latest)
+		}
+		if current == latest {
+			return nil
+		}
+		for _, m := range migrations {
+			if m.version <= current {
+				continue
+			}
+			if last = db.step(ctx, m); last != nil {
+				break // another replica may have taken this step: read again
+			}
+		}
+	}
+	return fmt.Errorf("could not bring the schema to version %d: %w", latest, last)
+}
+
+// step applies one migration and records it, in one transaction.
+func (db *DB) step(ctx context.Context, m migration) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	ddl := m.sqlite
+	if db.kind == Postgres {
+		ddl = m.postgres
+	}
+	if _, err := tx.ExecContext(ctx, ddl); err != nil {
+		return fmt.Errorf("schema version %d: %w", m.version, oneLine(err))
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_version (version) VALUES (?)`), m.version); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
