@@ -132,7 +132,8 @@ func newEnv(t *testing.T, opt envOptions) *env {
 		where = []string{"-config", targetsFile(t, simSrv.URL)}
 	}
 	args := append(append(where, "-listen", "127.0.0.1:0", "-dcs-timeout", opt.timeout.String(), "-refresh", "400ms",
-		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl")), opt.extraArgs...)
+		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl"), "-db", "sqlite:"+filepath.Join(t.TempDir(), "dashboard.db")),
+		opt.extraArgs...)
 	cmd := exec.Command(webBinary, args...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),

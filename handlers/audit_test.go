@@ -64,9 +64,9 @@ func TestStopRefusedWhenAuditFails(t *testing.T) {
 	e := newEnv(t, options{auditPath: "/dev/full"})
 	id := e.idWith(dcs.StatusMigrating)
 	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", "/"), htmx...)
-	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit log", true)
+	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit trail", true)
 	r = e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", "/"))
-	wantRefusedWithFlash(t, e, r, routes.TaskStopDialogURL(targets.DefaultName, id, "/"), nil, "audit log")
+	wantRefusedWithFlash(t, e, r, routes.TaskStopDialogURL(targets.DefaultName, id, "/"), nil, "audit trail")
 	if n := e.sim.Calls(dcssim.OpStop); n != 0 {
 		t.Fatalf("%d upstream stops despite an unwritable audit log", n)
 	}

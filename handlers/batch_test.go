@@ -175,7 +175,7 @@ func TestBatchStopAuditFullMidBatch(t *testing.T) {
 	}})
 	ids := putBulk(e, 60)
 	r := e.post(routes.BatchStopURL(), batchForm(e.token(ids[0]), "", ids...), htmx...)
-	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit log", true)
+	wantRefusedDialog(t, r, http.StatusServiceUnavailable, "audit trail", true)
 	if n := e.sim.Calls(dcssim.OpBatchStop); n != 0 {
 		t.Fatalf("%d batch calls despite the audit failure", n)
 	}

@@ -30,12 +30,13 @@ const readyTTL, readyTimeout = 30 * time.Second, 10 * time.Second
 // over) gets nothing for it, and cannot take a healthy replica out of a
 // load balancer by making it cache its own cancellation.
 type readiness struct {
-	targets *targets.Set
-	ttl     time.Duration
-	timeout time.Duration
-	now     func() time.Time
-	metrics Instrumentation // optional
-	flight  singleflight.Group
+	targets  *targets.Set
+	database interface{ Ping(context.Context) error } // optional
+	ttl      time.Duration
+	timeout  time.Duration
+	now      func() time.Time
+	metrics  Instrumentation // optional
+	flight   singleflight.Group
 
 	mu      sync.Mutex
 	checked time.Time
@@ -80,10 +81,20 @@ func (r *readiness) checkAll(ctx context.Context) map[string]error {
 			errs[t.Name] = err
 		})
 	}
+	if r.database != nil {
+		wg.Go(func() {
+			err := r.database.Ping(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			errs[databaseLine] = err
+		})
+	}
 	wg.Wait()
 	if r.metrics != nil {
 		for name, err := range errs {
-			r.metrics.Readiness(name, err == nil)
+			if name != databaseLine {
+				r.metrics.Readiness(name, err == nil)
+			}
 		}
 	}
 	return errs
@@ -98,6 +109,10 @@ func (r *readiness) cached() (fresh bool, errs map[string]error) {
 	}
 	return false, nil
 }
+
+// databaseLine is the database's line in /readyz (no target is named so:
+// a target's name has no spaces).
+const databaseLine = "the database"
 
 // Ready answers 200 while at least one target's DCS API answered recently
 // (a page with one target down still serves the others), 503 when none did,
@@ -115,6 +130,13 @@ func (s *Server) Ready(c echo.Context) error {
 		} else {
 			ready++
 			b.WriteString(t.Name + ": ready\n")
+		}
+	}
+	if e, checked := errs[databaseLine]; checked {
+		if e != nil {
+			b.WriteString(databaseLine + ": not ready (stops are refused): " + e.Error() + "\n")
+		} else {
+			b.WriteString(databaseLine + ": ready\n")
 		}
 	}
 	status, head := http.StatusOK, "ready\n"

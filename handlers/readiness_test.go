@@ -1,13 +1,17 @@
 package handlers_test
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // TestReadyzSurvivesHangUps reproduces an attack on readiness: clients that
@@ -62,4 +66,30 @@ func TestReadyz(t *testing.T) {
 		t.Errorf("the unready answer does not say why: %q", r.body)
 	}
 	wantStatus(t, e.get("/healthz"), http.StatusOK) // alive all the same
+}
+
+// pinger is a database whose Ping answers err.
+type pinger struct{ err error }
+
+func (p pinger) Ping(context.Context) error { return p.err }
+
+// TestReadyzReportsTheDatabase: /readyz names the database beside the
+// targets; a database down leaves the pages readable (200) and says stops
+// are refused.
+func TestReadyzReportsTheDatabase(t *testing.T) {
+	for name, c := range map[string]struct {
+		err  error
+		want string
+	}{
+		"up":   {nil, "the database: ready"},
+		"down": {errors.New("dial tcp 127.0.0.1:5432: connection refused"), "the database: not ready (stops are refused): dial tcp"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, options{edit: func(_ *testing.T, _ string, cfg *handlers.Config) { cfg.Database = pinger{c.err} }})
+			r := e.get(routes.Ready)
+			if r.status != http.StatusOK || !strings.Contains(r.body, c.want) {
+				t.Errorf("/readyz: %d %q, want 200 saying %q", r.status, r.body, c.want)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -65,6 +66,9 @@ type Config struct {
 	PageSize int
 	// Audit records every stop attempt; a stop is refused when it cannot.
 	Audit AuditTrail
+	// Database, when set, is reported by /readyz beside the targets: without
+	// it pages still read, but no stop can be recorded, so none is sent.
+	Database interface{ Ping(context.Context) error }
 	// InFlight tracks stops between their intent and their outcome, for
 	// shutdown to wait for; nil makes one that nobody drains (tests).
 	InFlight *StopsInFlight
@@ -118,7 +122,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		cfg.InFlight = NewStopsInFlight(cfg.Audit, cfg.Log)
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Targets, cfg.Now), facts: newTaskFacts(),
-		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{targets: cfg.Targets, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics},
+		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{targets: cfg.Targets, database: cfg.Database, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics},
 		inflight: cfg.InFlight}
 
 	e := echo.New()

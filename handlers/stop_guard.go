@@ -148,11 +148,12 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 	}
 	intents, err := s.writeIntents(c, req)
 	if err != nil {
-		s.log.Error("stop refused: audit log not writable", "tasks", len(req.tasks), "user", req.who.User, "err", err.Error())
+		s.log.Error("stop refused: audit trail not writable", "tasks", len(req.tasks), "user", req.who.User, "err", err.Error())
 		return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
-			banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit log cannot be written.",
+			banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit trail cannot be written.",
 				Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
-					"to the DCS API. Ask the dashboard's administrators to check its audit log (disk space, permissions)."}}
+					"to the DCS API. Try again in a moment; if it persists, ask the dashboard's administrators to check its " +
+					"database (reachable, disk space, permissions)."}}
 	}
 	return intents, nil
 }

@@ -30,6 +30,7 @@ type config struct {
 	InsecureCookies bool
 	SimFaults       string
 	AuditLog        string
+	DB              string
 	ReadOnly        bool
 	LogFormat       string
 	LogLevel        string

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -79,6 +80,12 @@ func fileValues(path string, settings []setting) (map[string]string, []targetCon
 		text, err := scalarText(val)
 		if err != nil {
 			return nil, nil, &usageError{fmt.Sprintf("%s: %s: %v", at, key.Value, err)}
+		}
+		if u, err := url.Parse(text); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				return nil, nil, &usageError{fmt.Sprintf("%s: %q holds a password: keep it out of the file and give it "+
+					"in the environment (PGPASSWORD for -db)", at, key.Value)}
+			}
 		}
 		out[s.flag] = text
 	}

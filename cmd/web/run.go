@@ -16,6 +16,9 @@ import (
 // run builds the dashboard from its arguments and environment and serves
 // until ctx ends. Tests call it to start the real server.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == auditImportCommand {
+		return runAuditImport(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if errors.Is(err, errHelp) {
 		return nil

@@ -5,11 +5,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
@@ -21,7 +23,8 @@ func TestRunDemoMode(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", t.TempDir() + "/audit.jsonl"}, envOf(map[string]string{
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", t.TempDir() + "/audit.jsonl",
+			"-db", "sqlite:" + t.TempDir() + "/dashboard.db"}, envOf(map[string]string{
 			"HUAWEICLOUD_SDK_CREDENTIALS_FILE": t.TempDir() + "/none",
 		}), pw, io.Discard)
 		pw.Close()
@@ -101,7 +104,7 @@ func TestRunMetricsListen(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-metrics-listen", "127.0.0.1:0", "-insecure-cookies",
-			"-audit-log", t.TempDir() + "/audit.jsonl"},
+			"-audit-log", t.TempDir() + "/audit.jsonl", "-db", "sqlite:" + t.TempDir() + "/dashboard.db"},
 			envOf(map[string]string{"HUAWEICLOUD_SDK_CREDENTIALS_FILE": t.TempDir() + "/none"}), pw, io.Discard)
 		pw.Close()
 	}()
@@ -134,5 +137,36 @@ func TestRunMetricsListen(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
+	}
+}
+
+// TestAuditImportCommand: `web audit-import` adds an old JSON-lines trail
+// to the database, and a second run adds nothing.
+func TestAuditImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	file, err := audit.Open(filepath.Join(dir, "audit.jsonl"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := file.Intent(audit.Record{Action: audit.ActionStop, User: "olga", TaskID: "task-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := file.Outcome(in, audit.Record{Outcome: audit.OutcomeAccepted}); err != nil {
+		t.Fatal(err)
+	}
+	_ = file.Close()
+	args := []string{"audit-import", "-db", "sqlite:" + filepath.Join(dir, "dashboard.db"), filepath.Join(dir, "audit.jsonl")}
+	for _, want := range []string{"2 records read, 1 attempts added, 1 outcomes completed", "2 records read, 0 attempts added, 0 outcomes completed"} {
+		var out strings.Builder
+		if err := run(context.Background(), args, envOf(nil), &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%q does not say %q", out.String(), want)
+		}
+	}
+	if err := run(context.Background(), []string{"audit-import"}, envOf(nil), io.Discard, io.Discard); exitCode(err) != 2 {
+		t.Errorf("no file: %v", err)
 	}
 }

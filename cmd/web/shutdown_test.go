@@ -32,7 +32,7 @@ func TestShutdownLetsStopFinish(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", auditPath,
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", auditPath, "-db", "sqlite:" + t.TempDir() + "/dashboard.db",
 			"-sim-faults", "task:" + id + "=delay:1500ms@StopMigrationTask"},
 			envOf(map[string]string{"HUAWEICLOUD_SDK_CREDENTIALS_FILE": t.TempDir() + "/none"}), pw, io.Discard)
 		pw.Close()

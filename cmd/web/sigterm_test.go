@@ -58,7 +58,8 @@ func TestSIGTERMDuringSlowStop(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-			cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", auditPath}, tc.args...)...)
+			cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-insecure-cookies", "-audit-log", auditPath,
+				"-db", "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db")}, tc.args...)...)
 			cmd.Env = []string{"HUAWEICLOUD_SDK_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "none")}
 			stdout, _ := cmd.StdoutPipe()
 			var stderr strings.Builder

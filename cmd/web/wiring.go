@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/store"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
@@ -57,11 +58,10 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		d.closers = append(d.closers, stopSim)
 		specs = demoSpecs
 	}
-	auditLog, err := audit.Open(cfg.AuditLog, log, time.Now)
+	trail, db, err := openAuditTrail(ctx, cfg, log, d)
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, func() { _ = auditLog.Close() })
 
 	m := metrics.New(build.Version, build.Revision, build.GoVersion)
 	set, where, err := buildTargets(specs, cfg, m)
@@ -77,8 +77,9 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		Log:              log,
 		Demo:             cfg.demo(),
 		Refresh:          cfg.Refresh,
-		Audit:            auditLog,
-		InFlight:         handlers.NewStopsInFlight(auditLog, log),
+		Audit:            trail,
+		Database:         db,
+		InFlight:         handlers.NewStopsInFlight(trail, log),
 		ReadOnly:         cfg.ReadOnly,
 		HSTS:             cfg.HSTS,
 
@@ -127,4 +128,27 @@ func buildTargets(specs []targetSpec, cfg config, m *metrics.Metrics) (*targets.
 		return nil, "", &usageError{err.Error()}
 	}
 	return set, strings.Join(where, ", "), nil
+}
+
+// openAuditTrail opens the database (-db) with its audit trail and, with
+// -audit-log, the JSON-lines file it mirrors every committed record to.
+// Both close after the server has shut down (d's closers run newest first,
+// so the file closes before the database).
+func openAuditTrail(ctx context.Context, cfg config, log *slog.Logger, d *dashboard) (*store.Audit, *store.DB, error) {
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.closers = append(d.closers, func() { _ = db.Close() })
+	log.Info("database open", "db", db.Where())
+	trail := store.NewAudit(db, time.Now, log)
+	if cfg.AuditLog != "" {
+		file, err := audit.Open(cfg.AuditLog, log, time.Now)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.closers = append(d.closers, func() { _ = file.Close() })
+		trail.MirrorTo(file)
+	}
+	return trail, db, nil
 }

@@ -26,6 +26,23 @@ type Audit struct {
 	db     *DB
 	now    func() time.Time
 	logger *slog.Logger
+	// mirror, when set, gets a copy of every record after the database
+	// has committed it: a JSON-lines file for shipping to a SIEM.
+	mirror *audit.Log
+}
+
+// MirrorTo copies every record, once committed, to the JSON-lines log l in
+// its usual format. A failed copy is logged, never refuses a stop: the
+// database is the record.
+func (a *Audit) MirrorTo(l *audit.Log) { a.mirror = l }
+
+func (a *Audit) copyToMirror(rs ...audit.Record) {
+	if a.mirror == nil {
+		return
+	}
+	if err := a.mirror.Append(rs...); err != nil {
+		a.logger.Error("audit mirror not written", "err", err.Error(), "attempt_id", rs[0].AttemptID)
+	}
 }
 
 // NewAudit is the audit trail of db; nil now means time.Now, a nil logger
@@ -52,6 +69,7 @@ func (a *Audit) Intents(rs []audit.Record) ([]audit.Record, error) {
 	if err := a.insert(ctx, out); err != nil {
 		return nil, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
 	}
+	a.copyToMirror(out...)
 	for _, r := range out {
 		a.logger.Info("audit", "event", r.Event, "attempt_id", r.AttemptID, "user", r.User, "task_id", r.TaskID, "target", r.Target)
 	}
@@ -88,6 +106,7 @@ func (a *Audit) Outcome(intent, outcome audit.Record) error {
 	if err := a.complete(ctx, r); err != nil {
 		return fmt.Errorf("audit trail %s: %w", a.db.where, err)
 	}
+	a.copyToMirror(r)
 	a.logger.Info("audit", "event", r.Event, "attempt_id", r.AttemptID, "user", r.User, "task_id", r.TaskID,
 		"outcome", r.Outcome, "request_id", r.RequestID)
 	return nil

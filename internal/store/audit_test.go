@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,4 +157,85 @@ func TestOpenRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestImportAndMirror: a JSON-lines trail imports into the database once
+// (importing twice adds nothing), and a mirror file gets every record the
+// database commits, in the file trail's format.
+func TestImportAndMirror(t *testing.T) {
+	for name, dsn := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.jsonl")
+			file, err := audit.Open(path, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done, err := file.Intent(stop("olga", "task-1", "bj-prod"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := file.Outcome(done, audit.Record{Outcome: audit.OutcomeAccepted, RequestID: "req-9"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := file.Intent(stop("ivan", "task-2", "")); err != nil { // crashed before its outcome
+				t.Fatal(err)
+			}
+			_ = file.Close()
+			a := store.NewAudit(open(t, dsn(t)), nil, nil)
+			for round, want := range []store.ImportReport{{Read: 3, Added: 2, Completed: 1}, {Read: 3}} {
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep, err := a.Import(context.Background(), strings.NewReader(readAll(t, f)+"not json\n"))
+				_ = f.Close()
+				want.Skipped = 1
+				if err != nil || rep != want {
+					t.Errorf("import %d: %+v, %v; want %+v", round+1, rep, err, want)
+				}
+			}
+			attempts := audit.Pair(mustRecent(t, a, audit.Filter{}))
+			if len(attempts) != 2 || attempts[1].Outcome == nil || attempts[1].Outcome.RequestID != "req-9" || attempts[0].Outcome != nil {
+				t.Errorf("imported attempts %+v", attempts)
+			}
+
+			mirrorPath := filepath.Join(t.TempDir(), "mirror.jsonl")
+			mirror, err := audit.Open(mirrorPath, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = mirror.Close() })
+			a.MirrorTo(mirror)
+			in, err := a.Intents([]audit.Record{stop("olga", "task-3", "bj-prod")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Outcome(in[0], audit.Record{Outcome: audit.OutcomeRefused, ErrorCode: "DCS.4957"}); err != nil {
+				t.Fatal(err)
+			}
+			copied := audit.Pair(mustRecentFile(t, mirror))
+			if len(copied) != 1 || copied[0].Intent.AttemptID != in[0].AttemptID || copied[0].Outcome == nil ||
+				copied[0].Outcome.ErrorCode != "DCS.4957" {
+				t.Errorf("mirror holds %+v", copied)
+			}
+		})
+	}
+}
+
+func readAll(t *testing.T, f *os.File) string {
+	t.Helper()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func mustRecentFile(t *testing.T, l *audit.Log) []audit.Record {
+	t.Helper()
+	recs, err := l.Recent(audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
