@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"encoding/csv"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -14,40 +18,159 @@ import (
 	"github.com/dcs-dashboard/migrations/views"
 )
 
-// auditPageSize is how many records the audit page reads (newest first).
-const auditPageSize = 200
+// auditPageSize is how many attempts one audit page shows, newest first.
+const auditPageSize = 100
 
-// Audit shows recent stop attempts, newest first, for operators: who, which
-// task, why, and what DCS answered. It is read from the same append-only
-// file every stop is written to before it is sent.
+// auditExportCap bounds one CSV export of the audit trail.
+const auditExportCap = 100000
+
+// Audit shows stop attempts, newest first, a page at a time, for operators:
+// who, which task of which target, why, and what DCS answered. Every filter
+// is in the URL, and each has its index in the database, so any page of
+// any filter is one indexed query.
 func (s *Server) Audit(c echo.Context) error {
 	if !identityOf(c).IsOperator() {
 		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "The audit trail is for operators."}
 	}
-	user := strings.TrimSpace(c.QueryParam("user"))
-	task := strings.TrimSpace(c.QueryParam("task"))
-	if utf8.RuneCountInString(user) > 256 {
-		return badRequest("User filter too long", "Filter by at most 256 characters of a user name.")
-	}
-	if task != "" && !dcs.ValidTaskID(task) {
-		return badRequest("Invalid task id", "Filter by a task id: letters, digits and hyphens.")
-	}
-	target := strings.TrimSpace(c.QueryParam("target"))
-	if target != "" && !targets.ValidName(target) {
-		return badRequest("Invalid target", "Filter by a target's name: 1 to 32 lower-case letters, digits and '-'.")
-	}
-	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), User: user, Target: target, Task: task,
-		RevokeSessions: s.cfg.OIDC != nil, Targets: s.targetChoices()}
-	recs, err := s.cfg.Audit.Recent(audit.Filter{User: user, Target: target, TaskID: task, Limit: auditPageSize})
+	q, err := parseAuditQuery(c)
 	if err != nil {
-		s.log.Error("reading the audit log", "err", err.Error())
-		p.Error = &views.Banner{Kind: "error", Title: "The audit log could not be read.",
-			Text: "Ask the dashboard's administrators to check its audit log file."}
+		return err
+	}
+	q.Limit = auditPageSize
+	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), Query: q, RevokeSessions: s.cfg.OIDC != nil,
+		Targets: s.targetChoices(), Now: s.cfg.Now(), StaleAfter: s.cfg.StaleAfter}
+	page, err := s.cfg.Audit.Attempts(q)
+	if err != nil {
+		s.log.Error("reading the audit trail", "err", err.Error())
+		p.Error = &views.Banner{Kind: "error", Title: "The audit trail could not be read.",
+			Text: "Try again in a moment; if it persists, ask the dashboard's administrators to check its database."}
 		// Unavailable, not broken: the page itself works and says why.
 		return render(c, http.StatusServiceUnavailable, views.AuditView(p))
 	}
-	p.Attempts = audit.Pair(recs)
+	p.Attempts, p.Next = page.Attempts, page.Next
 	return render(c, http.StatusOK, views.AuditView(p))
+}
+
+// AuditCSV downloads every attempt the audit page's filters select (not
+// only the page shown), newest first, up to auditExportCap.
+func (s *Server) AuditCSV(c echo.Context) error {
+	if !identityOf(c).IsOperator() {
+		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "The audit trail is for operators."}
+	}
+	q, err := parseAuditQuery(c)
+	if err != nil {
+		return err
+	}
+	q.Limit = audit.MaxLimit
+	var rows [][]string
+	for len(rows) < auditExportCap {
+		page, err := s.cfg.Audit.Attempts(q)
+		if err != nil {
+			return &pageError{Status: http.StatusServiceUnavailable, Title: "The audit trail could not be read.",
+				Text: "Try again in a moment; if it persists, ask the dashboard's administrators to check its database.",
+				Log: err.Error()}
+		}
+		for _, a := range page.Attempts {
+			rows = append(rows, auditCSVRow(a))
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Before = page.Next
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="dcs-dashboard-audit-`+s.cfg.Now().UTC().Format("2006-01-02")+`.csv"`)
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write(auditCSVColumns)
+	for _, r := range rows {
+		for i := range r {
+			r[i] = defuseFormula(r[i])
+		}
+		_ = w.Write(r)
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// auditCSVColumns are the audit export's columns: the intent's, then the
+// outcome's (empty when none was recorded).
+var auditCSVColumns = []string{"attempt_id", "time", "action", "user", "email", "groups", "remote_addr", "target",
+	"region", "project_id", "task_id", "task_name", "reason", "outcome", "outcome_time", "http_status", "error_code",
+	"request_id", "duration_ms", "joined_attempt_id", "joined_user"}
+
+func auditCSVRow(a audit.Attempt) []string {
+	in := a.Intent
+	row := []string{in.AttemptID, in.Time.UTC().Format(time.RFC3339), in.Action, in.User, in.Email,
+		strings.Join(in.Groups, ";"), in.RemoteAddr, in.Target, in.Region, in.ProjectID, in.TaskID, in.TaskName, in.Reason}
+	if o := a.Outcome; o != nil {
+		if o.TaskName != "" {
+			row[11] = o.TaskName
+		}
+		return append(row, o.Outcome, o.Time.UTC().Format(time.RFC3339), strconv.Itoa(o.HTTPStatus), o.ErrorCode,
+			o.RequestID, strconv.FormatInt(o.DurationMS, 10), o.JoinedAttemptID, o.JoinedUser)
+	}
+	return append(row, "", "", "", "", "", "", "", "")
+}
+
+// parseAuditQuery reads the audit page's filters, each checked before the
+// database is asked: user, target, task, outcome, a time range (dates, or
+// dates with a time, in UTC) and the page cursor.
+func parseAuditQuery(c echo.Context) (audit.Query, error) {
+	q := audit.Query{User: strings.TrimSpace(c.QueryParam("user")), TaskID: strings.TrimSpace(c.QueryParam("task")),
+		Target: strings.TrimSpace(c.QueryParam("target")), Outcome: c.QueryParam("outcome"), Before: c.QueryParam("before")}
+	switch {
+	case utf8.RuneCountInString(q.User) > 256:
+		return q, badRequest("User filter too long", "Filter by at most 256 characters of a user name.")
+	case q.TaskID != "" && !dcs.ValidTaskID(q.TaskID):
+		return q, badRequest("Invalid task id", "Filter by a task id: letters, digits and hyphens.")
+	case q.Target != "" && !targets.ValidName(q.Target):
+		return q, badRequest("Invalid target", "Filter by a target's name: 1 to 32 lower-case letters, digits and '-'.")
+	case q.Outcome != "" && !slices.Contains(auditOutcomes, q.Outcome):
+		return q, badRequest("Invalid outcome", "The outcome must be one of: "+strings.Join(auditOutcomes, ", ")+".")
+	case q.Before != "" && !isDigits(q.Before):
+		return q, badRequest("Invalid page", "That page of the audit trail does not exist; start again from the first.")
+	}
+	var err error
+	if q.Since, err = auditTime(c.QueryParam("since"), "from"); err != nil {
+		return q, err
+	}
+	if q.Until, err = auditTime(c.QueryParam("until"), "to"); err != nil {
+		return q, err
+	}
+	if !q.Until.IsZero() && len(c.QueryParam("until")) == len("2006-01-02") {
+		q.Until = q.Until.AddDate(0, 0, 1) // "to 30 November" includes the day
+	}
+	return q, nil
+}
+
+// auditOutcomes are the outcome filter's values.
+var auditOutcomes = []string{audit.OutcomeAccepted, audit.OutcomeRefused, audit.OutcomeFailed, audit.OutcomeUnknown,
+	audit.OutcomeJoined, audit.OutcomeNone}
+
+// auditTime reads a date (2006-01-02) or a date and time (2006-01-02T15:04,
+// as a browser's datetime-local input sends it), in UTC.
+func auditTime(raw, which string) (time.Time, error) {
+	if raw == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, raw); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, badRequest("Invalid time", "The "+which+" time must be a date such as 2026-11-30, or a date and time such as 2026-11-30T08:00 (UTC).")
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return len(s) > 0 && len(s) <= 19
 }
 
 // RevokeSessions ends every session of a person signed in up to now, on the

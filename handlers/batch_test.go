@@ -149,17 +149,19 @@ func TestBatchStopWithoutJavaScript(t *testing.T) {
 	}
 }
 
-// failingIntents records through the real audit log but fails the
-// failOn-th call to Intents, as a disk that fills mid-batch does.
+// failingIntents records through the real audit trail but fails the
+// failOn-th call to Intents (every call with always), as a disk that fills
+// mid-batch, or a database that is gone, does.
 type failingIntents struct {
 	handlers.AuditTrail
 	failOn int
+	always bool
 	calls  int
 }
 
 func (f *failingIntents) Intents(rs []audit.Record) ([]audit.Record, error) {
 	f.calls++
-	if f.calls == f.failOn {
+	if f.always || f.calls == f.failOn {
 		return nil, errors.New("audit log: write: no space left on device")
 	}
 	return f.AuditTrail.Intents(rs)

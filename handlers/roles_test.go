@@ -201,9 +201,18 @@ func TestAuditPage(t *testing.T) {
 			t.Errorf("%s: rows %q, want %q", path, got, want)
 		}
 	}
+	// Without an outcome: in progress at first; once older than a stop can
+	// take, "outcome unknown" with a link to check the task.
 	first := e.get("/audit", operator...).find("audit-row").First()
-	if !strings.Contains(first.Find(`[data-testid="audit-outcome"]`).Text(), "no outcome recorded") {
-		t.Errorf("intent without outcome not marked: %q", first.Text())
+	if !strings.Contains(first.Find(`[data-testid="audit-outcome"]`).Text(), "in progress") {
+		t.Errorf("a fresh intent without outcome not shown in progress: %q", first.Text())
+	}
+	e.clock.Advance(2 * time.Minute)
+	first = e.get("/audit", operator...).find("audit-row").First()
+	stale := first.Find(`[data-testid="audit-stale"] a`)
+	if !strings.Contains(first.Find(`[data-testid="audit-outcome"]`).Text(), "outcome unknown") ||
+		stale.AttrOr("href", "") != routes.TaskURL(targets.DefaultName, c) {
+		t.Errorf("an old intent without outcome not marked unknown with a link: %q", first.Text())
 	}
 
 	for _, path := range []string{routes.AuditURL("", "", "../../etc/passwd"), routes.AuditURL("", "", "<script>"),

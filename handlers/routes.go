@@ -69,6 +69,10 @@ type Config struct {
 	// Database, when set, is reported by /readyz beside the targets: without
 	// it pages still read, but no stop can be recorded, so none is sent.
 	Database interface{ Ping(context.Context) error }
+	// StaleAfter is how long after its intent an attempt without an outcome
+	// is shown as "outcome unknown" rather than in progress: as long as a
+	// stop and the read after it can take. 0 means a minute.
+	StaleAfter time.Duration
 	// InFlight tracks stops between their intent and their outcome, for
 	// shutdown to wait for; nil makes one that nobody drains (tests).
 	InFlight *StopsInFlight
@@ -77,14 +81,14 @@ type Config struct {
 }
 
 // AuditTrail is where stop attempts are recorded and read back:
-// *audit.Log is one.
+// *store.Audit, the database's, is one.
 type AuditTrail interface {
 	// Intents records intents all or none, before anything is sent.
 	Intents(rs []audit.Record) ([]audit.Record, error)
 	// Outcome records how the attempt begun by intent ended.
 	Outcome(intent, outcome audit.Record) error
-	// Recent reads the newest records the filter selects.
-	Recent(f audit.Filter) ([]audit.Record, error)
+	// Attempts reads one page of the attempts q selects, newest first.
+	Attempts(q audit.Query) (audit.AttemptPage, error)
 }
 
 // Server is the dashboard's HTTP layer.
@@ -105,6 +109,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	if (cfg.Authenticate == nil) == (cfg.OIDC == nil) {
 		return nil, errors.New("handlers: exactly one of Authenticate and OIDC is required")
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = time.Minute
 	}
 	if cfg.TargetTimeout <= 0 {
 		cfg.TargetTimeout = 8 * time.Second
@@ -186,6 +193,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	// Every method, so an old form's post is redirected with its method kept.
 	pages.Any(routes.LegacyTaskPath, s.LegacyTask)
 	pages.GET(routes.Audit, s.Audit)
+	pages.GET(routes.AuditCSV, s.AuditCSV)
 	if cfg.OIDC != nil {
 		pages.POST(routes.RevokeSessions, s.RevokeSessions)
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,11 +19,11 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/dcs-dashboard/migrations/handlers"
-	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/store"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
@@ -67,8 +68,6 @@ type options struct {
 	twoTargets bool
 	// drOperators, with twoTargets, are drTarget's own operator groups.
 	drOperators []string
-	// auditPath is the audit log's file; empty means a new one in a temp dir.
-	auditPath string
 	// edit changes the Config (identity, OIDC, proxies, read-only, sessions)
 	// before the server at baseURL, whose address OIDC needs, is built.
 	edit func(t *testing.T, baseURL string, cfg *handlers.Config)
@@ -80,7 +79,7 @@ type env struct {
 	t      testing.TB
 	sim    *dcssim.Simulator
 	clock  *clock
-	audit  *audit.Log
+	audit  *store.Audit
 	url    string
 	client *http.Client // cookie jar, redirects not followed
 	logs   *logSink
@@ -157,15 +156,12 @@ func newEnv(t testing.TB, opt options) *env {
 	if err != nil {
 		t.Fatalf("NewSessions: %v", err)
 	}
-	auditPath := opt.auditPath
-	if auditPath == "" {
-		auditPath = filepath.Join(t.TempDir(), "audit.jsonl")
-	}
-	auditLog, err := audit.Open(auditPath, log, clk.Now)
+	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "dashboard.db"))
 	if err != nil {
-		t.Fatalf("audit.Open: %v", err)
+		t.Fatalf("store.Open: %v", err)
 	}
-	t.Cleanup(func() { _ = auditLog.Close() })
+	t.Cleanup(func() { _ = db.Close() })
+	auditLog := store.NewAudit(db, clk.Now, log)
 	identity := handlers.AuthenticateLocal()
 	if opt.anonymous {
 		identity = handlers.AuthenticateAs(handlers.Identity{Identity: auth.Identity{User: "anonymous"}, Role: auth.RoleViewer})

@@ -1,22 +1,81 @@
 package views
 
 import (
+	"net/url"
+	"time"
+
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 func auditFilterText(p AuditPage) string {
-	s := ""
-	if p.User != "" {
-		s += " by “" + p.User + "”"
+	q, s := p.Query, ""
+	if q.User != "" {
+		s += " by “" + q.User + "”"
 	}
-	if p.Target != "" {
-		s += " on " + p.Target
+	if q.Target != "" {
+		s += " on " + q.Target
 	}
-	if p.Task != "" {
-		s += " for task " + p.Task
+	if q.TaskID != "" {
+		s += " for task " + q.TaskID
+	}
+	if q.Outcome != "" {
+		s += ", outcome " + q.Outcome
+	}
+	if !q.Since.IsZero() {
+		s += ", from " + q.Since.Format("2006-01-02 15:04")
+	}
+	if !q.Until.IsZero() {
+		s += ", before " + q.Until.Format("2006-01-02 15:04")
 	}
 	return s
+}
+
+// auditValues is q as the audit page's URL query; the page cursor is
+// before.
+func auditValues(q audit.Query, before string) url.Values {
+	v := url.Values{}
+	for key, val := range map[string]string{"user": q.User, "target": q.Target, "task": q.TaskID, "outcome": q.Outcome,
+		"before": before} {
+		if val != "" {
+			v.Set(key, val)
+		}
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.Format("2006-01-02T15:04"))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.Format("2006-01-02T15:04"))
+	}
+	return v
+}
+
+// auditOlderURL is the next page of the same filters.
+func auditOlderURL(p AuditPage) string { return routes.AuditPageURL(auditValues(p.Query, p.Next)) }
+
+// auditCSVURL downloads everything the filters select.
+func auditCSVURL(p AuditPage) string { return routes.AuditCSVURL(auditValues(p.Query, "")) }
+
+// auditFiltered reports whether any filter is set, so the form offers to clear them.
+func auditFiltered(p AuditPage) bool { return len(auditValues(p.Query, "")) > 0 }
+
+// timeInput is t as a datetime-local input's value.
+func timeInput(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04")
+}
+
+// auditOutcomeChoices are the outcome filter's options.
+var auditOutcomeChoices = []choice{{"", "Any outcome"}, {audit.OutcomeAccepted, "Accepted"}, {audit.OutcomeRefused, "Refused"},
+	{audit.OutcomeFailed, "Failed"}, {audit.OutcomeUnknown, "Unknown"}, {audit.OutcomeJoined, "Joined another's stop"},
+	{audit.OutcomeNone, "No outcome recorded"}}
+
+// stale reports whether attempt a has no outcome and never will: its
+// intent is older than a stop and the read after it can take.
+func stale(p AuditPage, a audit.Attempt) bool {
+	return a.Outcome == nil && p.Now.Sub(who(a).Time) > p.StaleAfter
 }
 
 // auditTaskName prefers the name recorded with the outcome (the intent is

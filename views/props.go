@@ -154,16 +154,21 @@ type ErrorPage struct {
 
 // AuditPage is the audit trail, optionally filtered by user and task.
 type AuditPage struct {
-	Chrome   Chrome
-	User     string
-	Target   string
-	Task     string
+	Chrome Chrome
+	// Query is the filters and the page the URL asks for.
+	Query    audit.Query
 	Attempts []audit.Attempt
-	Error    *Banner
+	// Next is the cursor of the next (older) page; "" on the last.
+	Next  string
+	Error *Banner
 	// RevokeSessions offers ending a person's sessions (native sign-in).
 	RevokeSessions bool
 	// Targets are the targets the filter offers, when there are several.
 	Targets []TargetChoice
+	// Now and StaleAfter tell an attempt still in flight from one whose
+	// outcome will never come (its process stopped in between).
+	Now        time.Time
+	StaleAfter time.Duration
 }
 
 type requestIDKey struct{}

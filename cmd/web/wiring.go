@@ -79,6 +79,7 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		Refresh:          cfg.Refresh,
 		Audit:            trail,
 		Database:         db,
+		StaleAfter:       cfg.shutdownGrace(),
 		InFlight:         handlers.NewStopsInFlight(trail, log),
 		ReadOnly:         cfg.ReadOnly,
 		HSTS:             cfg.HSTS,

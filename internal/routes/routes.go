@@ -44,6 +44,8 @@ const (
 
 	// Audit is the audit trail of stop attempts, for operators.
 	Audit = "/audit"
+	// AuditCSV downloads the audit trail the audit page's filters select.
+	AuditCSV = "/audit.csv"
 	// RevokeSessions (POST) ends every session of a person (OIDC mode, operators).
 	RevokeSessions = "/audit/revoke-sessions"
 
@@ -165,6 +167,12 @@ func AuditURL(user, target, taskID string) string {
 	setIf(v, "task", taskID)
 	return withQuery(Audit, v)
 }
+
+// AuditPageURL is the audit trail with the given query (filters, page).
+func AuditPageURL(query url.Values) string { return withQuery(Audit, query) }
+
+// AuditCSVURL downloads the audit trail the given filters select.
+func AuditCSVURL(query url.Values) string { return withQuery(AuditCSV, query) }
 
 // LoginURL starts sign-in and comes back to returnTo, a local address.
 func LoginURL(returnTo string) string {

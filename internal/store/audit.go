@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -183,18 +184,28 @@ const attemptColumns = `attempt_id, intent_ns, action, user_name, email, groups_
 	project_id, task_id, task_name, reason, outcome_ns, outcome, outcome_task_name, http_status, error_code, request_id,
 	duration_ms, joined_attempt_id, joined_user`
 
+// scanAttemptWithID is scanAttempt of a row that starts with its id.
+func scanAttemptWithID(rows *sql.Rows) (audit.Record, *audit.Record, int64, error) {
+	var id int64
+	in, out, err := scanInto(rows, &id)
+	return in, out, id, err
+}
+
 // scanAttempt reads one attempt row as its intent record and, when it has
 // one, its outcome record.
-func scanAttempt(rows *sql.Rows) (audit.Record, *audit.Record, error) {
+func scanAttempt(rows *sql.Rows) (audit.Record, *audit.Record, error) { return scanInto(rows) }
+
+// scanInto reads an attempt row after the leading columns lead point to.
+func scanInto(rows *sql.Rows, lead ...any) (audit.Record, *audit.Record, error) {
 	var in audit.Record
 	var intentNS int64
 	var groups, outcomeTaskName string
 	var outcomeNS sql.NullInt64
 	var outcome sql.NullString
 	var out audit.Record
-	if err := rows.Scan(&in.AttemptID, &intentNS, &in.Action, &in.User, &in.Email, &groups, &in.RemoteAddr, &in.Target,
+	if err := rows.Scan(append(lead, &in.AttemptID, &intentNS, &in.Action, &in.User, &in.Email, &groups, &in.RemoteAddr, &in.Target,
 		&in.Region, &in.ProjectID, &in.TaskID, &in.TaskName, &in.Reason, &outcomeNS, &outcome, &outcomeTaskName,
-		&out.HTTPStatus, &out.ErrorCode, &out.RequestID, &out.DurationMS, &out.JoinedAttemptID, &out.JoinedUser); err != nil {
+		&out.HTTPStatus, &out.ErrorCode, &out.RequestID, &out.DurationMS, &out.JoinedAttemptID, &out.JoinedUser)...); err != nil {
 		return in, nil, err
 	}
 	in.Event, in.Time = audit.EventIntent, time.Unix(0, intentNS).UTC()
@@ -218,4 +229,87 @@ func groupsJSON(groups []string) string {
 	}
 	b, _ := json.Marshal(groups)
 	return string(b)
+}
+
+// Intent records one intent; see Intents.
+func (a *Audit) Intent(r audit.Record) (audit.Record, error) {
+	rs, err := a.Intents([]audit.Record{r})
+	if err != nil {
+		return audit.Record{}, err
+	}
+	return rs[0], nil
+}
+
+// Attempts returns one page of the attempts q selects, newest first, read
+// by keyset (the row id), so a page deep in a million records costs what
+// the first does; every filter has its index.
+func (a *Audit) Attempts(q audit.Query) (audit.AttemptPage, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = audit.DefaultLimit
+	}
+	limit = min(limit, audit.MaxLimit)
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		where = append(where, cond)
+		args = append(args, arg)
+	}
+	if q.User != "" {
+		add("user_key = ?", strings.ToLower(q.User))
+	}
+	if q.Target != "" {
+		add("target = ?", q.Target)
+	}
+	if q.TaskID != "" {
+		add("task_id = ?", q.TaskID)
+	}
+	switch q.Outcome {
+	case "":
+	case audit.OutcomeNone:
+		where = append(where, "outcome IS NULL")
+	default:
+		add("outcome = ?", q.Outcome)
+	}
+	if !q.Since.IsZero() {
+		add("intent_ns >= ?", q.Since.UnixNano())
+	}
+	if !q.Until.IsZero() {
+		add("intent_ns < ?", q.Until.UnixNano())
+	}
+	if q.Before != "" {
+		id, err := strconv.ParseInt(q.Before, 10, 64)
+		if err != nil || id <= 0 {
+			return audit.AttemptPage{}, fmt.Errorf("audit trail: bad page cursor %q", clip(q.Before, 20))
+		}
+		add("id < ?", id)
+	}
+	sqlq := `SELECT id, ` + attemptColumns + ` FROM audit_attempts`
+	if len(where) > 0 {
+		sqlq += " WHERE " + strings.Join(where, " AND ")
+	}
+	sqlq += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit+1) // one more says whether there is a next page
+	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
+	defer cancel()
+	rows, err := a.db.sql.QueryContext(ctx, a.db.rebind(sqlq), args...)
+	if err != nil {
+		return audit.AttemptPage{}, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+	}
+	defer rows.Close()
+	var page audit.AttemptPage
+	var lastID int64
+	for rows.Next() {
+		if len(page.Attempts) == limit {
+			page.Next = strconv.FormatInt(lastID, 10)
+			break
+		}
+		intent, outcome, id, err := scanAttemptWithID(rows)
+		if err != nil {
+			return audit.AttemptPage{}, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+		}
+		page.Attempts = append(page.Attempts, audit.Attempt{Intent: intent, Outcome: outcome})
+		lastID = id
+	}
+	return page, rows.Err()
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -238,4 +240,77 @@ func mustRecentFile(t *testing.T, l *audit.Log) []audit.Record {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// TestAttemptPages: attempts come a page at a time, newest first, by a
+// cursor; the outcome (or none) and the time range filter them.
+func TestAttemptPages(t *testing.T) {
+	for name, dsn := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			clock := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			a := store.NewAudit(open(t, dsn(t)), func() time.Time { return clock }, nil)
+			var ids []string
+			for i := range 7 {
+				clock = clock.Add(time.Hour)
+				in, err := a.Intent(stop("olga", "task-"+strconv.Itoa(i), "bj-prod"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, in.AttemptID)
+				if i%2 == 0 {
+					if err := a.Outcome(in, audit.Record{Outcome: audit.OutcomeAccepted}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			var got []string
+			q := audit.Query{Limit: 3}
+			for pages := 0; ; pages++ {
+				page, err := a.Attempts(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, at := range page.Attempts {
+					got = append(got, at.Intent.AttemptID)
+				}
+				if page.Next == "" {
+					if pages != 2 {
+						t.Errorf("%d pages of 3 for 7 attempts, want 3", pages+1)
+					}
+					break
+				}
+				q.Before = page.Next
+			}
+			slices.Reverse(got)
+			if !slices.Equal(got, ids) {
+				t.Errorf("paged attempts %v, want every one, newest first", got)
+			}
+			count := func(q audit.Query) int {
+				q.Limit = 100
+				page, err := a.Attempts(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(page.Attempts)
+			}
+			start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+			for _, c := range []struct {
+				q    audit.Query
+				want int
+			}{
+				{audit.Query{Outcome: audit.OutcomeAccepted}, 4},
+				{audit.Query{Outcome: audit.OutcomeNone}, 3},
+				{audit.Query{Since: start.Add(3 * time.Hour)}, 5},
+				{audit.Query{Since: start.Add(2 * time.Hour), Until: start.Add(4 * time.Hour)}, 2},
+				{audit.Query{User: "OLGA", TaskID: "task-3"}, 1},
+			} {
+				if got := count(c.q); got != c.want {
+					t.Errorf("%+v: %d attempts, want %d", c.q, got, c.want)
+				}
+			}
+			if _, err := a.Attempts(audit.Query{Before: "x"}); err == nil {
+				t.Error("a bad cursor was accepted")
+			}
+		})
+	}
 }
