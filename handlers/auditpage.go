@@ -68,7 +68,7 @@ func (s *Server) AuditCSV(c echo.Context) error {
 		if err != nil {
 			return &pageError{Status: http.StatusServiceUnavailable, Title: "The audit trail could not be read.",
 				Text: "Try again in a moment; if it persists, ask the dashboard's administrators to check its database.",
-				Log: err.Error()}
+				Log:  err.Error()}
 		}
 		for _, a := range page.Attempts {
 			rows = append(rows, auditCSVRow(a))
