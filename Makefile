@@ -19,7 +19,7 @@ export CHROMIUM_PATH ?= /usr/bin/chromium
 OAUTH2_PROXY_VERSION := v7.15.6
 export OAUTH2_PROXY_BIN := $(CURDIR)/.cache/bin/oauth2-proxy-$(OAUTH2_PROXY_VERSION)
 
-.PHONY: all run build test unit e2e bench loadtest fuzz generate check-generated vet vendor check-vendor deps-e2e clean
+.PHONY: all run build test unit e2e bench loadtest fuzz generate check-generated vet vendor check-vendor deps-e2e deps-postgres clean
 
 all: test
 
@@ -53,10 +53,10 @@ vet:
 	$(GO) vet -tags e2e ./e2e/
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
 
-unit:
+unit: deps-postgres
 	$(GO) test -race -count=1 ./...
 
-e2e: deps-e2e $(OAUTH2_PROXY_BIN)
+e2e: deps-e2e deps-postgres $(OAUTH2_PROXY_BIN)
 	$(GO) test -tags e2e -count=1 -timeout 15m ./e2e/
 
 ## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
@@ -100,6 +100,16 @@ deps-e2e: node_modules/.package-lock.json
 	@mkdir -p $(PLAYWRIGHT_DIR)
 	@ln -sfn $(CURDIR)/node_modules/playwright-core $(PLAYWRIGHT_DIR)/package
 	@[ -n "$(PLAYWRIGHT_NODEJS_PATH)" ] || { echo "node is required for the Playwright driver"; exit 1; }
+
+# Debian's PostgreSQL server programs (installed when missing): the tests
+# start throwaway clusters of their own with initdb and postgres, so nothing is
+# started here.
+deps-postgres:
+	@if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then \
+		echo "Installing Debian's postgresql"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
 
 $(OAUTH2_PROXY_BIN):
 	@mkdir -p $(dir $@)
