@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,13 +14,22 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/store"
+	"github.com/dcs-dashboard/migrations/internal/store/pgtest"
 )
 
-// databases are the kinds every store test runs against, each opened fresh.
+// databases are the kinds every store test runs against, each opened
+// fresh: a SQLite file, and a database of a real PostgreSQL server.
 func databases(t *testing.T) map[string]func(t *testing.T) string {
 	return map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db") },
+		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db") },
+		"postgres": func(t *testing.T) string { return pgtest.Shared(t) },
 	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func open(t *testing.T, dsn string) *store.DB {
@@ -138,7 +148,14 @@ func TestOpenRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = raw.Close()
+	pg := pgtest.Shared(t)
+	u, err := url.Parse(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), "wrong-secret")
 	for name, c := range map[string]struct{ dsn, want string }{
+		"wrong password": {u.String(), "cannot connect"},
 		"junk file":      {"sqlite:" + junk, "not a usable SQLite file"},
 		"newer schema":   {newer, "schema is version 99, newer than this dashboard knows"},
 		"no path":        {"sqlite:", "give a file path"},
