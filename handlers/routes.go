@@ -23,6 +23,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/store"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/static"
 	"github.com/dcs-dashboard/migrations/views"
@@ -69,6 +70,12 @@ type Config struct {
 	// Database, when set, is reported by /readyz beside the targets: without
 	// it pages still read, but no stop can be recorded, so none is sent.
 	Database interface{ Ping(context.Context) error }
+	// Leases, when set, make one stop per task in flight across the
+	// replicas sharing them (*store.Leases); without, per process only.
+	Leases StopLeases
+	// Budgets, when set, are the per-person stop rate limit shared by the
+	// replicas (*store.Budgets); without, counted in this process.
+	Budgets StopBudgets
 	// StaleAfter is how long after its intent an attempt without an outcome
 	// is shown as "outcome unknown" rather than in progress: as long as a
 	// stop and the read after it can take. 0 means a minute.
@@ -89,6 +96,17 @@ type AuditTrail interface {
 	Outcome(intent, outcome audit.Record) error
 	// Attempts reads one page of the attempts q selects, newest first.
 	Attempts(q audit.Query) (audit.AttemptPage, error)
+}
+
+// StopLeases take and release a task's stop lease; see store.Leases.
+type StopLeases interface {
+	Acquire(ctx context.Context, key, attemptID, user string, ttl time.Duration) (store.Lease, bool, error)
+	Release(ctx context.Context, key, attemptID string, keep time.Duration) error
+}
+
+// StopBudgets count each person's stops; see store.Budgets.
+type StopBudgets interface {
+	Allow(ctx context.Context, user string, perMinute int) (bool, time.Duration, error)
 }
 
 // Server is the dashboard's HTTP layer.
@@ -128,7 +146,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.InFlight == nil {
 		cfg.InFlight = NewStopsInFlight(cfg.Audit, cfg.Log)
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Targets, cfg.Now), facts: newTaskFacts(),
+	s := &Server{cfg: cfg, log: cfg.Log, stopper: newStopper(cfg.Targets, cfg.Leases, cfg.StaleAfter, cfg.Now), facts: newTaskFacts(),
 		limiter: newStopLimiter(cfg.StopsPerMinute), ready: &readiness{targets: cfg.Targets, database: cfg.Database, ttl: readyTTL, timeout: readyTimeout, now: cfg.Now, metrics: cfg.Metrics},
 		inflight: cfg.InFlight}
 

@@ -68,6 +68,9 @@ type options struct {
 	twoTargets bool
 	// drOperators, with twoTargets, are drTarget's own operator groups.
 	drOperators []string
+	// replicaOf makes this dashboard another replica of that one: the same
+	// simulator, clock and database (its leases and stop budgets included).
+	replicaOf *env
 	// edit changes the Config (identity, OIDC, proxies, read-only, sessions)
 	// before the server at baseURL, whose address OIDC needs, is built.
 	edit func(t *testing.T, baseURL string, cfg *handlers.Config)
@@ -83,6 +86,9 @@ type env struct {
 	url    string
 	client *http.Client // cookie jar, redirects not followed
 	logs   *logSink
+	// simSrv and dbPath are what a replica of this dashboard shares.
+	simSrv *httptest.Server
+	dbPath string
 }
 
 // logSink keeps the server's log lines and echoes them to t.Log while the
@@ -127,6 +133,10 @@ func newEnv(t testing.TB, opt options) *env {
 	sim := dcssim.New(simCfg)
 	simSrv := httptest.NewServer(sim)
 	t.Cleanup(simSrv.Close)
+	dbPath := filepath.Join(t.TempDir(), "dashboard.db")
+	if r := opt.replicaOf; r != nil {
+		clk, sim, simSrv, dbPath = r.clock, r.sim, r.simSrv, r.dbPath
+	}
 
 	timeout := opt.timeout
 	if timeout == 0 {
@@ -156,7 +166,7 @@ func newEnv(t testing.TB, opt options) *env {
 	if err != nil {
 		t.Fatalf("NewSessions: %v", err)
 	}
-	db, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "dashboard.db"))
+	db, err := store.Open(context.Background(), "sqlite:"+dbPath)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
@@ -169,6 +179,7 @@ func newEnv(t testing.TB, opt options) *env {
 	srv := httptest.NewUnstartedServer(nil) // listening, so its address is known
 	t.Cleanup(srv.Close)
 	cfg := handlers.Config{Targets: set, Sessions: sessions, Log: log,
+		Leases: store.NewLeases(db, clk.Now), Budgets: store.NewBudgets(db, clk.Now),
 		Authenticate: identity, Demo: !opt.noDemo, Refresh: time.Second, Now: clk.Now, Audit: auditLog}
 	if opt.edit != nil {
 		opt.edit(t.(*testing.T), "http://"+srv.Listener.Addr().String(), &cfg)
@@ -182,7 +193,7 @@ func newEnv(t testing.TB, opt options) *env {
 
 	hc := &http.Client{Jar: newJar(), Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, sim: sim, clock: clk, audit: auditLog, url: srv.URL, client: hc, logs: sink}
+	return &env{t: t, sim: sim, clock: clk, audit: auditLog, url: srv.URL, client: hc, logs: sink, simSrv: simSrv, dbPath: dbPath}
 }
 
 func newJar() http.CookieJar {

@@ -22,6 +22,15 @@ func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
 	}
 	at := o.At.UTC().Format("15:04:05 UTC")
 	switch {
+	case o.Outcome == audit.OutcomeJoined:
+		// Another replica holds the task's stop: its answer is not here.
+		return views.Banner{Kind: "info", Title: name + " is already being stopped by " + o.CallUser + ".",
+			Text: "A stop of this task by " + o.CallUser + " is under way or was accepted moments ago, so no second request " +
+				"was sent. The task is " + o.Task.Status.Label() + "; this status updates until it has stopped."}
+	case o.Code == audit.CodeNotSent:
+		return views.Banner{Kind: "error", Title: "Stop not sent: the dashboard's database is unavailable.",
+			Text: "The stop could not be registered as the task's only one, so nothing was sent to the DCS API. " +
+				"Try again in a moment; if it persists, ask the dashboard's administrators to check its database."}
 	case o.Joined && o.Repeat:
 		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + " by " + o.CallUser + ".",
 			Text: "A stop of this task by " + o.CallUser + " was accepted moments ago, so no second request was sent. The task is " +

@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -140,7 +142,15 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 			Kind: "error", Title: "Reason too long.", Text: "The reason has " + strconv.Itoa(n) + " characters; at most " +
 				strconv.Itoa(maxReasonLength) + " are kept. Shorten it and confirm again." + nothingSent}}
 	}
-	if ok, wait := s.limiter.allow(req.who.User, s.cfg.Now()); !ok {
+	ok, wait, err := s.allowStop(c, req.who.User)
+	if err != nil {
+		s.log.Error("stop refused: the stop budget could not be read", "user", req.who.User, "err", err.Error())
+		return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
+			banner: views.Banner{Kind: "error", Title: "Stop not sent: the dashboard's database is unavailable.",
+				Text: "Stops are counted and recorded in the database, which did not answer, so nothing was sent to the DCS API. " +
+					"Try again in a moment; if it persists, ask the dashboard's administrators to check its database."}}
+	}
+	if !ok {
 		return nil, &stopRefusal{status: http.StatusTooManyRequests, metric: metrics.StopRateLimited, retry: true, banner: views.Banner{
 			Kind: "warning", Title: "Too many stops in a short time.",
 			Text: "Each person may request at most " + strconv.Itoa(s.cfg.StopsPerMinute) + " stops a minute; a batch counts as one." +
@@ -157,6 +167,22 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 	}
 	return intents, nil
 }
+
+// allowStop takes one stop from the person's budget: the replicas' shared
+// one when there is a database for it, this process's otherwise.
+func (s *Server) allowStop(c echo.Context, user string) (bool, time.Duration, error) {
+	if s.cfg.Budgets == nil {
+		ok, wait := s.limiter.allow(user, s.cfg.Now())
+		return ok, wait, nil
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), budgetTimeout)
+	defer cancel()
+	return s.cfg.Budgets.Allow(ctx, user, s.cfg.StopsPerMinute)
+}
+
+// budgetTimeout bounds the shared budget's read: a database that hangs
+// refuses the stop rather than hold the person.
+const budgetTimeout = 5 * time.Second
 
 // stopForbidden is the guard's first two checks, which the confirmations
 // make too: may this person stop the tasks of these targets, and may anyone

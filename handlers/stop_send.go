@@ -30,6 +30,10 @@ type stopper struct {
 	targets *targets.Set
 	now     func() time.Time
 	flight  singleflight.Group
+	// leases, when set, extend "one stop per task in flight" to every
+	// replica sharing them; leaseTTL bounds how long a stop can hold one.
+	leases   StopLeases
+	leaseTTL time.Duration
 
 	mu     sync.Mutex
 	recent map[string]acceptedStop
@@ -40,8 +44,8 @@ type acceptedStop struct {
 	at      time.Time
 }
 
-func newStopper(ts *targets.Set, now func() time.Time) *stopper {
-	return &stopper{targets: ts, now: now, recent: map[string]acceptedStop{}}
+func newStopper(ts *targets.Set, leases StopLeases, leaseTTL time.Duration, now func() time.Time) *stopper {
+	return &stopper{targets: ts, leases: leases, leaseTTL: leaseTTL, now: now, recent: map[string]acceptedStop{}}
 }
 
 // targetOf is the target an intent names; the guard wrote the intent from
@@ -62,17 +66,60 @@ func (st *stopper) single(ctx context.Context, intent audit.Record) views.StopOu
 			o.Repeat = true
 			return o, nil
 		}
+		if o, held := st.lease(ctx, key, t, intent); held {
+			return o, nil
+		}
 		o := st.once(ctx, t, intent.TaskID)
 		o.CallAttempt, o.CallUser = intent.AttemptID, intent.User
 		if o.Outcome == audit.OutcomeAccepted {
 			st.remember(key, o, st.now())
 		}
+		st.release(ctx, key, intent.AttemptID, o.Outcome == audit.OutcomeAccepted)
 		return o, nil
 	})
 	o := v.(views.StopOutcome)
 	o.Joined = o.CallAttempt != intent.AttemptID
 	return o
 }
+
+// lease takes the task's stop lease, shared by the replicas, before the
+// stop is sent. When another attempt holds it (a stop of the task by
+// someone on another replica, under way or just accepted), nothing is sent:
+// the outcome is joined to that attempt, with the task read again. When the
+// lease cannot be taken (the database is away), nothing is sent either.
+func (st *stopper) lease(ctx context.Context, key string, t *targets.Target, intent audit.Record) (views.StopOutcome, bool) {
+	if st.leases == nil {
+		return views.StopOutcome{}, false
+	}
+	holder, ok, err := st.leases.Acquire(ctx, key, intent.AttemptID, intent.User, st.leaseTTL)
+	switch {
+	case err != nil:
+		return views.StopOutcome{Target: t.Name, Task: dcs.Task{ID: intent.TaskID}, Outcome: audit.OutcomeFailed,
+			Code: audit.CodeNotSent, Message: "the stop's lease could not be taken: " + err.Error(), Err: errNotSent,
+			CallAttempt: intent.AttemptID, CallUser: intent.User, At: st.now()}, true
+	case ok:
+		return views.StopOutcome{}, false
+	}
+	return views.StopOutcome{Target: t.Name, Task: readAgain(ctx, t, intent.TaskID), Outcome: audit.OutcomeJoined,
+		CallAttempt: holder.AttemptID, CallUser: holder.User, At: st.now()}, true
+}
+
+// release ends the stop's lease: at once, or, after an accepted stop, when
+// the repeat window has passed, so a repeat on another replica is told.
+func (st *stopper) release(ctx context.Context, key, attemptID string, accepted bool) {
+	if st.leases == nil {
+		return
+	}
+	keep := time.Duration(0)
+	if accepted {
+		keep = recentStopWindow
+	}
+	_ = st.leases.Release(ctx, key, attemptID, keep) // it expires by itself anyway
+}
+
+// errNotSent is a stop the dashboard did not send: its lease could not be
+// taken.
+var errNotSent = &dcs.APIError{Kind: dcs.KindConfig, Message: "not sent: the dashboard's database did not answer"}
 
 // once sends the stop exactly once and, when the answer is not an
 // acceptance, reads the task again so the page shows its real status

@@ -79,6 +79,8 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		Refresh:          cfg.Refresh,
 		Audit:            trail,
 		Database:         db,
+		Leases:           store.NewLeases(db, time.Now),
+		Budgets:          store.NewBudgets(db, time.Now),
 		StaleAfter:       cfg.shutdownGrace(),
 		InFlight:         handlers.NewStopsInFlight(trail, log),
 		ReadOnly:         cfg.ReadOnly,

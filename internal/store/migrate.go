@@ -83,6 +83,33 @@ CREATE INDEX audit_attempts_task ON audit_attempts (task_id, id);
 CREATE INDEX audit_attempts_target ON audit_attempts (target, id);
 CREATE INDEX audit_attempts_outcome ON audit_attempts (outcome, id);
 CREATE INDEX audit_attempts_time ON audit_attempts (intent_ns);`},
+	{version: 2,
+		// The stop leases make one stop per task in flight across replicas;
+		// the budgets are each person's stop rate limit, shared by them.
+		sqlite: `
+CREATE TABLE stop_leases (
+	task_key TEXT PRIMARY KEY,
+	attempt_id TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	expires_ns INTEGER NOT NULL
+);
+CREATE TABLE stop_budgets (
+	user_key TEXT PRIMARY KEY,
+	tokens REAL NOT NULL,
+	updated_ns INTEGER NOT NULL
+);`,
+		postgres: `
+CREATE TABLE stop_leases (
+	task_key TEXT PRIMARY KEY,
+	attempt_id TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	expires_ns BIGINT NOT NULL
+);
+CREATE TABLE stop_budgets (
+	user_key TEXT PRIMARY KEY,
+	tokens DOUBLE PRECISION NOT NULL,
+	updated_ns BIGINT NOT NULL
+);`},
 }
 
 // migrate brings the schema to the newest version this binary knows, one
