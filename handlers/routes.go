@@ -76,6 +76,11 @@ type Config struct {
 	// Budgets, when set, are the per-person stop rate limit shared by the
 	// replicas (*store.Budgets); without, counted in this process.
 	Budgets StopBudgets
+	// StopNotifier, when set, tells the other replicas about every stop, so
+	// they drop their cached list pages of its target at once (*store.DB).
+	StopNotifier interface {
+		Stopped(ctx context.Context, target string) error
+	}
 	// StaleAfter is how long after its intent an attempt without an outcome
 	// is shown as "outcome unknown" rather than in progress: as long as a
 	// stop and the read after it can take. 0 means a minute.

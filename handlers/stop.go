@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,6 +43,7 @@ func (s *Server) stop(c echo.Context, req *stopRequest) error {
 		outcomes = []views.StopOutcome{s.stopper.single(ctx, intents[0])}
 	}
 	recorded := s.recordStops(req, intents, outcomes)
+	s.tellReplicas(ctx, req)
 	if req.batch {
 		return s.answerBatch(c, req, outcomes)
 	}
@@ -78,6 +81,22 @@ func (s *Server) recordStops(req *stopRequest, intents []audit.Record, outcomes 
 			"duration_ms", o.Took.Milliseconds(), "err", errText(o.Err))
 	}
 	return ok
+}
+
+// tellReplicas has every other replica drop its cached pages of the
+// targets just stopped on; a replica that does not hear it sees the new
+// status when its short cache expires, so a failure is only logged.
+func (s *Server) tellReplicas(ctx context.Context, req *stopRequest) {
+	if s.cfg.StopNotifier == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, t := range req.targets() {
+		if err := s.cfg.StopNotifier.Stopped(ctx, t.Name); err != nil {
+			s.log.Warn("could not tell the other replicas of a stop", "target", t.Name, "err", err.Error())
+		}
+	}
 }
 
 // answerSingle shows one stop's result: the status block with a banner for

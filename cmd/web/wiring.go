@@ -64,10 +64,16 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	}
 
 	m := metrics.New(build.Version, build.Revision, build.GoVersion)
-	set, where, err := buildTargets(specs, cfg, m)
+	set, caches, where, err := buildTargets(specs, cfg, m)
 	if err != nil {
 		return nil, err
 	}
+	// Another replica's stop drops this one's cached pages of its target.
+	db.ListenForStops(ctx, log, func(target string) {
+		if c, ok := caches[target]; ok {
+			c.Invalidate()
+		}
+	})
 	d.where = where
 	hc := handlers.Config{
 		Targets: set,
@@ -79,6 +85,7 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		Refresh:          cfg.Refresh,
 		Audit:            trail,
 		Database:         db,
+		StopNotifier:     db,
 		Leases:           store.NewLeases(db, time.Now),
 		Budgets:          store.NewBudgets(db, time.Now),
 		StaleAfter:       cfg.shutdownGrace(),
@@ -112,25 +119,27 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 // coalesces identical reads and keeps list pages for -list-cache, so the
 // upstream rate grows with the number of targets, not of people watching.
 // where says, for the start-up line, where each target's calls go.
-func buildTargets(specs []targetSpec, cfg config, m *metrics.Metrics) (*targets.Set, string, error) {
+func buildTargets(specs []targetSpec, cfg config, m *metrics.Metrics) (*targets.Set, map[string]*taskcache.Cache, string, error) {
 	var ts []*targets.Target
 	var where []string
+	caches := map[string]*taskcache.Cache{}
 	for _, sp := range specs {
 		client, err := dcs.NewClient(sp.dcs)
 		if err != nil {
-			return nil, "", fmt.Errorf("DCS client for target %s: %w", sp.target.Name, err)
+			return nil, nil, "", fmt.Errorf("DCS client for target %s: %w", sp.target.Name, err)
 		}
 		t := sp.target
-		t.Tasks = taskcache.New(m.Instrument(client, t.Name),
+		cache := taskcache.New(m.Instrument(client, t.Name),
 			taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
+		t.Tasks, caches[t.Name] = cache, cache
 		ts = append(ts, &t)
 		where = append(where, t.Name+" at "+client.Endpoint())
 	}
 	set, err := targets.NewSet(ts...)
 	if err != nil {
-		return nil, "", &usageError{err.Error()}
+		return nil, nil, "", &usageError{err.Error()}
 	}
-	return set, strings.Join(where, ", "), nil
+	return set, caches, strings.Join(where, ", "), nil
 }
 
 // openAuditTrail opens the database (-db) with its audit trail and, with

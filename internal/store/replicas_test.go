@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/store"
+	"github.com/dcs-dashboard/migrations/internal/store/pgtest"
 )
 
 // clock is a settable clock for leases and budgets.
@@ -105,5 +107,33 @@ func TestBudgets(t *testing.T) {
 				t.Error("no limit refused")
 			}
 		})
+	}
+}
+
+// TestStopsReachOtherReplicas: a stop reported on one replica's handle is
+// heard on another's (PostgreSQL's LISTEN/NOTIFY), with its target.
+func TestStopsReachOtherReplicas(t *testing.T) {
+	dsn := pgtest.Shared(t)
+	listener, speaker := open(t, dsn), open(t, dsn)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	heard := make(chan string, 4)
+	listener.ListenForStops(ctx, slog.New(slog.DiscardHandler), func(target string) { heard <- target })
+	deadline := time.After(10 * time.Second)
+	for {
+		// The listener connects in the background; say it until it hears.
+		if err := speaker.Stopped(ctx, "sh-dr"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case got := <-heard:
+			if got != "sh-dr" {
+				t.Fatalf("heard %q, want sh-dr", got)
+			}
+			return
+		case <-time.After(200 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the other replica never heard of the stop")
+		}
 	}
 }

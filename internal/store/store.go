@@ -35,6 +35,9 @@ type DB struct {
 	kind Kind
 	// where says which database, for logs; never a password.
 	where string
+	// dsn is the PostgreSQL URL, for the connection that listens for
+	// other replicas' stops.
+	dsn string
 }
 
 // openTimeout bounds connecting and migrating at start.
@@ -65,7 +68,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
 		}
-		db = &DB{sql: conn, kind: Postgres, where: redact(dsn)}
+		db = &DB{sql: conn, kind: Postgres, where: redact(dsn), dsn: dsn}
 	default:
 		return nil, fmt.Errorf("database %q: use sqlite:PATH or postgres://USER@HOST/DB", redact(dsn))
 	}

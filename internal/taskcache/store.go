@@ -91,6 +91,10 @@ func (c *Cache) evict(now time.Time) {
 	}
 }
 
+// Invalidate forgets every cached page: a stop on another replica (told by
+// the database) changed what they show.
+func (c *Cache) Invalidate() { c.invalidate() }
+
 // invalidate forgets every cached page and starts a new generation. Called
 // after every stop, whatever its outcome.
 func (c *Cache) invalidate() {
