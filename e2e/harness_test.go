@@ -25,6 +25,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/store/pgtest"
 )
 
 const (
@@ -40,7 +41,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	code := runMain(m)
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func runMain(m *testing.M) int {
@@ -85,8 +88,11 @@ func runMain(m *testing.M) int {
 // env is one simulator and one dashboard process serving it.
 type env struct {
 	sim     *dcssim.Simulator
+	simURL  string
 	baseURL string
 	log     *syncBuffer
+	// stop ends the dashboard (SIGTERM) before the test does.
+	stop func()
 }
 
 type envOptions struct {
@@ -97,6 +103,11 @@ type envOptions struct {
 	// prodTarget (projectID) and stagingTarget (stagingProject), whose
 	// operators are stagingOperators alone.
 	targets bool
+	// db is the dashboard's -db; "" means a new SQLite file.
+	db string
+	// replicaOf runs this dashboard against that one's simulator: a
+	// second replica, or the same dashboard started again.
+	replicaOf *env
 }
 
 // The targets of envOptions.targets.
@@ -123,17 +134,26 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	if opt.targets {
 		simCfg.Projects = []dcssim.Project{{ID: stagingProject}}
 	}
-	sim := dcssim.New(simCfg)
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(simSrv.Close)
+	var sim *dcssim.Simulator
+	var simURL string
+	if r := opt.replicaOf; r != nil {
+		sim, simURL = r.sim, r.simURL
+	} else {
+		sim = dcssim.New(simCfg)
+		simSrv := httptest.NewServer(sim)
+		t.Cleanup(simSrv.Close)
+		simURL = simSrv.URL
+	}
+	if opt.db == "" {
+		opt.db = "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db")
+	}
 
-	where := []string{"-dcs-endpoint", simSrv.URL, "-dcs-project-id", projectID}
+	where := []string{"-dcs-endpoint", simURL, "-dcs-project-id", projectID}
 	if opt.targets {
-		where = []string{"-config", targetsFile(t, simSrv.URL)}
+		where = []string{"-config", targetsFile(t, simURL)}
 	}
 	args := append(append(where, "-listen", "127.0.0.1:0", "-dcs-timeout", opt.timeout.String(), "-refresh", "400ms",
-		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl"), "-db", "sqlite:"+filepath.Join(t.TempDir(), "dashboard.db")),
-		opt.extraArgs...)
+		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl"), "-db", opt.db), opt.extraArgs...)
 	cmd := exec.Command(webBinary, args...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -153,15 +173,21 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+			}
+		})
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-		}
+		stop()
 		if t.Failed() {
 			t.Logf("dashboard log:\n%s", logs.String())
 		}
@@ -183,7 +209,7 @@ func newEnv(t *testing.T, opt envOptions) *env {
 		t.Fatalf("dashboard did not start; log:\n%s", logs.String())
 	}
 	waitHealthy(t, base)
-	return &env{sim: sim, baseURL: base, log: logs}
+	return &env{sim: sim, simURL: simURL, baseURL: base, log: logs, stop: stop}
 }
 
 func waitHealthy(t *testing.T, base string) {
