@@ -65,6 +65,8 @@ bench: generate
 	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
 	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
 	$(GO) test -run '^$$' -bench ListOneSlowTarget -benchtime 20x ./handlers/
+	$(GO) test -run '^$$' -bench StopAudit -benchtime 500x ./internal/store/
+	$(GO) test -run '^$$' -bench AuditPageMillion -benchtime 1x -timeout 20m ./internal/store/
 
 ## fuzz: run every fuzz target for FUZZTIME each (the committed seed corpora run in `make test`).
 FUZZTIME ?= 30s

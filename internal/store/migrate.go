@@ -110,6 +110,11 @@ CREATE TABLE stop_budgets (
 	tokens DOUBLE PRECISION NOT NULL,
 	updated_ns BIGINT NOT NULL
 );`},
+	{version: 3,
+		// Attempts without an outcome, newest first: the audit filter of
+		// that name, and the stops in doubt after a crash, at any size.
+		sqlite:   `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`,
+		postgres: `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`},
 }
 
 // migrate brings the schema to the newest version this binary knows, one
