@@ -60,7 +60,7 @@ e2e: deps-e2e deps-postgres $(OAUTH2_PROXY_BIN)
 	$(GO) test -tags e2e -count=1 -timeout 15m ./e2e/
 
 ## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
-bench: generate
+bench: generate deps-postgres
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
 	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
 	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
