@@ -186,7 +186,11 @@ func (s *Server) RevokeSessions(c echo.Context) error {
 	if user == "" || utf8.RuneCountInString(user) > 256 {
 		return badRequest("Which person?", "Give the user, as the audit trail names them (at most 256 characters).")
 	}
-	s.cfg.OIDC.Revoked.RevokeUser(user, s.cfg.Now())
+	if err := s.cfg.OIDC.Revoked.RevokeUser(c.Request().Context(), user, s.cfg.Now()); err != nil {
+		return &pageError{Status: http.StatusServiceUnavailable, Title: "Sessions not ended.",
+			Text: "The dashboard's database did not answer, so the sessions of " + user + " go on. Try again in a moment.",
+			Log:  err.Error()}
+	}
 	s.log.Warn("sessions revoked", "user", user, "by", who.User, "remote_ip", c.RealIP())
 	s.flash(c, views.Banner{Kind: "success", Title: "Sessions of " + user + " ended.",
 		Text: "Every session " + user + " signed in to before now has ended; they must sign in again."})

@@ -34,7 +34,7 @@ type OIDCLogin struct {
 	Origin string
 	// Revoked are the sessions ended on the server (sign-out, or an
 	// operator ending a person's sessions); nil makes an empty set.
-	Revoked *Revocations
+	Revoked SessionRevocations
 }
 
 // signedIn is what the session keeps about the person. Only groups that
@@ -75,8 +75,9 @@ func (s *Server) authenticateSession(o *OIDCLogin) echo.MiddlewareFunc {
 				now.Sub(who.LoginAt) > o.Max || now.Sub(who.SeenAt) > o.Idle {
 				return s.requireSignIn(c)
 			}
-			if o.Revoked.revoked(who.SID, who.User, who.LoginAt) {
-				s.log.Info("revoked session refused", "user", who.User)
+			revoked, err := o.Revoked.Revoked(c.Request().Context(), who.SID, who.User, who.LoginAt)
+			if err != nil || revoked {
+				s.log.Info("revoked session refused", "user", who.User, "err", errText(err))
 				return s.requireSignIn(c)
 			}
 			if now.Sub(who.SeenAt) > seenEvery {
@@ -152,7 +153,11 @@ func (s *Server) Logout(c echo.Context) error {
 	sess := s.cfg.Sessions.get(c)
 	var who signedIn
 	if raw, _ := sess.Values[signedInKey].(string); json.Unmarshal([]byte(raw), &who) == nil && who.SID != "" {
-		s.cfg.OIDC.Revoked.revokeSession(who.SID, who.LoginAt, s.cfg.Now())
+		if err := s.cfg.OIDC.Revoked.RevokeSession(c.Request().Context(), who.SID, who.LoginAt, s.cfg.Now()); err != nil {
+			// The cookie is cleared all the same; a copy would live on
+			// until it expires, so say so where an administrator looks.
+			s.log.Error("sign-out not recorded on the server", "user", who.User, "err", err.Error())
+		}
 		s.log.Info("signed out", "user", who.User)
 	}
 	delete(sess.Values, signedInKey)

@@ -1,9 +1,20 @@
 package handlers
 
 import (
+	"context"
 	"sync"
 	"time"
 )
+
+// SessionRevocations are signed-in sessions ended on the server: in this
+// process (Revocations), or in the database every replica shares
+// (*store.Revocations). An error reading them refuses the session: a
+// revoked one must never pass because the list could not be read.
+type SessionRevocations interface {
+	RevokeSession(ctx context.Context, sid string, login, now time.Time) error
+	RevokeUser(ctx context.Context, user string, now time.Time) error
+	Revoked(ctx context.Context, sid, user string, login time.Time) (bool, error)
+}
 
 // Revocations are signed-in sessions ended on the server. A session lives
 // in its cookie, so deleting the cookie at sign-out only ends it in the
@@ -13,7 +24,7 @@ import (
 //
 // Entries are kept only as long as the sessions they end could live (the
 // absolute maximum), so the set stays small. They live in this process:
-// replicas sharing sessions need the shared store of the database.
+// replicas sharing sessions use the database's (store.Revocations).
 type Revocations struct {
 	mu       sync.Mutex
 	sessions map[string]time.Time // session id -> when it would have expired anyway
@@ -26,32 +37,34 @@ func NewRevocations(max time.Duration) *Revocations {
 	return &Revocations{sessions: map[string]time.Time{}, users: map[string]time.Time{}, max: max}
 }
 
-// revokeSession ends the session sid, signed in at login.
-func (r *Revocations) revokeSession(sid string, login, now time.Time) {
+// RevokeSession ends the session sid, signed in at login.
+func (r *Revocations) RevokeSession(_ context.Context, sid string, login, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.prune(now)
 	r.sessions[sid] = login.Add(r.max)
+	return nil
 }
 
 // RevokeUser ends every session of user signed in up to now.
-func (r *Revocations) RevokeUser(user string, now time.Time) {
+func (r *Revocations) RevokeUser(_ context.Context, user string, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.prune(now)
 	r.users[user] = now
+	return nil
 }
 
-// revoked reports whether the session sid of user, signed in at login, has
+// Revoked reports whether the session sid of user, signed in at login, has
 // been ended on the server.
-func (r *Revocations) revoked(sid, user string, login time.Time) bool {
+func (r *Revocations) Revoked(_ context.Context, sid, user string, login time.Time) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.sessions[sid]; ok {
-		return true
+		return true, nil
 	}
 	at, ok := r.users[user]
-	return ok && !login.After(at)
+	return ok && !login.After(at), nil
 }
 
 // prune forgets revocations of sessions that have expired by now anyway.

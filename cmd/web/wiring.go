@@ -99,6 +99,10 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
+	if hc.OIDC != nil {
+		// Sign-outs are kept where every replica reads them.
+		hc.OIDC.Revoked = store.NewRevocations(db, hc.OIDC.Max)
+	}
 	if hc.Sessions, err = handlers.NewSessions(keys, !cfg.InsecureCookies, log); err != nil {
 		return nil, err
 	}

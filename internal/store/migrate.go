@@ -115,6 +115,15 @@ CREATE TABLE stop_budgets (
 		// that name, and the stops in doubt after a crash, at any size.
 		sqlite:   `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`,
 		postgres: `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`},
+	{version: 4,
+		// Sessions ended on the server (sign-out, an operator's word), so a
+		// copied cookie is refused by every replica.
+		sqlite: `
+CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, until_ns INTEGER NOT NULL);
+CREATE TABLE revoked_users (user_key TEXT PRIMARY KEY, before_ns INTEGER NOT NULL);`,
+		postgres: `
+CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, until_ns BIGINT NOT NULL);
+CREATE TABLE revoked_users (user_key TEXT PRIMARY KEY, before_ns BIGINT NOT NULL);`},
 }
 
 // migrate brings the schema to the newest version this binary knows, one

@@ -137,3 +137,35 @@ func TestStopsReachOtherReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestRevocations: a session signed out on one replica, or every session
+// of a person an operator ended, is refused on another; a session signed
+// in afterwards is not.
+func TestRevocations(t *testing.T) {
+	for name, dsn := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			d := dsn(t)
+			a, b := store.NewRevocations(open(t, d), 12*time.Hour), store.NewRevocations(open(t, d), 12*time.Hour)
+			ctx := context.Background()
+			now := time.Unix(1_800_000_000, 0)
+			if err := a.RevokeSession(ctx, "sid-1", now.Add(-time.Hour), now); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := b.Revoked(ctx, "sid-1", "olga", now.Add(-time.Hour)); !got || err != nil {
+				t.Errorf("a signed-out session on the other replica: %v, %v", got, err)
+			}
+			if got, _ := b.Revoked(ctx, "sid-2", "olga", now.Add(-time.Hour)); got {
+				t.Error("another session refused")
+			}
+			if err := b.RevokeUser(ctx, "Vera", now); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := a.Revoked(ctx, "sid-3", "vera", now.Add(-time.Minute)); !got {
+				t.Error("a session of a person whose sessions were ended still passes")
+			}
+			if got, _ := a.Revoked(ctx, "sid-4", "vera", now.Add(time.Minute)); got {
+				t.Error("a sign-in after the revocation refused")
+			}
+		})
+	}
+}
