@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/store"
+	"github.com/dcs-dashboard/migrations/internal/store/pgtest"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
@@ -345,4 +347,13 @@ func clipBody(s string) string {
 func tasksOf(cfg *handlers.Config) dcs.TaskService {
 	t, _ := cfg.Targets.Only()
 	return t.Tasks
+}
+
+// readyTTL is how long /readyz reuses an answer (readiness.go).
+const readyTTL = 30 * time.Second
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
 }

@@ -19,6 +19,8 @@ package pgtest
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 )
@@ -94,4 +96,50 @@ func StopShared() {
 		}
 	}
 	shared.cluster, shared.err = nil, nil
+}
+
+// Server is a cluster of a test's own that the test can take away and
+// bring back, to see what an outage does.
+type Server struct {
+	tb testing.TB
+	c  *cluster
+}
+
+// StartServer starts a cluster for tb alone (stopped and removed when tb
+// ends).
+func StartServer(tb testing.TB) *Server {
+	tb.Helper()
+	c, err := startCluster()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := c.stop(); err != nil {
+			tb.Errorf("stopping PostgreSQL: %v", err)
+		}
+	})
+	return &Server{tb: tb, c: c}
+}
+
+// DSN is the server's database, as Start returns it.
+func (s *Server) DSN() string { return s.c.dsn(appUser) }
+
+// Pause stops the server, keeping its data: connections fail until Resume.
+func (s *Server) Pause() {
+	s.tb.Helper()
+	if err := s.c.run.run(filepath.Join(s.c.bin, "pg_ctl"), "stop", "--pgdata", s.c.data(), "--mode", "fast", "--wait",
+		"--timeout", strconv.Itoa(int(commandTimeout.Seconds()))); err != nil {
+		s.tb.Fatalf("pausing PostgreSQL: %v", err)
+	}
+	if !s.c.waitExited() {
+		s.tb.Fatal("PostgreSQL did not stop")
+	}
+}
+
+// Resume starts the paused server again, on the same port, with its data.
+func (s *Server) Resume() {
+	s.tb.Helper()
+	if err := s.c.start(); err != nil {
+		s.tb.Fatalf("resuming PostgreSQL: %v", err)
+	}
 }
