@@ -62,3 +62,30 @@ func TestReplicasShareStops(t *testing.T) {
 func stopsPerMinute(n int) func(*testing.T, string, *handlers.Config) {
 	return func(_ *testing.T, _ string, c *handlers.Config) { c.StopsPerMinute = n }
 }
+
+// TestReplicaBatchJoinsAStopInFlight: a batch on one replica that names a
+// task another replica is stopping leaves that task out of its call and
+// says whose stop it joined; its other tasks are sent.
+func TestReplicaBatchJoinsAStopInFlight(t *testing.T) {
+	a := newEnv(t, options{})
+	b := newEnv(t, options{replicaOf: a})
+	slow, other := a.idWith(dcs.StatusFullMigrating), a.idWith(dcs.StatusIncrMigrating)
+	a.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{slow: {Ops: []dcssim.Op{dcssim.OpStop}, Delay: 500 * time.Millisecond}}})
+	tokA, tokB := a.token(slow), b.token(slow)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.post(routes.TaskStopURL(targets.DefaultName, slow), stopForm(tokA, "", "/"), htmx...) })
+	time.Sleep(100 * time.Millisecond)
+	r := b.post(routes.BatchStopURL(), batchForm(tokB, "", slow, other), htmx...)
+	wg.Wait()
+	wantStatus(t, r, http.StatusOK)
+	row := r.doc.Find(`[data-testid="batch-result-row"][data-task-id="` + slow + `"]`)
+	if o := row.AttrOr("data-outcome", ""); o != audit.OutcomeJoined || !strings.Contains(row.Text(), "already being stopped by local") {
+		t.Errorf("the task in flight on A: outcome %q, %q", o, strings.TrimSpace(row.Text()))
+	}
+	if n := a.sim.Calls(dcssim.OpStop) + a.sim.Calls(dcssim.OpBatchStop); n != 2 {
+		t.Errorf("%d upstream calls, want A's stop and B's batch of the other task", n)
+	}
+	if o := r.doc.Find(`[data-testid="batch-result-row"][data-task-id="` + other + `"]`).AttrOr("data-outcome", ""); o != audit.OutcomeAccepted {
+		t.Errorf("the other task: %q", o)
+	}
+}

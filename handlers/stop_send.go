@@ -188,11 +188,21 @@ func (st *stopper) batch(ctx context.Context, intents []audit.Record) []views.St
 // sendBatch makes the calls of one target's part of a batch and reads its
 // tasks again.
 func (st *stopper) sendBatch(ctx context.Context, t *targets.Target, intents []audit.Record) []views.StopOutcome {
-	out := make([]views.StopOutcome, 0, len(intents))
-	for chunk := range slices.Chunk(intents, dcs.MaxBatchStop) {
+	// Each task's lease first, as a single stop takes it: a task whose stop
+	// another replica holds is joined to it and left out of the call.
+	out := make([]views.StopOutcome, len(intents))
+	var send []int // indexes of intents whose lease this batch holds
+	for i, in := range intents {
+		if o, held := st.lease(ctx, factKey(t, in.TaskID), t, in); held {
+			out[i] = o
+			continue
+		}
+		send = append(send, i)
+	}
+	for chunk := range slices.Chunk(send, dcs.MaxBatchStop) {
 		ids := make([]string, len(chunk))
-		for i, in := range chunk {
-			ids[i] = in.TaskID
+		for k, i := range chunk {
+			ids[k] = intents[i].TaskID
 		}
 		start := st.now()
 		ans, err := t.Tasks.BatchStop(ctx, ids)
@@ -201,7 +211,8 @@ func (st *stopper) sendBatch(ctx context.Context, t *targets.Target, intents []a
 		for _, r := range ans.Results {
 			byID[r.TaskID] = r
 		}
-		for _, in := range chunk {
+		for _, i := range chunk {
+			in := intents[i]
 			o := views.StopOutcome{Target: t.Name, Task: dcs.Task{ID: in.TaskID}, Call: ans.Call, Took: took, At: at, Err: err,
 				CallAttempt: in.AttemptID, CallUser: in.User}
 			if err != nil {
@@ -215,12 +226,13 @@ func (st *stopper) sendBatch(ctx context.Context, t *targets.Target, intents []a
 				o.Outcome, o.Code, o.Message = outcomeOf(nil, &r), r.Code, r.Message
 			}
 			o.ReadAgain = o.Outcome == audit.OutcomeUnknown
-			out = append(out, o)
+			out[i] = o
+			st.release(ctx, factKey(t, in.TaskID), in.AttemptID, o.Outcome == audit.OutcomeAccepted)
 		}
 	}
 	ids := make([]string, len(out))
-	for i, o := range out {
-		ids[i] = o.Task.ID
+	for i, in := range intents {
+		ids[i] = in.TaskID
 	}
 	showEach(ctx, t.Tasks, ids, func(i int, task dcs.Task) { out[i].Task = task })
 	return out

@@ -125,6 +125,8 @@ const NoAnswerText = "no answer: the task was read again"
 // have stopped says that it was read again.
 func outcomeText(r StopOutcome) string {
 	switch {
+	case r.Outcome == audit.OutcomeJoined:
+		return "already being stopped by " + r.CallUser
 	case r.Joined:
 		return "already being stopped by " + r.CallUser + ": " + outcomeText(StopOutcome{Outcome: r.Outcome, ReadAgain: r.ReadAgain})
 	case r.Outcome == audit.OutcomeUnknown && r.ReadAgain:
