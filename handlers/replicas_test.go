@@ -85,7 +85,7 @@ func TestReplicaBatchJoinsAStopInFlight(t *testing.T) {
 	if n := a.sim.Calls(dcssim.OpStop) + a.sim.Calls(dcssim.OpBatchStop); n != 2 {
 		t.Errorf("%d upstream calls, want A's stop and B's batch of the other task", n)
 	}
-	if o := r.doc.Find(`[data-testid="batch-result-row"][data-task-id="` + other + `"]`).AttrOr("data-outcome", ""); o != audit.OutcomeAccepted {
+	if o := r.doc.Find(`[data-testid="batch-result-row"][data-task-id="`+other+`"]`).AttrOr("data-outcome", ""); o != audit.OutcomeAccepted {
 		t.Errorf("the other task: %q", o)
 	}
 }
