@@ -84,6 +84,10 @@ func startOAuth2Proxy(t *testing.T, idp *mockoidc.MockOIDC, upstream string) str
 		"--email-domain=*",
 		"--cookie-secret=0123456789abcdef0123456789abcdef",
 		"--cookie-secure=false",
+		// When a session ends under an open page, its polls and its reload each
+		// start a sign-in; one shared CSRF cookie would let the last overwrite
+		// the verifier of the one the browser completes.
+		"--cookie-csrf-per-request=true",
 		"--skip-provider-button=true",
 		"--pass-user-headers=true",
 		"--pass-authorization-header=true",

@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,9 +18,6 @@ import (
 
 // auditPageSize is how many attempts one audit page shows, newest first.
 const auditPageSize = 100
-
-// auditExportCap bounds one CSV export of the audit trail.
-const auditExportCap = 100000
 
 // Audit shows stop attempts, newest first, a page at a time, for operators:
 // who, which task of which target, why, and what DCS answered. Every filter
@@ -49,70 +44,6 @@ func (s *Server) Audit(c echo.Context) error {
 	}
 	p.Attempts, p.Next = page.Attempts, page.Next
 	return render(c, http.StatusOK, views.AuditView(p))
-}
-
-// AuditCSV downloads every attempt the audit page's filters select (not
-// only the page shown), newest first, up to auditExportCap.
-func (s *Server) AuditCSV(c echo.Context) error {
-	if !identityOf(c).IsOperator() {
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "The audit trail is for operators."}
-	}
-	q, err := parseAuditQuery(c)
-	if err != nil {
-		return err
-	}
-	q.Limit = audit.MaxLimit
-	var rows [][]string
-	for len(rows) < auditExportCap {
-		page, err := s.cfg.Audit.Attempts(q)
-		if err != nil {
-			return &pageError{Status: http.StatusServiceUnavailable, Title: "The audit trail could not be read.",
-				Text: "Try again in a moment; if it persists, ask the dashboard's administrators to check its database.",
-				Log:  err.Error()}
-		}
-		for _, a := range page.Attempts {
-			rows = append(rows, auditCSVRow(a))
-		}
-		if page.Next == "" {
-			break
-		}
-		q.Before = page.Next
-	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="dcs-dashboard-audit-`+s.cfg.Now().UTC().Format("2006-01-02")+`.csv"`)
-	h.Set("Cache-Control", "no-store")
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
-	_ = w.Write(auditCSVColumns)
-	for _, r := range rows {
-		for i := range r {
-			r[i] = defuseFormula(r[i])
-		}
-		_ = w.Write(r)
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// auditCSVColumns are the audit export's columns: the intent's, then the
-// outcome's (empty when none was recorded).
-var auditCSVColumns = []string{"attempt_id", "time", "action", "user", "email", "groups", "remote_addr", "target",
-	"region", "project_id", "task_id", "task_name", "reason", "outcome", "outcome_time", "http_status", "error_code",
-	"request_id", "duration_ms", "joined_attempt_id", "joined_user"}
-
-func auditCSVRow(a audit.Attempt) []string {
-	in := a.Intent
-	row := []string{in.AttemptID, in.Time.UTC().Format(time.RFC3339), in.Action, in.User, in.Email,
-		strings.Join(in.Groups, ";"), in.RemoteAddr, in.Target, in.Region, in.ProjectID, in.TaskID, in.TaskName, in.Reason}
-	if o := a.Outcome; o != nil {
-		if o.TaskName != "" {
-			row[11] = o.TaskName
-		}
-		return append(row, o.Outcome, o.Time.UTC().Format(time.RFC3339), strconv.Itoa(o.HTTPStatus), o.ErrorCode,
-			o.RequestID, strconv.FormatInt(o.DurationMS, 10), o.JoinedAttemptID, o.JoinedUser)
-	}
-	return append(row, "", "", "", "", "", "", "", "")
 }
 
 // parseAuditQuery reads the audit page's filters, each checked before the

@@ -137,46 +137,18 @@ func (a *Audit) complete(ctx context.Context, r audit.Record) error {
 // first: each attempt's intent, and its outcome before it when it has one,
 // as the JSON-lines trail returns them. f.Limit counts attempts here.
 func (a *Audit) Recent(f audit.Filter) ([]audit.Record, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = audit.DefaultLimit
-	}
-	limit = min(limit, audit.MaxLimit)
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		col, val string
-	}{{"user_key", strings.ToLower(f.User)}, {"task_id", f.TaskID}, {"target", f.Target}} {
-		if c.val != "" {
-			where = append(where, c.col+" = ?")
-			args = append(args, c.val)
-		}
-	}
-	q := `SELECT ` + attemptColumns + ` FROM audit_attempts`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, limit)
-	ctx, cancel := context.WithTimeout(context.Background(), auditTimeout)
-	defer cancel()
-	rows, err := a.db.sql.QueryContext(ctx, a.db.rebind(q), args...)
+	page, err := a.Attempts(audit.Query{User: f.User, TaskID: f.TaskID, Target: f.Target, Limit: f.Limit})
 	if err != nil {
-		return nil, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+		return nil, err
 	}
-	defer rows.Close()
 	var out []audit.Record
-	for rows.Next() {
-		intent, outcome, err := scanAttempt(rows)
-		if err != nil {
-			return nil, fmt.Errorf("audit trail %s: %w", a.db.where, oneLine(err))
+	for _, at := range page.Attempts {
+		if at.Outcome != nil {
+			out = append(out, *at.Outcome)
 		}
-		if outcome != nil {
-			out = append(out, *outcome)
-		}
-		out = append(out, intent)
+		out = append(out, at.Intent)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // attemptColumns are what scanAttempt reads, in its order.

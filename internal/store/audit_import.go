@@ -36,34 +36,28 @@ func (a *Audit) Import(ctx context.Context, r io.Reader) (ImportReport, error) {
 			rep.Skipped++
 			continue
 		}
-		rep.Read++
-		switch rec.Event {
-		case audit.EventIntent:
-			added, err := a.addIntent(ctx, rec)
-			if err != nil {
-				return rep, err
-			}
-			if added {
-				rep.Added++
-			}
-		case audit.EventOutcome:
-			// An outcome whose intent fell outside the file still says who
-			// stopped what: it makes the attempt itself.
-			added, err := a.addIntent(ctx, rec)
-			if err != nil {
-				return rep, err
-			}
-			if added {
-				rep.Added++
-			}
-			switch err := a.complete(ctx, rec); {
-			case err == nil:
-				rep.Completed++
-			case !errors.Is(err, errNoIntent):
-				return rep, fmt.Errorf("audit import: %w", err)
-			}
-		default:
+		if rec.Event != audit.EventIntent && rec.Event != audit.EventOutcome {
 			rep.Skipped++
+			continue
+		}
+		rep.Read++
+		// Every record makes its attempt, if not yet there: an outcome whose
+		// intent fell outside the file still says who stopped what.
+		added, err := a.addIntent(ctx, rec)
+		if err != nil {
+			return rep, err
+		}
+		if added {
+			rep.Added++
+		}
+		if rec.Event != audit.EventOutcome {
+			continue
+		}
+		switch err := a.complete(ctx, rec); {
+		case err == nil:
+			rep.Completed++
+		case !errors.Is(err, errNoIntent):
+			return rep, fmt.Errorf("audit import: %w", err)
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -10,18 +10,10 @@ import (
 // Budgets are each person's stop rate limit, shared by every replica: a
 // token bucket per person (burst perMinute, refilled at perMinute a
 // minute), kept in the database and updated in one transaction per stop.
-type Budgets struct {
-	db  *DB
-	now func() time.Time
-}
+type Budgets struct{ clocked }
 
 // NewBudgets are the stop budgets of db; nil now means time.Now.
-func NewBudgets(db *DB, now func() time.Time) *Budgets {
-	if now == nil {
-		now = time.Now
-	}
-	return &Budgets{db: db, now: now}
-}
+func NewBudgets(db *DB, now func() time.Time) *Budgets { return &Budgets{newClocked(db, now)} }
 
 // Allow takes one stop from user's budget, if there is one; otherwise it
 // says how long until there is. perMinute 0 means no limit.

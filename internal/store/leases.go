@@ -19,17 +19,22 @@ type Lease struct {
 // stop of the task while the lease stands sends nothing and is told whose
 // stop is under way. A lease expires by itself, so a replica that dies
 // holding one blocks nobody for longer than a stop can take.
-type Leases struct {
+type Leases struct{ clocked }
+
+// NewLeases are the stop leases of db; nil now means time.Now.
+func NewLeases(db *DB, now func() time.Time) *Leases { return &Leases{newClocked(db, now)} }
+
+// clocked is a table's access with the clock it is read by: tests move it.
+type clocked struct {
 	db  *DB
 	now func() time.Time
 }
 
-// NewLeases are the stop leases of db; nil now means time.Now.
-func NewLeases(db *DB, now func() time.Time) *Leases {
+func newClocked(db *DB, now func() time.Time) clocked {
 	if now == nil {
 		now = time.Now
 	}
-	return &Leases{db: db, now: now}
+	return clocked{db: db, now: now}
 }
 
 // Acquire takes the lease of key for the attempt, for ttl, unless another

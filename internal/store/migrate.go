@@ -3,13 +3,20 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
-// migration is one step of the schema, written for each kind of database.
+// migration is one step of the schema. Its DDL is written once, with the
+// column types that differ between the databases as {{placeholders}}.
 type migration struct {
-	version  int
-	sqlite   string
-	postgres string
+	version int
+	ddl     string
+}
+
+// columnTypes fill a migration's placeholders for each kind of database.
+var columnTypes = map[Kind]*strings.Replacer{
+	SQLite:   strings.NewReplacer("{{serial}}", "INTEGER", "{{int64}}", "INTEGER", "{{float64}}", "REAL"),
+	Postgres: strings.NewReplacer("{{serial}}", "BIGSERIAL", "{{int64}}", "BIGINT", "{{float64}}", "DOUBLE PRECISION"),
 }
 
 // migrations are the schema's steps in order. A step is never changed once
@@ -19,11 +26,11 @@ var migrations = []migration{
 		// One row per stop attempt: the intent's columns are written (and
 		// committed) before the call, the outcome's after it. Times are
 		// Unix nanoseconds, the same in both databases.
-		sqlite: `
+		ddl: `
 CREATE TABLE audit_attempts (
-	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	id {{serial}} PRIMARY KEY,
 	attempt_id TEXT NOT NULL UNIQUE,
-	intent_ns INTEGER NOT NULL,
+	intent_ns {{int64}} NOT NULL,
 	action TEXT NOT NULL,
 	user_name TEXT NOT NULL,
 	user_key TEXT NOT NULL,
@@ -36,45 +43,13 @@ CREATE TABLE audit_attempts (
 	task_id TEXT NOT NULL,
 	task_name TEXT NOT NULL DEFAULT '',
 	reason TEXT NOT NULL DEFAULT '',
-	outcome_ns INTEGER,
+	outcome_ns {{int64}},
 	outcome TEXT,
 	outcome_task_name TEXT NOT NULL DEFAULT '',
 	http_status INTEGER NOT NULL DEFAULT 0,
 	error_code TEXT NOT NULL DEFAULT '',
 	request_id TEXT NOT NULL DEFAULT '',
-	duration_ms INTEGER NOT NULL DEFAULT 0,
-	joined_attempt_id TEXT NOT NULL DEFAULT '',
-	joined_user TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_attempts_user ON audit_attempts (user_key, id);
-CREATE INDEX audit_attempts_task ON audit_attempts (task_id, id);
-CREATE INDEX audit_attempts_target ON audit_attempts (target, id);
-CREATE INDEX audit_attempts_outcome ON audit_attempts (outcome, id);
-CREATE INDEX audit_attempts_time ON audit_attempts (intent_ns);`,
-		postgres: `
-CREATE TABLE audit_attempts (
-	id BIGSERIAL PRIMARY KEY,
-	attempt_id TEXT NOT NULL UNIQUE,
-	intent_ns BIGINT NOT NULL,
-	action TEXT NOT NULL,
-	user_name TEXT NOT NULL,
-	user_key TEXT NOT NULL,
-	email TEXT NOT NULL DEFAULT '',
-	groups_json TEXT NOT NULL DEFAULT '',
-	remote_addr TEXT NOT NULL DEFAULT '',
-	target TEXT NOT NULL DEFAULT '',
-	region TEXT NOT NULL DEFAULT '',
-	project_id TEXT NOT NULL DEFAULT '',
-	task_id TEXT NOT NULL,
-	task_name TEXT NOT NULL DEFAULT '',
-	reason TEXT NOT NULL DEFAULT '',
-	outcome_ns BIGINT,
-	outcome TEXT,
-	outcome_task_name TEXT NOT NULL DEFAULT '',
-	http_status INTEGER NOT NULL DEFAULT 0,
-	error_code TEXT NOT NULL DEFAULT '',
-	request_id TEXT NOT NULL DEFAULT '',
-	duration_ms BIGINT NOT NULL DEFAULT 0,
+	duration_ms {{int64}} NOT NULL DEFAULT 0,
 	joined_attempt_id TEXT NOT NULL DEFAULT '',
 	joined_user TEXT NOT NULL DEFAULT ''
 );
@@ -86,44 +61,28 @@ CREATE INDEX audit_attempts_time ON audit_attempts (intent_ns);`},
 	{version: 2,
 		// The stop leases make one stop per task in flight across replicas;
 		// the budgets are each person's stop rate limit, shared by them.
-		sqlite: `
+		ddl: `
 CREATE TABLE stop_leases (
 	task_key TEXT PRIMARY KEY,
 	attempt_id TEXT NOT NULL,
 	user_name TEXT NOT NULL,
-	expires_ns INTEGER NOT NULL
+	expires_ns {{int64}} NOT NULL
 );
 CREATE TABLE stop_budgets (
 	user_key TEXT PRIMARY KEY,
-	tokens REAL NOT NULL,
-	updated_ns INTEGER NOT NULL
-);`,
-		postgres: `
-CREATE TABLE stop_leases (
-	task_key TEXT PRIMARY KEY,
-	attempt_id TEXT NOT NULL,
-	user_name TEXT NOT NULL,
-	expires_ns BIGINT NOT NULL
-);
-CREATE TABLE stop_budgets (
-	user_key TEXT PRIMARY KEY,
-	tokens DOUBLE PRECISION NOT NULL,
-	updated_ns BIGINT NOT NULL
+	tokens {{float64}} NOT NULL,
+	updated_ns {{int64}} NOT NULL
 );`},
 	{version: 3,
 		// Attempts without an outcome, newest first: the audit filter of
 		// that name, and the stops in doubt after a crash, at any size.
-		sqlite:   `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`,
-		postgres: `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`},
+		ddl: `CREATE INDEX audit_attempts_pending ON audit_attempts (id) WHERE outcome IS NULL;`},
 	{version: 4,
 		// Sessions ended on the server (sign-out, an operator's word), so a
 		// copied cookie is refused by every replica.
-		sqlite: `
-CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, until_ns INTEGER NOT NULL);
-CREATE TABLE revoked_users (user_key TEXT PRIMARY KEY, before_ns INTEGER NOT NULL);`,
-		postgres: `
-CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, until_ns BIGINT NOT NULL);
-CREATE TABLE revoked_users (user_key TEXT PRIMARY KEY, before_ns BIGINT NOT NULL);`},
+		ddl: `
+CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, until_ns {{int64}} NOT NULL);
+CREATE TABLE revoked_users (user_key TEXT PRIMARY KEY, before_ns {{int64}} NOT NULL);`},
 }
 
 // migrate brings the schema to the newest version this binary knows, one
@@ -167,11 +126,7 @@ func (db *DB) step(ctx context.Context, m migration) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	ddl := m.sqlite
-	if db.kind == Postgres {
-		ddl = m.postgres
-	}
-	if _, err := tx.ExecContext(ctx, ddl); err != nil {
+	if _, err := tx.ExecContext(ctx, columnTypes[db.kind].Replace(m.ddl)); err != nil {
 		return fmt.Errorf("schema version %d: %w", m.version, oneLine(err))
 	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_version (version) VALUES (?)`), m.version); err != nil {

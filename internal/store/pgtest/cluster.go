@@ -3,7 +3,6 @@ package pgtest
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -56,7 +55,7 @@ func startCluster() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{run: run, bin: bin, dir: dir, password: randomHex(16)}
+	c := &cluster{run: run, bin: bin, dir: dir, password: rand.Text()}
 	if err := c.init(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -199,10 +198,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
 }

@@ -31,16 +31,7 @@ import (
 // The cluster is stopped and its folder removed when tb ends.
 func Start(tb testing.TB) string {
 	tb.Helper()
-	c, err := startCluster()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := c.stop(); err != nil {
-			tb.Errorf("stopping PostgreSQL: %v", err)
-		}
-	})
-	return c.dsn(appUser)
+	return StartServer(tb).DSN()
 }
 
 // shared is the cluster of Shared. A failed start is kept too, so the
