@@ -15,19 +15,28 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
-// TestReplicasShareOnePostgreSQL: two dashboards share one PostgreSQL.
-// Two people confirm the same slow stop at once, one on each: one upstream
-// call is made, the second person is told whose stop is under way, and
-// replica B's audit trail shows both attempts, A's accepted stop among them.
+// TestReplicasShareOnePostgreSQL: two dashboards share one PostgreSQL
+// behind the sign-in proxy. Two people confirm the same slow stop at once,
+// olga on A and ivan on B: one upstream call is made, ivan is told that
+// olga's stop is under way, and replica B's audit trail shows both
+// attempts, A's accepted stop among them.
 func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	dsn := pgtest.Shared(t)
-	a := newEnv(t, envOptions{db: dsn})
-	b := newEnv(t, envOptions{db: dsn, replicaOf: a})
+	proxied := []string{"-auth", "proxy", "-trusted-proxies", "127.0.0.1/32",
+		"-viewer-groups", operatorGroup, "-operator-groups", operatorGroup,
+		"-session-keys", sessionKey, "-insecure-cookies"}
+	a := newEnv(t, envOptions{db: dsn, extraArgs: proxied})
+	b := newEnv(t, envOptions{db: dsn, replicaOf: a, extraArgs: proxied})
 	task := findTask(t, a.sim, withStatus("FULLMIGRATING"))
 	a.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{task.TaskID: {
 		Ops: []dcssim.Op{dcssim.OpStop}, Delay: 2 * time.Second}}})
 
-	pageA, pageB := newPage(t, true), newPage(t, true)
+	person := func(name string) playwright.Page {
+		return newPageWith(t, playwright.BrowserNewContextOptions{ExtraHttpHeaders: map[string]string{
+			"X-Forwarded-User": "u-" + name, "X-Forwarded-Preferred-Username": name,
+			"X-Forwarded-Groups": operatorGroup}})
+	}
+	pageA, pageB := person("olga"), person("ivan")
 	for _, p := range []struct {
 		page playwright.Page
 		base string
@@ -38,7 +47,7 @@ func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	must(t, button(pageA, "Stop task").Click())
 	time.Sleep(300 * time.Millisecond) // A's stop now waits on the slow API
 	must(t, button(pageB, "Stop task").Click())
-	must(t, expect.Locator(pageB.GetByTestId("banner-info")).ToContainText("already being stopped by local"))
+	must(t, expect.Locator(pageB.GetByTestId("banner-info")).ToContainText("already being stopped by u-olga"))
 	must(t, expect.Locator(pageA.GetByTestId("banner-success")).ToBeVisible())
 	if n := a.sim.Calls(dcssim.OpStop); n != 1 {
 		t.Errorf("%d upstream stops for two replicas, want 1", n)
@@ -49,7 +58,7 @@ func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	must(t, expect.Locator(rows).ToHaveCount(2))
 	must(t, expect.Locator(rows.GetByTestId("audit-outcome").Filter(playwright.LocatorFilterOptions{
 		HasText: audit.OutcomeAccepted})).ToHaveCount(1))
-	must(t, expect.Locator(rows.GetByTestId("audit-joined")).ToContainText("local"))
+	must(t, expect.Locator(rows.GetByTestId("audit-joined")).ToContainText("u-olga"))
 }
 
 // TestSQLiteKeepsItsHistory: with the default SQLite database, a stop's
