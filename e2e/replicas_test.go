@@ -73,6 +73,9 @@ func TestSQLiteKeepsItsHistory(t *testing.T) {
 	must(t, dialog.GetByLabel("Reason").Fill("before the restart"))
 	must(t, button(page, "Stop task").Click())
 	must(t, expect.Locator(page.GetByTestId("banner-success")).ToBeVisible())
+	// Leave the page first: its polls would fail against a stopped server.
+	_, err := page.Goto("about:blank")
+	must(t, err)
 	first.stop()
 
 	again := newEnv(t, envOptions{db: db, replicaOf: first})

@@ -35,7 +35,9 @@ func openStopDialog(t *testing.T, page playwright.Page, task dcssim.Task) playwr
 }
 
 // TestStopChangesStatusWithoutReload: confirming a stop swaps in TERMINATING,
-// and the badge keeps refreshing until TERMINATED, all without a page load.
+// and the badge keeps refreshing until TERMINATED, all without a page load;
+// everything on the page that depends on the status follows it: the raw
+// status and update time in Overview, and the banner says when it stopped.
 func TestStopChangesStatusWithoutReload(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	task := findTask(t, e.sim, withStatus("MIGRATING"))
@@ -63,6 +65,10 @@ func TestStopChangesStatusWithoutReload(t *testing.T) {
 		t.Errorf("StopMigrationTask called %d times, want 1", n)
 	}
 	must(t, expect.Locator(button(page, "Stop")).ToHaveCount(0))
+	must(t, expect.Locator(page.GetByTestId("field-status-raw")).ToHaveText("TERMINATED"))
+	must(t, expect.Locator(page.GetByTestId("field-updated")).ToHaveText(regexp.MustCompile(`\d{2}:\d{2}:\d{2} UTC`)))
+	must(t, expect.Locator(success.GetByTestId("banner-follow")).ToHaveText(regexp.MustCompile(`^The task stopped at \d{2}:\d{2}:\d{2} UTC\.$`)))
+	must(t, expect.Locator(success).Not().ToContainText("until it has stopped"))
 }
 
 // TestStopFromListRow: the list offers Stop on in-progress rows only.

@@ -199,6 +199,23 @@ func (s *Server) readByName(ctx context.Context, t *targets.Target, name string,
 	return sh
 }
 
+// listedError is the error message of a failed task, which the API gives
+// in its list items only (the detail shape has no such field): one read of
+// the list by the task's name, the same page a search by that name reads,
+// so the task cache serves both. "" when it cannot be read.
+func (s *Server) listedError(ctx context.Context, t *targets.Target, task dcs.Task) string {
+	if task.ErrorMessage != "" || task.Status.Tone() != dcs.ToneFailed {
+		return task.ErrorMessage
+	}
+	sh := s.readByName(ctx, t, task.Name, readPageSize)
+	for _, r := range sh.rows {
+		if r.task.ID == task.ID {
+			return r.task.ErrorMessage
+		}
+	}
+	return ""
+}
+
 // matches reports whether t belongs in the list q describes.
 func matches(t dcs.Task, q listquery.Query) bool {
 	return (q.Status == "" || statusGroup(t.Status) == q.Status) && (q.Type == "" || t.Type == q.Type)

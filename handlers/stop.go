@@ -108,17 +108,23 @@ func (s *Server) answerSingle(c echo.Context, req *stopRequest, o views.StopOutc
 		banner.Text += " The outcome could not be added to the audit log; its intent record is there."
 	}
 	if !isHTMX(c) {
+		if banner.Follow != "" {
+			banner.Follow = views.AnsweredText(o.Task)
+		}
 		s.flash(c, banner)
 		return redirectAfterPost(c, req.returnTo)
 	}
 	st := s.state(c, req.tasks[0].target, o.Task, req.returnTo)
+	if banner.Follow != "" {
+		banner.FollowID = views.FollowID(st.Target, o.Task.ID)
+	}
 	st.Banner = &banner
 	status := http.StatusOK
 	if o.Err != nil {
 		status = upstreamStatus(o.Err)
 		st.Reason = req.reason
 	}
-	return render(c, status, views.TaskStateView(&st))
+	return render(c, status, views.TaskStateView(&st, st.OnTaskPage() && o.Task.Status != ""))
 }
 
 // answerBatch shows a batch's results: per task in the page's alert region

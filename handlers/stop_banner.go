@@ -18,23 +18,24 @@ func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
 	}
 	why := ""
 	if reason != "" {
-		why = " Reason: " + shorten(reason, bannerReasonLength)
+		why = " Reason: " + views.Clip(reason, bannerReasonLength)
 	}
 	at := o.At.UTC().Format("15:04:05 UTC")
+	follow := views.FollowText(o.Task, o.At)
 	switch {
 	case o.Outcome == audit.OutcomeJoined:
 		// Another replica holds the task's stop: its answer is not here.
 		return views.Banner{Kind: "info", Title: name + " is already being stopped by " + o.CallUser + ".",
 			Text: "A stop of this task by " + o.CallUser + " is under way or was accepted moments ago, so no second request " +
-				"was sent. The task is " + o.Task.Status.Label() + "; this status updates until it has stopped."}
+				"was sent.", Follow: follow}
 	case o.Code == audit.CodeNotSent:
 		return views.Banner{Kind: "error", Title: "Stop not sent: the dashboard's database is unavailable.",
 			Text: "The stop could not be registered as the task's only one, so nothing was sent to the DCS API. " +
 				"Try again in a moment; if it persists, ask the dashboard's administrators to check its database."}
 	case o.Joined && o.Repeat:
 		return views.Banner{Kind: "info", Title: "Stop already requested for " + name + " by " + o.CallUser + ".",
-			Text: "A stop of this task by " + o.CallUser + " was accepted moments ago, so no second request was sent. The task is " +
-				o.Task.Status.Label() + "; this status updates until it has stopped.", RequestID: o.Call.RequestID}
+			Text:   "A stop of this task by " + o.CallUser + " was accepted moments ago, so no second request was sent.",
+			Follow: follow, RequestID: o.Call.RequestID}
 	case o.Joined:
 		b := stopBanner(views.StopOutcome{Task: o.Task, Outcome: o.Outcome, Call: o.Call, Code: o.Code, ReadAgain: o.ReadAgain,
 			At: o.At, Err: o.Err, CallUser: o.CallUser}, Identity{Identity: auth.Identity{User: o.CallUser}}, "")
@@ -49,8 +50,8 @@ func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
 		return b
 	case o.Outcome == audit.OutcomeAccepted:
 		return views.Banner{Kind: "success", Title: "Stop requested for " + name + ".",
-			Text: "The DCS API accepted the stop at " + at + ", requested by " + who.User + ". The task is " +
-				o.Task.Status.Label() + "; this status updates until it has stopped." + why, RequestID: o.Call.RequestID}
+			Text:   "The DCS API accepted the stop at " + at + ", requested by " + who.User + "." + why,
+			Follow: follow, RequestID: o.Call.RequestID}
 	case o.Outcome == audit.OutcomeFailed:
 		b := upstreamBanner(o.Err, "Stopping "+name)
 		b.Text = "The stop request could not be sent, so nothing changed. " + b.Text
@@ -74,13 +75,4 @@ func stopBanner(o views.StopOutcome, who Identity, reason string) views.Banner {
 			"Check the status before trying again. " + b.Text
 		return b
 	}
-}
-
-// shorten cuts s to at most n characters, marking the cut.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

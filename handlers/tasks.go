@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -144,6 +145,7 @@ func (s *Server) Show(c echo.Context) error {
 		return err
 	}
 	s.facts.remember(t, task)
+	task.ErrorMessage = s.listedError(ctx, t, task)
 	p := views.DetailPage{
 		Chrome:    s.chrome(c, task.Name),
 		Task:      task,
@@ -190,7 +192,11 @@ func (s *Server) Status(c echo.Context) error {
 	}
 	returnTo := safeReturnTo(c.QueryParam("return_to"), t.Name, id)
 	st := s.state(c, t, task, returnTo)
-	return render(c, http.StatusOK, views.StatusLine(&st))
+	facts := st.OnTaskPage()
+	if facts {
+		st.Task.ErrorMessage = s.listedError(c.Request().Context(), t, task)
+	}
+	return render(c, http.StatusOK, views.StatusRead(&st, facts, views.FollowText(task, time.Now())))
 }
 
 // state builds the status block of task, of target t, for the current viewer.

@@ -172,3 +172,17 @@ func passwordNote(set bool) string {
 	}
 	return "Not set"
 }
+
+// rowErrorLength is how much of a task's error message a list row shows;
+// the whole message is on hover and on the task's page.
+const rowErrorLength = 80
+
+// Clip cuts s to at most n characters (not bytes: messages may be
+// Chinese), marking the cut.
+func Clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

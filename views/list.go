@@ -7,6 +7,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
+	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
 // choice is one option of a filter's select.
@@ -129,3 +130,7 @@ func targetChoices(ts []TargetChoice) []choice {
 // stateID is the id of a task's status block, unique on a page that shows
 // tasks of several targets.
 func stateID(p *TaskState) string { return "state-" + p.Target + "-" + p.Task.ID }
+
+// OnTaskPage reports whether p is shown on the task's own page (where its
+// Overview facts follow the status), rather than in a list.
+func (p *TaskState) OnTaskPage() bool { return p.ReturnTo == routes.TaskURL(p.Target, p.Task.ID) }

@@ -45,6 +45,10 @@ type Banner struct {
 	// DashboardRequestID is the dashboard's own id for the request that
 	// made this banner: it leads from a screenshot to the log line.
 	DashboardRequestID string
+	// Follow is the last sentence, about the task's status now; with a
+	// FollowID, reads of the status replace it (FollowID, FollowText).
+	Follow   string
+	FollowID string
 }
 
 // IsAlert reports whether the banner must interrupt a screen reader.
