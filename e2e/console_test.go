@@ -3,7 +3,11 @@
 package e2e
 
 import (
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/playwright-community/playwright-go"
@@ -37,4 +41,81 @@ func TestFailedTaskTellsWhy(t *testing.T) {
 	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
 	must(t, expect.Locator(page.GetByTestId("field-error-message")).ToHaveText(task.ErrorMessage))
 	must(t, expect.Locator(page.Locator("#overview-h ~ dl dt").First()).ToHaveText("Error"))
+}
+
+// TestSelectionSurvivesRefresh: "Stop selected" is disabled and not red
+// until a box is ticked, then names the count; it comes after every box in
+// the page's order; the header box ticks and clears them all. A focused,
+// ticked box keeps its focus and tick through three refreshes of the rows.
+// On a view where no row can be ticked, the button stays disabled.
+func TestSelectionSurvivesRefresh(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	page := newPage(t, true)
+	var refreshes atomic.Int32
+	page.OnRequest(func(r playwright.Request) {
+		if strings.Contains(r.URL(), routes.Rows) {
+			refreshes.Add(1)
+		}
+	})
+	goTo(t, page, e.baseURL)
+	stopSelected := page.GetByTestId("stop-selected")
+	must(t, expect.Locator(stopSelected).ToBeDisabled())
+	must(t, expect.Locator(stopSelected).ToHaveText("Stop selected"))
+	must(t, expect.Locator(stopSelected).Not().ToHaveClass(regexpMust(`btn-danger`)))
+
+	boxes := page.GetByTestId("task-select")
+	total, err := boxes.Count()
+	must(t, err)
+	if total < 3 {
+		t.Fatalf("%d boxes on the first page, want at least 3", total)
+	}
+	must(t, boxes.Nth(0).Check())
+	must(t, expect.Locator(stopSelected).ToHaveText("Stop 1 selected"))
+	must(t, expect.Locator(stopSelected).ToBeEnabled())
+	must(t, boxes.Nth(1).Check())
+	must(t, expect.Locator(stopSelected).ToHaveText("Stop 2 selected"))
+	after, err := page.Evaluate(`() => {
+		const boxes = document.querySelectorAll('[data-testid="task-select"]');
+		const button = document.querySelector('[data-testid="stop-selected"]');
+		return !!(boxes[boxes.length - 1].compareDocumentPosition(button) & Node.DOCUMENT_POSITION_FOLLOWING);
+	}`)
+	must(t, err)
+	if after != true {
+		t.Error("Stop selected comes before the boxes in the page's order")
+	}
+
+	focused, err := boxes.Nth(1).GetAttribute("id")
+	must(t, err)
+	must(t, boxes.Nth(1).Focus())
+	start := refreshes.Load()
+	deadline := time.Now().Add(10 * time.Second)
+	for refreshes.Load() < start+3 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := refreshes.Load() - start; n < 3 {
+		t.Fatalf("%d refreshes of the rows in 10 s, want 3", n)
+	}
+	time.Sleep(300 * time.Millisecond) // the third refresh's swap
+	active, err := page.Evaluate(`() => document.activeElement && document.activeElement.id`)
+	must(t, err)
+	if active != focused {
+		t.Errorf("focus is on %v after three refreshes, want the box %s", active, focused)
+	}
+	must(t, expect.Locator(boxes.Nth(0)).ToBeChecked())
+	must(t, expect.Locator(boxes.Nth(1)).ToBeChecked())
+	must(t, expect.Locator(stopSelected).ToHaveText("Stop 2 selected"))
+
+	all := page.GetByTestId("select-all")
+	must(t, expect.Locator(all).ToBeVisible())
+	must(t, all.Check())
+	must(t, expect.Locator(page.Locator(`[data-testid="task-select"]:checked`)).ToHaveCount(total))
+	must(t, expect.Locator(stopSelected).ToHaveText("Stop "+strconv.Itoa(total)+" selected"))
+	must(t, all.Uncheck())
+	must(t, expect.Locator(page.Locator(`[data-testid="task-select"]:checked`)).ToHaveCount(0))
+	must(t, expect.Locator(stopSelected).ToBeDisabled())
+
+	goTo(t, page, e.baseURL+"?status="+listquery.GroupFailed)
+	must(t, expect.Locator(page.GetByTestId("task-select")).ToHaveCount(0))
+	must(t, expect.Locator(stopSelected).ToBeDisabled())
+	must(t, expect.Locator(all).ToBeDisabled())
 }

@@ -113,22 +113,22 @@ func TestKeyboardNavigation(t *testing.T) {
 	must(t, search.Blur())
 	must(t, expect.Locator(search).Not().ToBeFocused())
 
-	// The rows refresh (htmx replaces the table body); the highlight stays
+	// The rows refresh (htmx morphs the table body); the highlight stays
 	// on the same task.
 	press(t, page, "j")
 	expectHighlight(t, page, second)
-	for i := 0; i < 2; i++ {
-		_, err = page.Evaluate(`() => { document.getElementById("task-rows").__kbOld = true }`)
-		must(t, err)
+	_, err = page.Evaluate(`() => {
+		window.__kbSwaps = 0;
+		document.addEventListener("htmx:after:swap", () => { window.__kbSwaps++; });
+	}`)
+	must(t, err)
+	for i := 1; i <= 2; i++ {
 		// (WaitForFunction would evaluate a string, which the page's CSP refuses.)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			swapped, err := page.Evaluate(`() => {
-				const body = document.getElementById("task-rows");
-				return body !== null && body.__kbOld !== true;
-			}`)
+			swaps, err := page.Evaluate(`() => window.__kbSwaps`)
 			must(t, err)
-			if swapped == true {
+			if n, ok := swaps.(int); ok && n >= i {
 				break
 			}
 			if time.Now().After(deadline) {

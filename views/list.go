@@ -129,6 +129,19 @@ func targetChoices(ts []TargetChoice) []choice {
 
 // stateID is the id of a task's status block, unique on a page that shows
 // tasks of several targets.
+// Selectable reports whether the row of p may be ticked for a batch stop.
+func (p *TaskState) Selectable() bool { return p.CanStop && p.Task.Status.Stoppable() }
+
+// anySelectable reports whether any row of p has a selection box.
+func anySelectable(p ListPage) bool {
+	for i := range p.Rows {
+		if r := &p.Rows[i]; r.SelectCell && r.Selectable() {
+			return true
+		}
+	}
+	return false
+}
+
 func stateID(p *TaskState) string { return "state-" + p.Target + "-" + p.Task.ID }
 
 // OnTaskPage reports whether p is shown on the task's own page (where its

@@ -45,24 +45,40 @@
     });
   });
 
-  // Row checkboxes (for "Stop selected") survive the rows' refresh: while
-  // tasks are in progress the table body is replaced every few seconds.
-  var selectedTasks = null;
-  document.addEventListener("htmx:before:swap", function (event) {
-    var ctx = event.detail && event.detail.ctx;
-    if (!ctx || !ctx.target || ctx.target.id !== "task-rows") return;
-    selectedTasks = Array.prototype.map.call(
-      document.querySelectorAll('#task-rows input[name="task"]:checked'),
-      function (box) { return box.value; });
+  // "Stop selected" names how many boxes are ticked and is disabled while
+  // none is; the header box ticks or clears every box on the page (and
+  // shows "some" when some are). The rows' refresh morphs them, so ticked
+  // boxes and focus survive it; this only recounts.
+  function boxes() {
+    return Array.prototype.slice.call(document.querySelectorAll('#task-rows input[name="task"]'));
+  }
+  function updateSelection() {
+    var button = document.querySelector('#batch-form [data-testid="stop-selected"]');
+    var all = document.getElementById("select-all");
+    if (!button) return;
+    var list = boxes();
+    var ticked = list.filter(function (box) { return box.checked; }).length;
+    button.disabled = ticked === 0;
+    button.textContent = ticked === 0 ? "Stop selected" : "Stop " + ticked + " selected";
+    if (!all) return;
+    all.hidden = false;
+    all.disabled = list.length === 0;
+    all.checked = list.length > 0 && ticked === list.length;
+    all.indeterminate = ticked > 0 && ticked < list.length;
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el && el.id === "select-all") {
+      boxes().forEach(function (box) { box.checked = el.checked; });
+    }
+    if (el && (el.id === "select-all" || (el.name === "task" && el.type === "checkbox"))) updateSelection();
   });
-  document.addEventListener("htmx:after:swap", function () {
-    if (!selectedTasks) return;
-    selectedTasks.forEach(function (id) {
-      var box = document.querySelector('#task-rows input[name="task"][value="' + CSS.escape(id) + '"]');
-      if (box) box.checked = true;
-    });
-    selectedTasks = null;
-  });
+  document.addEventListener("htmx:after:swap", updateSelection);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", updateSelection);
+  } else {
+    updateSelection();
+  }
 
   // Cancel closes the dialog and sends nothing.
   document.addEventListener("click", function (event) {
