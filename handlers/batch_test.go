@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,6 +87,20 @@ func TestBatchStopMixedResults(t *testing.T) {
 			t.Errorf("attempt %+v / %+v", at.Intent, at.Outcome)
 		}
 	}
+	// The audit page shows each batch row's HTTP status and the batch
+	// call's request id, as it does a single stop's.
+	page := e.get(routes.Audit)
+	rows := page.doc.Find(`[data-testid="audit-row"]`)
+	if rows.Length() != 3 {
+		t.Fatalf("%d rows on /audit, want 3", rows.Length())
+	}
+	rows.Each(func(_ int, row *goquery.Selection) {
+		status := strings.TrimSpace(row.Find(`[data-testid="audit-http-status"]`).Text())
+		id := strings.TrimSpace(row.Find(`[data-testid="audit-request-id"]`).Text())
+		if status != "HTTP 200" || id == "" {
+			t.Errorf("batch row on /audit: %q, request id %q", status, id)
+		}
+	})
 }
 
 // putBulk adds n migrating tasks to the simulator and returns their ids.

@@ -156,7 +156,9 @@ func TestSingleAndBatchRefuseAlike(t *testing.T) {
 			t.Fatalf("refusal not shown in the dialog:\n%s", clipBody(r.body))
 		}
 		b := r.doc.Find("dialog .banner")
-		b.Find(".banner-ref").Remove() // one per request
+		ref := b.Find(`[data-testid="dashboard-request-id"]`).Closest("dd")
+		ref.Prev().Remove() // one per request
+		ref.Remove()
 		return strings.TrimSpace(b.Text())
 	}
 	type pair struct{ single, batch *resp }
