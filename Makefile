@@ -19,7 +19,7 @@ export CHROMIUM_PATH ?= /usr/bin/chromium
 OAUTH2_PROXY_VERSION := v7.15.6
 export OAUTH2_PROXY_BIN := $(CURDIR)/.cache/bin/oauth2-proxy-$(OAUTH2_PROXY_VERSION)
 
-.PHONY: all run build test unit e2e bench loadtest fuzz generate check-generated vet vendor check-vendor deps-e2e deps-postgres clean
+.PHONY: all run build test unit e2e bench loadtest fuzz generate check-generated vet vendor check-vendor deps-e2e deps-postgres deps-fonts screenshots clean
 
 all: test
 
@@ -79,6 +79,18 @@ fuzz:
 ## loadtest: 200 clients on the list and detail pages for 60s while the simulator injects 5% errors and 100ms latency.
 loadtest: generate
 	$(GO) run ./cmd/dcsload -mode soak -clients 200 -duration 60s -sim-faults "latency=100ms,error-rate=0.05"
+
+## screenshots: the README's pictures (docs/screenshots), taken by the e2e suite in Chromium.
+screenshots: deps-e2e deps-postgres deps-fonts $(OAUTH2_PROXY_BIN)
+	SCREENSHOTS=1 $(GO) test -tags e2e -count=1 -run '^TestScreenshots$$' ./e2e/
+
+# A CJK font, so Chinese task names show in screenshots (pages use system fonts).
+deps-fonts:
+	@if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		echo "Installing Debian's fonts-noto-cjk"; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null; \
+	fi
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
