@@ -119,3 +119,41 @@ func TestSelectionSurvivesRefresh(t *testing.T) {
 	must(t, expect.Locator(stopSelected).ToBeDisabled())
 	must(t, expect.Locator(all).ToBeDisabled())
 }
+
+// TestListScrollsWithThePage: the task list has no scroll box of its own
+// (every row of a 20-row page is in the page, whose header row sticks to
+// the top of the window), and on a phone the page is no wider than the
+// screen, its rows cards with their Stop buttons.
+func TestListScrollsWithThePage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	desk := newPageWith(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: 1440, Height: 900}})
+	goTo(t, desk, e.baseURL)
+	must(t, expect.Locator(desk.GetByTestId("task-row")).ToHaveCount(20))
+	inner, err := desk.Evaluate(`() => {
+		const wrap = document.querySelector('[data-testid="task-table"]').parentElement;
+		return wrap.scrollHeight > wrap.clientHeight + 1;
+	}`)
+	must(t, err)
+	if inner != false {
+		t.Error("the task table scrolls inside a box of its own")
+	}
+	_, err = desk.Evaluate(`() => window.scrollTo(0, 1200)`)
+	must(t, err)
+	top, err := desk.Evaluate(`() => Math.round(document.querySelector('[data-testid="task-table"] thead th').getBoundingClientRect().top)`)
+	must(t, err)
+	if top != 0 {
+		t.Errorf("the header row is %v px from the window's top after scrolling, want 0 (sticky)", top)
+	}
+
+	phone := newPageWith(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: 390, Height: 844},
+		IsMobile: playwright.Bool(true), HasTouch: playwright.Bool(true)})
+	goTo(t, phone, e.baseURL)
+	width, err := phone.Evaluate(`() => document.documentElement.scrollWidth`)
+	must(t, err)
+	if w, ok := width.(int); !ok || w > 390 {
+		t.Errorf("the list is %v px wide on a 390 px phone", width)
+	}
+	row := phone.GetByTestId("task-row").First()
+	must(t, expect.Locator(row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)})).ToBeVisible())
+	must(t, expect.Locator(row.GetByTestId("task-type")).ToBeVisible())
+}

@@ -124,7 +124,7 @@ func (s *Server) answerSingle(c echo.Context, req *stopRequest, o views.StopOutc
 		status = upstreamStatus(o.Err)
 		st.Reason = req.reason
 	}
-	return render(c, status, views.TaskStateView(&st, st.OnTaskPage() && o.Task.Status != ""))
+	return render(c, status, views.TaskStateView(&st, true))
 }
 
 // answerBatch shows a batch's results: per task in the page's alert region

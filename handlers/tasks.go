@@ -192,11 +192,10 @@ func (s *Server) Status(c echo.Context) error {
 	}
 	returnTo := safeReturnTo(c.QueryParam("return_to"), t.Name, id)
 	st := s.state(c, t, task, returnTo)
-	facts := st.OnTaskPage()
-	if facts {
+	if st.OnTaskPage() {
 		st.Task.ErrorMessage = s.listedError(c.Request().Context(), t, task)
 	}
-	return render(c, http.StatusOK, views.StatusRead(&st, facts, views.FollowText(task, time.Now())))
+	return render(c, http.StatusOK, views.StatusRead(&st, views.FollowText(task, time.Now())))
 }
 
 // state builds the status block of task, of target t, for the current viewer.

@@ -270,7 +270,7 @@ func AuditView(p AuditPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\" download data-testid=\"audit-csv\">Export CSV</a></nav></div><div class=\"table-wrap\"><table class=\"tasks audit\" data-testid=\"audit-table\"><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">User</th><th scope=\"col\">Task</th><th scope=\"col\">Reason</th><th scope=\"col\">Outcome</th><th scope=\"col\">DCS answer</th><th scope=\"col\">From</th></tr></thead> <tbody>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\" download data-testid=\"audit-csv\">Export CSV</a></nav></div><div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Audit trail\"><table class=\"tasks audit\" data-testid=\"audit-table\"><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">User</th><th scope=\"col\">Task</th><th scope=\"col\">Reason</th><th scope=\"col\">Outcome</th><th scope=\"col\">DCS answer</th><th scope=\"col\">From</th></tr></thead> <tbody>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

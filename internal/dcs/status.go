@@ -29,6 +29,7 @@ type Tone string
 // The tones a status badge can take.
 const (
 	ToneActive   Tone = "active"   // running, progress expected
+	ToneWaiting  Tone = "waiting"  // created, nothing moves until it is configured
 	ToneStopping Tone = "stopping" // a stop was accepted and is under way
 	ToneOK       Tone = "ok"
 	ToneFailed   Tone = "failed"
@@ -44,7 +45,7 @@ type statusInfo struct {
 }
 
 var statuses = map[Status]statusInfo{
-	StatusRunning:         {"Waiting for configuration", ToneActive, true, true},
+	StatusRunning:         {"Waiting for configuration", ToneWaiting, true, true},
 	StatusMigrating:       {"Migrating", ToneActive, true, true},
 	StatusFullMigrating:   {"Full migration", ToneActive, true, true},
 	StatusIncrMigrating:   {"Incremental migration", ToneActive, true, true},

@@ -1,0 +1,89 @@
+package handlers_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/listquery"
+	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/targets"
+)
+
+// TestStopSelectedPlacement: the batch button follows every row box in the
+// page (Tab reaches it after them), is not red (red is the confirmation's),
+// and is disabled on a view where no row can be ticked; the rows refresh by
+// morphing, over rows with stable ids.
+func TestStopSelectedPlacement(t *testing.T) {
+	e := newEnv(t, options{})
+	r := e.get(routes.List)
+	wantStatus(t, r, http.StatusOK)
+	button := r.find("stop-selected")
+	if button.HasClass("btn-danger") {
+		t.Error("Stop selected is red")
+	}
+	if _, disabled := button.Attr("disabled"); disabled {
+		t.Error("Stop selected is disabled on a page with boxes to tick")
+	}
+	if r.doc.Find(".table-wrap").NextAllFiltered("#batch-form").Length() != 1 {
+		t.Error("the batch form does not follow the table")
+	}
+	if r.find("select-all").Length() != 1 {
+		t.Error("no header box to select every row")
+	}
+	rows := r.doc.Find("#task-rows")
+	if swap, _ := rows.Attr("hx-swap"); swap != "outerMorph" {
+		t.Errorf("rows refresh with %q, want outerMorph", swap)
+	}
+	r.doc.Find(`[data-testid="task-row"]`).Each(func(_ int, row *goquery.Selection) {
+		if id, _ := row.Attr("id"); id == "" {
+			t.Error("a row without an id cannot be morphed in place")
+		}
+	})
+
+	failed := e.get(routes.List + "?status=" + listquery.GroupFailed)
+	if _, disabled := failed.find("stop-selected").Attr("disabled"); !disabled || failed.find("task-select").Length() != 0 {
+		t.Error("Stop selected is enabled on a view where no row can be ticked")
+	}
+}
+
+// TestStopLivesInTheActionsCell: in the list, Stop sits in each row's
+// trailing actions cell, never beside the badge, and no Stop outside the
+// confirmation is red; a stop's answer from the list brings the row's
+// actions out of band (none, once the task is stopping). On the task page
+// Stop stays beside the badge. Waiting and migrating differ in tone.
+func TestStopLivesInTheActionsCell(t *testing.T) {
+	e := newEnv(t, options{})
+	id := e.idWith(dcs.StatusFullMigrating)
+	list := e.get(routes.List)
+	row := list.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
+	if stopButton(row.Find(".actions-cell")).Length() != 1 || stopButton(row.Find(`[data-testid="task-state"]`)).Length() != 0 {
+		t.Errorf("row Stop: %d in the actions cell, %d beside the badge; want 1 and 0",
+			stopButton(row.Find(".actions-cell")).Length(), stopButton(row.Find(`[data-testid="task-state"]`)).Length())
+	}
+	if row.Find("td").Last().HasClass("actions-cell") == false {
+		t.Error("the actions cell is not the row's last")
+	}
+	if n := list.doc.Find(".btn-danger").Length(); n != 0 {
+		t.Errorf("%d red buttons on the list", n)
+	}
+	waiting, _ := list.doc.Find(`[data-testid="task-status"][data-status="RUNNING"]`).First().Attr("data-tone")
+	migrating, _ := list.doc.Find(`[data-testid="task-status"][data-status="MIGRATING"]`).First().Attr("data-tone")
+	if waiting == "" || waiting == migrating {
+		t.Errorf("waiting tone %q, migrating tone %q: they must differ", waiting, migrating)
+	}
+
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", routes.List), htmx...)
+	wantStatus(t, r, http.StatusOK)
+	actions := r.doc.Find("#actions-" + targets.DefaultName + "-" + id)
+	if oob, _ := actions.Attr("hx-swap-oob"); oob != "true" || stopButton(actions).Length() != 0 {
+		t.Errorf("the answer's row actions: oob %q, %d Stop buttons; want true and none", oob, stopButton(actions).Length())
+	}
+
+	other := e.idWith(dcs.StatusMigrating)
+	page := e.get(routes.TaskURL(targets.DefaultName, other))
+	if stopButton(page.find("task-state")).Length() != 1 || page.doc.Find(".btn-danger").Length() != 0 {
+		t.Error("the task page's Stop is not beside the badge, or is red")
+	}
+}
