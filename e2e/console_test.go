@@ -12,6 +12,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
@@ -156,4 +157,43 @@ func TestListScrollsWithThePage(t *testing.T) {
 	row := phone.GetByTestId("task-row").First()
 	must(t, expect.Locator(row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)})).ToBeVisible())
 	must(t, expect.Locator(row.GetByTestId("task-type")).ToBeVisible())
+}
+
+// TestRefusalFromTheListStays: a stop refused from a list row is told in
+// the page's alert area, with the DCS code, and is still there 20 s (many
+// refreshes of the rows) later, the row marked; Dismiss removes the alert,
+// the row keeps its mark.
+func TestRefusalFromTheListStays(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	task := findTask(t, e.sim, withStatus("FULLMIGRATING"))
+	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{task.TaskID: {
+		Ops: []dcssim.Op{dcssim.OpStop}, Status: 400, Code: "DCS.4957", Message: "The task is being switched over and cannot be stopped."}}})
+	page := newPage(t, true)
+	var refreshes atomic.Int32
+	page.OnRequest(func(r playwright.Request) {
+		if strings.Contains(r.URL(), routes.Rows) {
+			refreshes.Add(1)
+		}
+	})
+	goTo(t, page, e.baseURL)
+	row := page.Locator(`#task-rows tr[data-task-id="` + task.TaskID + `"]`)
+	must(t, row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)}).Click())
+	must(t, expect.Locator(page.GetByRole("dialog")).ToBeVisible())
+	must(t, button(page, "Stop task").Click())
+
+	alert := page.GetByTestId("stop-alert")
+	must(t, expect.Locator(alert.GetByRole("alert")).ToBeVisible())
+	must(t, expect.Locator(alert.GetByTestId("error-code")).ToHaveText("DCS.4957"))
+	must(t, expect.Locator(row.GetByTestId("refused-mark")).ToBeVisible())
+	start := refreshes.Load()
+	time.Sleep(20 * time.Second)
+	if n := refreshes.Load() - start; n < 10 {
+		t.Fatalf("only %d refreshes of the rows in 20 s", n)
+	}
+	must(t, expect.Locator(alert.GetByTestId("error-code")).ToHaveText("DCS.4957"))
+	must(t, expect.Locator(row.GetByTestId("refused-mark")).ToBeVisible())
+
+	must(t, alert.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Dismiss"}).Click())
+	must(t, expect.Locator(alert).ToHaveCount(0))
+	must(t, expect.Locator(row.GetByTestId("refused-mark")).ToBeVisible())
 }

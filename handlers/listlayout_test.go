@@ -6,6 +6,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
@@ -85,5 +86,33 @@ func TestStopLivesInTheActionsCell(t *testing.T) {
 	page := e.get(routes.TaskURL(targets.DefaultName, other))
 	if stopButton(page.find("task-state")).Length() != 1 || page.doc.Find(".btn-danger").Length() != 0 {
 		t.Error("the task page's Stop is not beside the badge, or is red")
+	}
+}
+
+// TestListRefusalGoesToTheAlertArea: a refusal answered into a list row
+// travels out of band to the page's alert area (which the rows' refresh
+// does not replace) with what identifies its task, and the row's status
+// block carries no banner; on the task's page the banner stays in place.
+func TestListRefusalGoesToTheAlertArea(t *testing.T) {
+	e := newEnv(t, options{})
+	id := e.idWith(dcs.StatusFullMigrating)
+	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{id: {
+		Ops: []dcssim.Op{dcssim.OpStop}, Status: 400, Code: "DCS.4957", Message: "Not now."}}})
+
+	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", routes.List), htmx...)
+	alert := r.find("stop-alert")
+	if oob, _ := alert.Parent().Attr("hx-swap-oob"); oob != "afterbegin:#client-alerts" {
+		t.Fatalf("the refusal does not go to the alert area (oob %q):\n%s", oob, clipBody(r.body))
+	}
+	if task, _ := alert.Attr("data-alert-task"); task != id || alert.Find(`[data-testid="error-code"]`).Text() != "DCS.4957" {
+		t.Errorf("alert for task %q with code %q", task, alert.Find(`[data-testid="error-code"]`).Text())
+	}
+	if r.find("task-state").Find(".banner").Length() != 0 {
+		t.Error("the row's status block still carries the banner the refresh would wipe")
+	}
+
+	page := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", routes.TaskURL(targets.DefaultName, id)), htmx...)
+	if page.find("stop-alert").Length() != 0 || page.find("task-state").Find(`[role="alert"]`).Length() != 1 {
+		t.Error("on the task's page the refusal is not in the status block")
 	}
 }

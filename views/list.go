@@ -129,6 +129,13 @@ func targetChoices(ts []TargetChoice) []choice {
 
 // stateID is the id of a task's status block, unique on a page that shows
 // tasks of several targets.
+// alertsApart reports whether a stop's answer for p shows its banner in
+// the page's alert area rather than in the status block: an error or a
+// warning answered into a list row, which the rows' refresh would replace.
+func alertsApart(p *TaskState) bool {
+	return p.Banner != nil && p.Banner.IsAlert() && !p.OnTaskPage()
+}
+
 // Selectable reports whether the row of p may be ticked for a batch stop.
 func (p *TaskState) Selectable() bool { return p.CanStop && p.Task.Status.Stoppable() }
 

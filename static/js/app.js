@@ -80,6 +80,44 @@
     updateSelection();
   }
 
+  // A stop refused or unanswered from a list row is told in the page's
+  // alert area, where it stays until dismissed. Its row keeps a mark too;
+  // the rows' refresh rewrites them, so the mark is put back after every
+  // swap, until a later stop of that task gets an answer that is no alert.
+  var refused = {};
+  function refKey(target, id) { return target + "/" + id; }
+  function markRows() {
+    document.querySelectorAll("#client-alerts [data-alert-task]").forEach(function (item) {
+      refused[refKey(item.getAttribute("data-alert-target"), item.getAttribute("data-alert-task"))] = true;
+    });
+    document.querySelectorAll("#task-rows .task-state .banner-success, #task-rows .task-state .banner-info").forEach(function (b) {
+      var state = b.closest(".task-state");
+      delete refused[refKey(state.getAttribute("data-target"), state.getAttribute("data-task-id"))];
+    });
+    document.querySelectorAll('#task-rows tr[data-testid="task-row"]').forEach(function (row) {
+      var on = !!refused[refKey(row.getAttribute("data-target"), row.getAttribute("data-task-id"))];
+      var cell = row.querySelector(".state-cell");
+      var mark = cell && cell.querySelector(".refused-mark");
+      if (on && cell && !mark) {
+        mark = document.createElement("p");
+        mark.className = "refused-mark";
+        mark.setAttribute("data-testid", "refused-mark");
+        mark.textContent = "Last stop not accepted";
+        cell.appendChild(mark);
+      } else if (!on && mark) {
+        mark.remove();
+      }
+    });
+  }
+  document.addEventListener("htmx:before:settle", markRows);
+  document.addEventListener("htmx:after:swap", markRows);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-dismiss-alert]");
+    if (!button) return;
+    var item = button.closest(".alert-item");
+    if (item) item.remove();
+  });
+
   // Cancel closes the dialog and sends nothing.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-close-dialog]");
@@ -120,6 +158,11 @@
   function showUnreachable() {
     var region = document.getElementById("client-alerts");
     if (!region) return;
+    var old = document.getElementById("unreachable-alert");
+    if (old) old.remove();
+    var item = document.createElement("div");
+    item.className = "alert-item";
+    item.id = "unreachable-alert";
     var banner = document.createElement("div");
     banner.className = "banner banner-error";
     banner.setAttribute("role", "alert");
@@ -131,7 +174,13 @@
     text.className = "banner-text";
     text.textContent = "Nothing was changed by this page. Check your connection, then reload the page to see the current status before trying again.";
     banner.append(title, text);
-    region.replaceChildren(banner);
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "btn btn-quiet btn-small alert-dismiss";
+    dismiss.setAttribute("data-dismiss-alert", "");
+    dismiss.textContent = "Dismiss";
+    item.append(banner, dismiss);
+    region.prepend(item);
   }
 })();
 
