@@ -197,3 +197,19 @@ func TestRefusalFromTheListStays(t *testing.T) {
 	must(t, expect.Locator(alert).ToHaveCount(0))
 	must(t, expect.Locator(row.GetByTestId("refused-mark")).ToBeVisible())
 }
+
+// TestSearchAppliesAsYouType: with the script, a pause in typing applies
+// the name search; the search box keeps the focus and what was typed.
+func TestSearchAppliesAsYouType(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	task := findTask(t, e.sim, withStatus("FAILED"))
+	page := newPage(t, true)
+	goTo(t, page, e.baseURL)
+	search := page.GetByTestId("search-input")
+	must(t, search.Focus())
+	must(t, search.PressSequentially(task.TaskName))
+	must(t, expect.Page(page).ToHaveURL(regexpMust(`[?&]q=`)))
+	must(t, expect.Locator(page.GetByTestId("task-row").First().GetByTestId("task-link")).ToHaveText(task.TaskName))
+	must(t, expect.Locator(search).ToBeFocused())
+	must(t, expect.Locator(search).ToHaveValue(task.TaskName))
+}

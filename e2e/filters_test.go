@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -79,14 +80,29 @@ func TestFilterInProgressOnlineMigrations(t *testing.T) {
 	_, err := page.Evaluate(`() => { window.__sameDocument = true }`)
 	must(t, err)
 
+	// With the script the filters apply on change, with no Apply button,
+	// and nothing in the form moves when Clear appears; the select in use
+	// keeps the focus.
+	must(t, expect.Locator(page.GetByTestId("filter-apply")).ToBeHidden())
+	box := func() any {
+		v, err := page.Evaluate(`() => { const r = document.getElementById("q").getBoundingClientRect(); return [r.x, r.y, r.width]; }`)
+		must(t, err)
+		return fmt.Sprint(v)
+	}
+	before := box()
+	must(t, page.GetByTestId("filter-status").Focus())
 	choose(t, page, "filter-status", "failed")
-	must(t, page.GetByTestId("filter-apply").Click())
 	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?status=failed"))
 	expectRows(t, page, "failed migration tasks", failed, "")
+	must(t, expect.Locator(page.GetByTestId("filter-clear")).ToBeVisible())
+	if after := box(); after != before {
+		t.Errorf("the search box moved from %v to %v when a filter applied", before, after)
+	}
+	must(t, expect.Locator(page.GetByTestId("filter-status")).ToBeFocused())
 
 	choose(t, page, "filter-status", "in_progress")
+	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?status=in_progress"))
 	choose(t, page, "filter-type", "online_migration")
-	must(t, page.GetByTestId("filter-apply").Click())
 	filtered := e.baseURL + "?status=in_progress&type=online_migration"
 	must(t, expect.Page(page).ToHaveURL(filtered))
 	if n := expectRows(t, page, "in-progress online migration tasks", inProgress, "Online migration"); n != 20 {
@@ -110,6 +126,9 @@ func TestFilterInProgressOnlineMigrations(t *testing.T) {
 	must(t, err)
 	must(t, expect.Page(page).ToHaveURL(filtered))
 	expectRows(t, page, "Showing 1–20 of", inProgress, "Online migration")
+	_, err = page.GoBack() // each change applied is a step of its own
+	must(t, err)
+	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?status=in_progress"))
 	_, err = page.GoBack()
 	must(t, err)
 	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?status=failed"))

@@ -106,16 +106,22 @@ func TestKeyboardNavigation(t *testing.T) {
 	press(t, page, "/")
 	must(t, expect.Locator(search).ToBeFocused())
 	// Real key presses: playwright-go's Keyboard.Type only inserts text and
-	// sends no keydown. "/" selected "zz", so the keys replace it.
+	// sends no keydown. "/" selected "zz", so the keys replace it; the
+	// search then applies (no task is named so), and the box keeps them.
 	press(t, page, "j", "j", "k", "j")
 	must(t, expect.Locator(search).ToHaveValue("jjkj"))
-	expectHighlight(t, page, first)
+	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?q=jjkj"))
+	must(t, expect.Locator(search).ToBeFocused())
+	must(t, expect.Locator(rows).ToHaveCount(0))
+	must(t, search.Fill(""))
+	must(t, expect.Page(page).ToHaveURL(e.baseURL))
+	must(t, expect.Locator(rows).ToHaveCount(20))
 	must(t, search.Blur())
 	must(t, expect.Locator(search).Not().ToBeFocused())
 
 	// The rows refresh (htmx morphs the table body); the highlight stays
 	// on the same task.
-	press(t, page, "j")
+	press(t, page, "j", "j")
 	expectHighlight(t, page, second)
 	_, err = page.Evaluate(`() => {
 		window.__kbSwaps = 0;

@@ -5,6 +5,10 @@
 (function () {
   "use strict";
 
+  // Styles that only make sense with this script (the filters apply on
+  // change, so their Apply button goes) key on this class.
+  document.documentElement.classList.add("js");
+
   // A Stop button (a GET form that, without JavaScript, leads to the
   // confirmation page) loads its dialog into #stop-dialog-slot with htmx;
   // open it as a modal once it is in the page.
