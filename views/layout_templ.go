@@ -117,7 +117,7 @@ func Layout(c Chrome) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if c.Demo {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<div class=\"demo-banner\" role=\"note\" data-testid=\"demo-banner\">Demo mode: every task on this page comes from the built-in DCS simulator, not from Huawei Cloud.</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<aside class=\"demo-banner\" aria-label=\"Demo mode\" data-testid=\"demo-banner\">Demo mode: every task on this page comes from the built-in DCS simulator, not from Huawei Cloud.</aside>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
