@@ -213,3 +213,20 @@ func TestSearchAppliesAsYouType(t *testing.T) {
 	must(t, expect.Locator(search).ToBeFocused())
 	must(t, expect.Locator(search).ToHaveValue(task.TaskName))
 }
+
+// TestCopyTaskID: the Copy button beside a task's id puts the id on the
+// clipboard.
+func TestCopyTaskID(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	task := findTask(t, e.sim, withStatus("MIGRATING"))
+	page := newPageWith(t, playwright.BrowserNewContextOptions{Permissions: []string{"clipboard-read", "clipboard-write"}})
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
+	copyID := page.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Copy task id"})
+	must(t, copyID.Click())
+	must(t, expect.Locator(copyID).ToHaveText("Copied"))
+	got, err := page.Evaluate(`() => navigator.clipboard.readText()`)
+	must(t, err)
+	if got != task.TaskID {
+		t.Errorf("clipboard holds %q, want the task id %q", got, task.TaskID)
+	}
+}

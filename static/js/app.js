@@ -122,6 +122,28 @@
     if (item) item.remove();
   });
 
+  // Copy buttons beside ids: shown only here, where they can work.
+  function showCopyButtons() {
+    if (!navigator.clipboard) return;
+    document.querySelectorAll("button[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  document.addEventListener("htmx:after:swap", showCopyButtons);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showCopyButtons);
+  } else {
+    showCopyButtons();
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    }, function () {
+      button.textContent = "Copy failed";
+    });
+  });
+
   // Cancel closes the dialog and sends nothing.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-close-dialog]");
