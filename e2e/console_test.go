@@ -230,3 +230,41 @@ func TestCopyTaskID(t *testing.T) {
 		t.Errorf("clipboard holds %q, want the task id %q", got, task.TaskID)
 	}
 }
+
+// TestPauseRefreshing: "Updated" moves with each read of the rows; Pause
+// stops the reads (none in two seconds) and Resume reads at once.
+func TestPauseRefreshing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	page := newPage(t, true)
+	var reads atomic.Int32
+	page.OnRequest(func(r playwright.Request) {
+		if strings.Contains(r.URL(), routes.Rows) {
+			reads.Add(1)
+		}
+	})
+	goTo(t, page, e.baseURL)
+	updated := page.GetByTestId("updated-at")
+	first, err := updated.GetAttribute("datetime")
+	must(t, err)
+	must(t, expect.Locator(updated).Not().ToHaveAttribute("datetime", first, playwright.LocatorAssertionsToHaveAttributeOptions{Timeout: playwright.Float(5000)}))
+
+	toggle := page.GetByTestId("refresh-toggle")
+	must(t, toggle.Click())
+	must(t, expect.Locator(toggle).ToHaveText("Resume"))
+	must(t, expect.Locator(toggle).ToHaveAttribute("aria-pressed", "true"))
+	time.Sleep(500 * time.Millisecond) // a read already sent may still land
+	before := reads.Load()
+	time.Sleep(2 * time.Second)
+	if n := reads.Load() - before; n != 0 {
+		t.Errorf("%d reads of the rows while paused", n)
+	}
+	must(t, toggle.Click())
+	must(t, expect.Locator(toggle).ToHaveText("Pause"))
+	deadline := time.Now().Add(3 * time.Second)
+	for reads.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if reads.Load() == before {
+		t.Error("Resume did not read the rows again")
+	}
+}

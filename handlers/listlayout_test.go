@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
@@ -114,5 +115,24 @@ func TestListRefusalGoesToTheAlertArea(t *testing.T) {
 	page := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", routes.TaskURL(targets.DefaultName, id)), htmx...)
 	if page.find("stop-alert").Length() != 0 || page.find("task-state").Find(`[role="alert"]`).Length() != 1 {
 		t.Error("on the task's page the refusal is not in the status block")
+	}
+}
+
+// TestRowsReadCarriesUpdated: the list says when its rows were read, and
+// each read of the rows replaces that time out of band.
+func TestRowsReadCarriesUpdated(t *testing.T) {
+	e := newEnv(t, options{})
+	list := e.get(routes.List)
+	if list.find("refresh-state").Length() != 1 || list.find("updated-at").Length() != 1 {
+		t.Fatal("no Updated line on a list with tasks in progress")
+	}
+	e.clock.Advance(time.Minute)
+	rows := e.get(routes.RowsURL(nil), htmx...)
+	wantStatus(t, rows, http.StatusOK)
+	stamp := rows.find("updated-at")
+	was, _ := list.find("updated-at").Attr("datetime")
+	now, _ := stamp.Attr("datetime")
+	if oob, _ := stamp.Attr("hx-swap-oob"); oob != "true" || now == was {
+		t.Errorf("rows read: Updated %q (was %q), oob %q", now, was, oob)
 	}
 }

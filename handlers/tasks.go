@@ -48,7 +48,7 @@ func (s *Server) Rows(c echo.Context) error {
 		s.log.Warn("list refresh failed", "status", status, "err", p.Error.Message)
 		return c.NoContent(http.StatusNoContent)
 	}
-	return render(c, http.StatusOK, views.TaskRows(p))
+	return render(c, http.StatusOK, views.RowsRead(p))
 }
 
 // listPage reads the page of tasks the query asks for, from every target
@@ -61,7 +61,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	if err != nil {
 		return views.ListPage{}, 0, err
 	}
-	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q, Refresh: s.cfg.Refresh,
+	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q, Refresh: s.cfg.Refresh, ReadAt: s.cfg.Now(),
 		CanStop: s.canStopAny(c, s.inScope(q)), Targets: s.targetChoices()}
 	ctx := c.Request().Context()
 	l := s.list(ctx, q, q.Offset()+q.Size)

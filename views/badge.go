@@ -56,3 +56,18 @@ func TimeTag(t dcs.Timestamp) templ.Component {
 		return err
 	})
 }
+
+// UpdatedAt is when the list's rows were read, as a time of day (UTC): the
+// rows' own reads replace it out of band (oob).
+func UpdatedAt(t time.Time, oob bool) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		u := t.UTC()
+		attr := ""
+		if oob {
+			attr = ` hx-swap-oob="true"`
+		}
+		_, err := io.WriteString(w, `<time id="rows-updated" datetime="`+u.Format(time.RFC3339)+`" data-testid="updated-at"`+attr+`>`+
+			u.Format("15:04:05")+" UTC</time>")
+		return err
+	})
+}

@@ -106,6 +106,9 @@ type ListPage struct {
 	CappedTarget string
 	// Refresh is how often the rows read themselves again while a task on
 	// the page is in progress; 0 turns that off.
+	// ReadAt is when the rows were read, shown as "Updated" while they
+	// refresh themselves.
+	ReadAt time.Time
 	Refresh time.Duration
 	// CanStop shows the selection column and "Stop selected".
 	CanStop bool

@@ -37,11 +37,36 @@
   // carry data-poll. In a hidden tab they skip their turn (nobody is looking,
   // and the DCS API is rate-limited); when the tab comes back they refresh at
   // once rather than waiting for the next interval.
+  // The viewer may also pause the refreshing (a Pause button beside
+  // "Updated"), to read a page that stands still; Resume refreshes at once.
+  var paused = false;
   document.addEventListener("htmx:before:request", function (event) {
-    if (document.hidden && event.target && event.target.hasAttribute && event.target.hasAttribute("data-poll")) {
+    if ((document.hidden || paused) && event.target && event.target.hasAttribute && event.target.hasAttribute("data-poll")) {
       event.preventDefault();
     }
   });
+  function showPauseButtons() {
+    document.querySelectorAll("button[data-refresh-toggle]").forEach(function (b) {
+      b.hidden = false;
+      b.setAttribute("aria-pressed", paused ? "true" : "false");
+      b.textContent = paused ? "Resume" : "Pause";
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-refresh-toggle]");
+    if (!button) return;
+    paused = !paused;
+    showPauseButtons();
+    if (!paused && window.htmx) {
+      document.querySelectorAll("[data-poll]").forEach(function (el) { window.htmx.trigger(el, "poll-now"); });
+    }
+  });
+  document.addEventListener("htmx:after:swap", showPauseButtons);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showPauseButtons);
+  } else {
+    showPauseButtons();
+  }
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;
     document.querySelectorAll("[data-poll]").forEach(function (el) {
