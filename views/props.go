@@ -108,7 +108,7 @@ type ListPage struct {
 	// the page is in progress; 0 turns that off.
 	// ReadAt is when the rows were read, shown as "Updated" while they
 	// refresh themselves.
-	ReadAt time.Time
+	ReadAt  time.Time
 	Refresh time.Duration
 	// CanStop shows the selection column and "Stop selected".
 	CanStop bool
