@@ -12,6 +12,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/routes"
@@ -267,4 +268,39 @@ func TestPauseRefreshing(t *testing.T) {
 	if reads.Load() == before {
 		t.Error("Resume did not read the rows again")
 	}
+}
+
+// TestTimesInTheViewersZone: times show in the browser's zone by default,
+// with how long ago and UTC on hover; a chosen zone (UTC, or a named one)
+// applies at once and is remembered across pages.
+func TestTimesInTheViewersZone(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	task := findTask(t, e.sim, withStatus("MIGRATING"))
+	ts := dcs.ParseTimestamp(task.CreatedAt)
+	if !ts.Valid() {
+		t.Fatalf("the simulator's created time %q does not parse", task.CreatedAt)
+	}
+	created := ts.Time
+	page := newPageWith(t, playwright.BrowserNewContextOptions{TimezoneId: playwright.String("Asia/Shanghai")})
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, task.TaskID)))
+	shown := page.GetByTestId("field-created").Locator("time")
+	local := created.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04:05")
+	must(t, expect.Locator(shown).ToContainText(local))
+	must(t, expect.Locator(shown).ToContainText("ago"))
+	must(t, expect.Locator(shown).ToHaveAttribute("title", created.UTC().Format("2006-01-02 15:04:05")+" UTC"))
+
+	zone := page.GetByTestId("time-zone")
+	_, err := zone.SelectOption(playwright.SelectOptionValues{Values: &[]string{"UTC"}})
+	must(t, err)
+	must(t, expect.Locator(shown).ToContainText(created.UTC().Format("2006-01-02 15:04:05")+" UTC"))
+	goTo(t, page, e.baseURL)
+	must(t, expect.Locator(page.GetByTestId("time-zone")).ToHaveValue("UTC"))
+	row := page.Locator(`tr[data-task-id="` + task.TaskID + `"] time`)
+	must(t, expect.Locator(row).ToContainText(created.UTC().Format("2006-01-02 15:04:05")+" UTC"))
+
+	_, err = page.GetByTestId("time-zone").SelectOption(playwright.SelectOptionValues{Values: &[]string{"America/New_York"}})
+	must(t, err)
+	ny, err := time.LoadLocation("America/New_York")
+	must(t, err)
+	must(t, expect.Locator(row).ToContainText(created.In(ny).Format("2006-01-02 15:04:05")))
 }

@@ -376,3 +376,94 @@
     if (currentId !== null) apply();
   });
 })();
+
+// ---- Times in the viewer's time zone --------------------------------------
+// The server writes every time in UTC (<time datetime="...">...UTC</time>).
+// Here each is shown in the zone the viewer chose (the browser's, UTC, or a
+// named one; remembered in this browser), with how long ago beside it and
+// UTC on hover. The rows' refreshes rewrite the times, so this runs again
+// after every swap, and every 30 s for "how long ago".
+(function () {
+  "use strict";
+
+  var KEY = "dcs-dashboard.time-zone";
+  var BROWSER = "browser";
+  var rtf = typeof Intl.RelativeTimeFormat === "function" ? new Intl.RelativeTimeFormat("en", { numeric: "auto" }) : null;
+
+  function chosen() {
+    var z = null;
+    try { z = window.localStorage.getItem(KEY); } catch (e) { /* storage off: the browser's zone */ }
+    return z || BROWSER;
+  }
+  function zoneOf(choice) {
+    return choice === BROWSER ? undefined : choice;
+  }
+
+  function ago(ms) {
+    if (!rtf) return "";
+    var s = Math.round((ms - Date.now()) / 1000);
+    var a = Math.abs(s);
+    if (a < 45) return rtf.format(Math.round(s), "second");
+    if (a < 2700) return rtf.format(Math.round(s / 60), "minute");
+    if (a < 64800) return rtf.format(Math.round(s / 3600), "hour");
+    return rtf.format(Math.round(s / 86400), "day");
+  }
+
+  function localize() {
+    var zone = zoneOf(chosen());
+    var full, clock;
+    try {
+      full = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short" });
+      clock = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit",
+        hour12: false, timeZoneName: "short" });
+    } catch (e) {
+      return; // a zone this browser does not know: the UTC text stays
+    }
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var ms = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(ms)) return;
+      var utc = new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC";
+      var timeOnly = el.getAttribute("data-testid") === "updated-at";
+      var text = (timeOnly ? clock : full).format(new Date(ms));
+      if (!timeOnly) text += " · " + ago(ms);
+      if (el.textContent !== text) el.textContent = text;
+      if (el.title !== utc) el.title = utc;
+    });
+  }
+
+  function setUp() {
+    var select = document.getElementById("time-zone");
+    if (!select || typeof Intl.DateTimeFormat !== "function") return;
+    if (select.options.length === 0) {
+      var zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+      var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local";
+      [[BROWSER, "This browser's (" + browserZone + ")"], ["UTC", "UTC"]].concat(
+        zones.filter(function (z) { return z !== "UTC"; }).map(function (z) { return [z, z]; })
+      ).forEach(function (o) {
+        var opt = document.createElement("option");
+        opt.value = o[0];
+        opt.textContent = o[1];
+        select.appendChild(opt);
+      });
+    }
+    select.value = chosen();
+    if (select.value !== chosen()) select.value = BROWSER;
+    select.closest(".tz-choice").hidden = false;
+    localize();
+  }
+
+  document.addEventListener("change", function (event) {
+    if (!event.target || event.target.id !== "time-zone") return;
+    try { window.localStorage.setItem(KEY, event.target.value); } catch (e) { /* kept for this page only */ }
+    localize();
+  });
+  document.addEventListener("htmx:before:settle", localize);
+  document.addEventListener("htmx:after:swap", setUp);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+  setInterval(localize, 30000);
+})();
