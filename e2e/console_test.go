@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -303,4 +304,24 @@ func TestTimesInTheViewersZone(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	must(t, err)
 	must(t, expect.Locator(row).ToContainText(created.In(ny).Format("2006-01-02 15:04:05")))
+}
+
+// TestSortByName: choosing the order by name applies at once, lands in the
+// URL and puts the rows A to Z.
+func TestSortByName(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	page := newPage(t, true)
+	goTo(t, page, e.baseURL)
+	_, err := page.GetByTestId("filter-sort").SelectOption(playwright.SelectOptionValues{Values: &[]string{listquery.SortName}})
+	must(t, err)
+	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?sort="+listquery.SortName))
+	names, err := page.GetByTestId("task-link").AllTextContents()
+	must(t, err)
+	lower := make([]string, len(names))
+	for i, n := range names {
+		lower[i] = strings.ToLower(strings.TrimSpace(n))
+	}
+	if len(lower) < 10 || !slices.IsSorted(lower) {
+		t.Errorf("rows by name are not A to Z: %q", lower)
+	}
 }

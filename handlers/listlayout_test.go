@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +136,49 @@ func TestRowsReadCarriesUpdated(t *testing.T) {
 	now, _ := stamp.Attr("datetime")
 	if oob, _ := stamp.Attr("hx-swap-oob"); oob != "true" || now == was {
 		t.Errorf("rows read: Updated %q (was %q), oob %q", now, was, oob)
+	}
+}
+
+// TestListSortsByNameAndStatus: the order is in the URL; by name the rows
+// go A to Z (case aside) across the whole list, by status in progress first,
+// then failed, then finished, then statuses the dashboard does not know.
+func TestListSortsByNameAndStatus(t *testing.T) {
+	e := newEnv(t, options{})
+	byName := e.get(routes.List + "?sort=" + listquery.SortName + "&size=100")
+	wantStatus(t, byName, http.StatusOK)
+	var names []string
+	byName.doc.Find(`[data-testid="task-link"]`).Each(func(_ int, a *goquery.Selection) {
+		names = append(names, strings.ToLower(strings.TrimSpace(a.Text())))
+	})
+	if len(names) < 10 || !slices.IsSorted(names) {
+		t.Errorf("by name, %d rows not A to Z: %q", len(names), names)
+	}
+
+	if err := e.sim.SetStatus(e.idWith(dcs.StatusMigrating), "WEIRD_NEW_STATE"); err != nil {
+		t.Fatal(err)
+	}
+	byStatus := e.get(routes.List + "?sort=" + listquery.SortStatus + "&size=100")
+	rank := map[string]int{}
+	for _, s := range dcs.KnownStatuses() {
+		switch {
+		case s.InProgress():
+			rank[string(s)] = 0
+		case s.Tone() == dcs.ToneFailed:
+			rank[string(s)] = 1
+		default:
+			rank[string(s)] = 2
+		}
+	}
+	var ranks []int
+	byStatus.doc.Find(`[data-testid="task-status"]`).Each(func(_ int, b *goquery.Selection) {
+		st, _ := b.Attr("data-status")
+		r, known := rank[st]
+		if !known {
+			r = 3
+		}
+		ranks = append(ranks, r)
+	})
+	if len(ranks) < 10 || !slices.IsSorted(ranks) || ranks[0] != 0 || ranks[len(ranks)-1] != 3 {
+		t.Errorf("by status, ranks %v", ranks)
 	}
 }

@@ -231,7 +231,7 @@ func TestListBadFilters(t *testing.T) {
 		{"status=running", "Invalid status filter", "all, in_progress, finished, failed"},
 		{"status=IN_PROGRESS", "Invalid status filter", "in_progress"},
 		{"type=redis", "Invalid migration type", "all, backupfile_import, online_migration"},
-		{"sort=name", "Invalid sort order", "newest, oldest"},
+		{"sort=size", "Invalid sort order", "newest, oldest, name, status"},
 		{"size=7", "Invalid page size", "20, 50, 100"},
 		{"size=abc", "Invalid page size", "20, 50, 100"},
 		{"status=failed&page=0", "Invalid page number", "1 to"},

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -135,7 +137,7 @@ func (s *Server) list(ctx context.Context, q listquery.Query, through int) listi
 	if len(scope) == 1 && !local(q) && through > 0 {
 		return l // already the page itself
 	}
-	sortByCreated(l.rows, q.Sort)
+	sortRows(l.rows, q.Sort)
 	return l
 }
 
@@ -238,11 +240,24 @@ func statusGroup(st dcs.Status) string {
 	}
 }
 
-// sortByCreated orders rows by creation time, newest first unless order is
-// oldest first. A time that could not be parsed cannot be placed, so those
-// tasks come last either way, in the order they were read.
-func sortByCreated(rows []row, order string) {
+// sortRows puts rows in the order asked for: by creation time, newest
+// first (the default) or oldest first; by name, A to Z; or by status, in
+// progress first, then failed, then finished, then statuses the dashboard
+// does not know. Name and status ties go newest first. A creation time that
+// could not be parsed cannot be placed, so those tasks come last among
+// their equals, in the order they were read.
+func sortRows(rows []row, order string) {
 	slices.SortStableFunc(rows, func(a, b row) int {
+		switch order {
+		case listquery.SortName:
+			if c := strings.Compare(strings.ToLower(a.task.Name), strings.ToLower(b.task.Name)); c != 0 {
+				return c
+			}
+		case listquery.SortStatus:
+			if c := cmp.Compare(statusRank(a.task.Status), statusRank(b.task.Status)); c != 0 {
+				return c
+			}
+		}
 		av, bv := a.task.CreatedAt.Valid(), b.task.CreatedAt.Valid()
 		switch {
 		case av && bv:
@@ -257,4 +272,19 @@ func sortByCreated(rows []row, order string) {
 		}
 		return 0
 	})
+}
+
+// statusRank places a status in the status order: what needs watching
+// first.
+func statusRank(st dcs.Status) int {
+	switch statusGroup(st) {
+	case listquery.GroupInProgress:
+		return 0
+	case listquery.GroupFailed:
+		return 1
+	case listquery.GroupFinished:
+		return 2
+	default:
+		return 3
+	}
 }

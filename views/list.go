@@ -19,7 +19,8 @@ var (
 	statusChoices = []choice{{"", "All statuses"}, {listquery.GroupInProgress, "In progress"},
 		{listquery.GroupFinished, "Finished"}, {listquery.GroupFailed, "Failed"}}
 	typeChoices = []choice{{"", "All types"}, {dcs.TypeOnlineMigration, "Online migration"}, {dcs.TypeBackupFileImport, "Backup file import"}}
-	sortChoices = []choice{{"", "Newest first"}, {listquery.SortOldest, "Oldest first"}}
+	sortChoices = []choice{{"", "Newest first"}, {listquery.SortOldest, "Oldest first"},
+		{listquery.SortName, "Name (A–Z)"}, {listquery.SortStatus, "Status"}}
 )
 
 // sizeChoices are the page sizes the list offers.

@@ -18,14 +18,16 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
-// The URL values of the status groups and of the oldest-first order. The
-// empty value is the default (every status, newest first); handlers decides
-// which statuses each group holds.
+// The URL values of the status groups and of the orders other than newest
+// first. The empty value is the default (every status, newest first);
+// handlers decides which statuses each group holds and how each order sorts.
 const (
 	GroupInProgress = "in_progress"
 	GroupFinished   = "finished"
 	GroupFailed     = "failed"
 	SortOldest      = "oldest"
+	SortName        = "name"
+	SortStatus      = "status"
 )
 
 const (
@@ -58,7 +60,7 @@ type Query struct {
 	Target string // "" (every target) or one target's name
 	Status string // "" or a Group* value
 	Type   string // "" or a migration type (dcs.Type*)
-	Sort   string // "" (newest first) or SortOldest
+	Sort   string // "" (newest first), SortOldest, SortName or SortStatus
 	// Page counts from 1; 0 leaves the page out of the URL, which reads as 1.
 	Page int
 	// Size is the number of tasks a page holds.
@@ -109,7 +111,7 @@ func Parse(v url.Values, defaultSize int) (Query, error) {
 		return q, err
 	}
 	if q.Sort, err = oneOf(v.Get(keySort), "Invalid sort order", "The sort order",
-		"newest", SortOldest); err != nil {
+		"newest", SortOldest, SortName, SortStatus); err != nil {
 		return q, err
 	}
 	if raw := v.Get(keySize); raw != "" {

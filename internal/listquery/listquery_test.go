@@ -82,7 +82,7 @@ func TestParseRefuses(t *testing.T) {
 		{"page=two", "Invalid page number", "The page must be a whole number from 1 to 100000."},
 		{"status=running", "Invalid status filter", "The status filter must be one of: all, in_progress, finished, failed."},
 		{"type=redis", "Invalid migration type", "The migration type must be one of: all, backupfile_import, online_migration."},
-		{"sort=name", "Invalid sort order", "The sort order must be one of: newest, oldest."},
+		{"sort=size", "Invalid sort order", "The sort order must be one of: newest, oldest, name, status."},
 		{"size=7", "Invalid page size", "The page size must be one of: 20, 50, 100."},
 	}
 	for _, tt := range tests {
