@@ -116,7 +116,10 @@
   var refused = {};
   function refKey(target, id) { return target + "/" + id; }
   function markRows() {
-    document.querySelectorAll("#client-alerts [data-alert-task]").forEach(function (item) {
+    // Each alert marks its task once: a later accepted stop clears the mark
+    // even while the alert is still on the page.
+    document.querySelectorAll("#client-alerts [data-alert-task]:not([data-marked])").forEach(function (item) {
+      item.setAttribute("data-marked", "");
       refused[refKey(item.getAttribute("data-alert-target"), item.getAttribute("data-alert-task"))] = true;
     });
     document.querySelectorAll("#task-rows .task-state .banner-success, #task-rows .task-state .banner-info").forEach(function (b) {
