@@ -106,9 +106,17 @@ func TestDetailOnlineMigration(t *testing.T) {
 			r := e.get(routes.TaskURL(targets.DefaultName, id))
 			wantStatus(t, r, http.StatusOK)
 			first := progressOf(t, r)
-			for _, f := range []string{"stat-offset", "stat-source-keys", "stat-target-keys", "stat-input-kbps", "stat-ops"} {
-				if v := r.text(f); !regexp.MustCompile(`^[\d,]+$`).MatchString(v) {
-					t.Errorf("%s = %q, want a number", f, v)
+			// Figures carry their unit, at human scale with the exact figure
+			// beside it once the scale rounds it.
+			for f, want := range map[string]string{
+				"stat-offset":      `^(0 \(caught up\)|[\d,]+ behind)$`,
+				"stat-source-keys": `^([\d,]+ keys|\d+\.\d [kMG] keys \([\d,]+\))$`,
+				"stat-target-keys": `^([\d,]+ keys|\d+\.\d [kMG] keys \([\d,]+\))$`,
+				"stat-input-kbps":  `^([\d,]+ KB/s|\d+\.\d MB/s \([\d,]+ KB/s\))$`,
+				"stat-ops":         `^([\d,]+ ops/s|\d+\.\d [kMG] ops/s \([\d,]+\))$`,
+			} {
+				if v := r.text(f); !regexp.MustCompile(want).MatchString(v) {
+					t.Errorf("%s = %q, want %s", f, v, want)
 				}
 			}
 			if got := r.text("stat-migrating"); got != "Yes" {

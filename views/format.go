@@ -100,6 +100,46 @@ func figure(n dcs.Number) string {
 	return strconv.FormatFloat(n.Value, 'f', 1, 64)
 }
 
+// scaled is a count at human scale with its unit, the exact figure after
+// it when the scale rounds it: "2.0 M keys (2,036,574)".
+func scaled(n dcs.Number, unit string) string {
+	if !n.Valid {
+		return orDash(n.Raw)
+	}
+	v, exact := n.Value, figure(n)
+	for _, s := range []struct {
+		from, unit float64
+		prefix     string
+	}{{1e9, 1e9, "G"}, {1e6, 1e6, "M"}, {1e4, 1e3, "k"}} {
+		if math.Abs(v) >= s.from {
+			return strconv.FormatFloat(v/s.unit, 'f', 1, 64) + " " + s.prefix + " " + unit + " (" + exact + ")"
+		}
+	}
+	return exact + " " + unit
+}
+
+// rate is the API's input rate, in KB/s, as MB/s once it reaches one.
+func rate(n dcs.Number) string {
+	if !n.Valid {
+		return orDash(n.Raw)
+	}
+	if n.Value >= 1024 {
+		return strconv.FormatFloat(n.Value/1024, 'f', 1, 64) + " MB/s (" + figure(n) + " KB/s)"
+	}
+	return figure(n) + " KB/s"
+}
+
+// lag is the replication offset still to apply; 0 means caught up.
+func lag(n dcs.Number) string {
+	if !n.Valid {
+		return orDash(n.Raw)
+	}
+	if n.Value == 0 {
+		return "0 (caught up)"
+	}
+	return figure(n) + " behind"
+}
+
 // percent clamps progress to 0-100 for the bar; the text shows the raw figure.
 func percent(n dcs.Number) float64 {
 	if !n.Valid {

@@ -79,3 +79,26 @@ func TestStatusBadgeEscapes(t *testing.T) {
 		t.Errorf("badge = %s", b.String())
 	}
 }
+
+// TestHumanScaleFigures: progress figures carry their unit, at a scale a
+// person reads, with the exact figure beside a rounded one.
+func TestHumanScaleFigures(t *testing.T) {
+	n := func(v float64) dcs.Number { return dcs.Number{Value: v, Valid: true} }
+	for _, c := range []struct{ got, want string }{
+		{scaled(n(987), "keys"), "987 keys"},
+		{scaled(n(401837), "keys"), "401.8 k keys (401,837)"},
+		{scaled(n(2036574), "keys"), "2.0 M keys (2,036,574)"},
+		{scaled(n(3.2e9), "keys"), "3.2 G keys (3,200,000,000)"},
+		{scaled(n(6530), "ops/s"), "6,530 ops/s"},
+		{rate(n(512)), "512 KB/s"},
+		{rate(n(52470)), "51.2 MB/s (52,470 KB/s)"},
+		{lag(n(0)), "0 (caught up)"},
+		{lag(n(4527666)), "4,527,666 behind"},
+		{rate(dcs.Number{Raw: "n/a"}), "n/a"},
+		{scaled(dcs.Number{}, "keys"), "—"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

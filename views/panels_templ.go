@@ -114,23 +114,23 @@ func ProgressPanelView(p ProgressPanel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field("Replication offset (lag)", "stat-offset", figure(p.Stats.Offset)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field("Replication lag (offset)", "stat-offset", lag(p.Stats.Offset)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field("Source keys", "stat-source-keys", figure(p.Stats.SourceKeys)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field("Source keys", "stat-source-keys", scaled(p.Stats.SourceKeys, "keys")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field("Target keys", "stat-target-keys", figure(p.Stats.TargetKeys)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field("Target keys", "stat-target-keys", scaled(p.Stats.TargetKeys, "keys")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field("Input rate (kbit/s)", "stat-input-kbps", figure(p.Stats.InputKbps)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field("Input rate", "stat-input-kbps", rate(p.Stats.InputKbps)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = field("Operations per second", "stat-ops", figure(p.Stats.Ops)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = field("Operations", "stat-ops", scaled(p.Stats.Ops, "ops/s")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
