@@ -213,3 +213,23 @@ func TestOldTaskAddresses(t *testing.T) {
 	two := newEnv(t, options{twoTargets: true})
 	wantStatus(t, two.get(routes.LegacyTaskURL(id)), http.StatusNotFound)
 }
+
+// TestRowsReadTellsTargetFailures: a target that fails while the list is
+// open is named by the rows' next read (out of band, in the area outside
+// the rows), and one that recovers stops being named.
+func TestRowsReadTellsTargetFailures(t *testing.T) {
+	e := newEnv(t, options{twoTargets: true})
+	wantStatus(t, e.get("/"), http.StatusOK)
+	e.sim.SetFaults(dcssim.Faults{Projects: map[string]dcssim.ProjectFault{drProject: {Status: 500, Code: "DCS.5000"}}})
+	failing := e.get(routes.RowsURL(nil), htmx...)
+	wantStatus(t, failing, http.StatusOK)
+	area := failing.doc.Find("#target-errors")
+	if oob, _ := area.Attr("hx-swap-oob"); oob != "true" || !strings.Contains(area.Text(), drTarget) || !strings.Contains(area.Text(), "DCS.5000") {
+		t.Errorf("rows read while %s fails: oob %q, area %q", drTarget, oob, strings.TrimSpace(area.Text()))
+	}
+	e.sim.SetFaults(dcssim.Faults{})
+	recovered := e.get(routes.RowsURL(nil), htmx...)
+	if area := recovered.doc.Find("#target-errors"); area.Length() != 1 || area.Find(`[data-testid="target-error"]`).Length() != 0 {
+		t.Errorf("rows read after %s recovered still names it", drTarget)
+	}
+}
