@@ -54,12 +54,7 @@ func TestFailedTaskTellsWhy(t *testing.T) {
 func TestSelectionSurvivesRefresh(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	page := newPage(t, true)
-	var refreshes atomic.Int32
-	page.OnRequest(func(r playwright.Request) {
-		if strings.Contains(r.URL(), routes.Rows) {
-			refreshes.Add(1)
-		}
-	})
+	refreshes := countRowsReads(page)
 	goTo(t, page, e.baseURL)
 	stopSelected := page.GetByTestId("stop-selected")
 	must(t, expect.Locator(stopSelected).ToBeDisabled())
@@ -90,12 +85,7 @@ func TestSelectionSurvivesRefresh(t *testing.T) {
 	focused, err := boxes.Nth(1).GetAttribute("id")
 	must(t, err)
 	must(t, boxes.Nth(1).Focus())
-	start := refreshes.Load()
-	deadline := time.Now().Add(10 * time.Second)
-	for refreshes.Load() < start+3 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if n := refreshes.Load() - start; n < 3 {
+	if n := waitForReads(refreshes, 3, 10*time.Second); n < 3 {
 		t.Fatalf("%d refreshes of the rows in 10 s, want 3", n)
 	}
 	time.Sleep(300 * time.Millisecond) // the third refresh's swap
@@ -171,12 +161,7 @@ func TestRefusalFromTheListStays(t *testing.T) {
 	e.sim.SetFaults(dcssim.Faults{Tasks: map[string]dcssim.TaskFault{task.TaskID: {
 		Ops: []dcssim.Op{dcssim.OpStop}, Status: 400, Code: "DCS.4957", Message: "The task is being switched over and cannot be stopped."}}})
 	page := newPage(t, true)
-	var refreshes atomic.Int32
-	page.OnRequest(func(r playwright.Request) {
-		if strings.Contains(r.URL(), routes.Rows) {
-			refreshes.Add(1)
-		}
-	})
+	refreshes := countRowsReads(page)
 	goTo(t, page, e.baseURL)
 	row := page.Locator(`#task-rows tr[data-task-id="` + task.TaskID + `"]`)
 	must(t, row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)}).Click())
@@ -202,10 +187,7 @@ func TestRefusalFromTheListStays(t *testing.T) {
 	must(t, button(page, "Stop task").Click())
 	must(t, expect.Locator(row.GetByTestId("task-status")).ToHaveAttribute("data-status", regexpMust(`^TERMINAT(ING|ED)$`)))
 	must(t, expect.Locator(row.GetByTestId("refused-mark")).ToHaveCount(0))
-	after, until := refreshes.Load(), time.Now().Add(10*time.Second)
-	for refreshes.Load() < after+3 && time.Now().Before(until) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitForReads(refreshes, 3, 10*time.Second)
 	time.Sleep(300 * time.Millisecond) // the last refresh's swap
 	must(t, expect.Locator(row.GetByTestId("refused-mark")).ToHaveCount(0))
 	must(t, expect.Locator(alert).ToHaveCount(1))
@@ -251,12 +233,7 @@ func TestCopyTaskID(t *testing.T) {
 func TestPauseRefreshing(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	page := newPage(t, true)
-	var reads atomic.Int32
-	page.OnRequest(func(r playwright.Request) {
-		if strings.Contains(r.URL(), routes.Rows) {
-			reads.Add(1)
-		}
-	})
+	reads := countRowsReads(page)
 	goTo(t, page, e.baseURL)
 	updated := page.GetByTestId("updated-at")
 	first, err := updated.GetAttribute("datetime")
@@ -275,11 +252,7 @@ func TestPauseRefreshing(t *testing.T) {
 	}
 	must(t, toggle.Click())
 	must(t, expect.Locator(toggle).ToHaveText("Pause"))
-	deadline := time.Now().Add(3 * time.Second)
-	for reads.Load() == before && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if reads.Load() == before {
+	if waitForReads(reads, 1, 3*time.Second) == 0 {
 		t.Error("Resume did not read the rows again")
 	}
 }
@@ -337,4 +310,25 @@ func TestSortByName(t *testing.T) {
 	if len(lower) < 10 || !slices.IsSorted(lower) {
 		t.Errorf("rows by name are not A to Z: %q", lower)
 	}
+}
+
+// countRowsReads counts the page's reads of the list's rows (its refresh).
+func countRowsReads(page playwright.Page) *atomic.Int32 {
+	var n atomic.Int32
+	page.OnRequest(func(r playwright.Request) {
+		if strings.Contains(r.URL(), routes.Rows) {
+			n.Add(1)
+		}
+	})
+	return &n
+}
+
+// waitForReads waits until want more reads than now have been counted, or
+// timeout has passed, and says how many came.
+func waitForReads(reads *atomic.Int32, want int32, timeout time.Duration) int32 {
+	start, deadline := reads.Load(), time.Now().Add(timeout)
+	for reads.Load() < start+want && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return reads.Load() - start
 }

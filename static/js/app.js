@@ -2,6 +2,19 @@
 // redirect); it opens the in-page Stop confirmation dialog and shows a banner
 // when the dashboard itself cannot be reached. No inline handlers anywhere, so the
 // Content-Security-Policy needs no 'unsafe-inline' or 'unsafe-eval'.
+
+// onEveryPage runs fn now (the script is deferred, so the page is parsed)
+// and again after every swap htmx makes: for what is put right on whatever
+// the page holds at the moment, script-only controls shown, counts, marks.
+function onEveryPage(fn) {
+  document.addEventListener("htmx:after:swap", fn);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fn);
+  } else {
+    fn();
+  }
+}
+
 (function () {
   "use strict";
 
@@ -61,12 +74,7 @@
       document.querySelectorAll("[data-poll]").forEach(function (el) { window.htmx.trigger(el, "poll-now"); });
     }
   });
-  document.addEventListener("htmx:after:swap", showPauseButtons);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", showPauseButtons);
-  } else {
-    showPauseButtons();
-  }
+  onEveryPage(showPauseButtons);
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;
     document.querySelectorAll("[data-poll]").forEach(function (el) {
@@ -102,12 +110,7 @@
     }
     if (el && (el.id === "select-all" || (el.name === "task" && el.type === "checkbox"))) updateSelection();
   });
-  document.addEventListener("htmx:after:swap", updateSelection);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", updateSelection);
-  } else {
-    updateSelection();
-  }
+  onEveryPage(updateSelection);
 
   // A stop refused or unanswered from a list row is told in the page's
   // alert area, where it stays until dismissed. Its row keeps a mark too;
@@ -155,12 +158,7 @@
     if (!navigator.clipboard) return;
     document.querySelectorAll("button[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
   }
-  document.addEventListener("htmx:after:swap", showCopyButtons);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", showCopyButtons);
-  } else {
-    showCopyButtons();
-  }
+  onEveryPage(showCopyButtons);
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-copy]");
     if (!button) return;
@@ -462,11 +460,6 @@
     localize();
   });
   document.addEventListener("htmx:before:settle", localize);
-  document.addEventListener("htmx:after:swap", setUp);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUp);
-  } else {
-    setUp();
-  }
+  onEveryPage(setUp);
   setInterval(localize, 30000);
 })();
