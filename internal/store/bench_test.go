@@ -37,9 +37,9 @@ func BenchmarkStopAudit(b *testing.B) {
 				defer l.Close()
 				tr = l
 			case "sqlite":
-				tr = store.NewAudit(openB(b, "sqlite:"+filepath.Join(b.TempDir(), "dashboard.db")), nil, nil)
+				tr = store.NewAudit(open(b, "sqlite:"+filepath.Join(b.TempDir(), "dashboard.db")), nil, nil)
 			default:
-				tr = store.NewAudit(openB(b, pgtest.Shared(b)), nil, nil)
+				tr = store.NewAudit(open(b, pgtest.Shared(b)), nil, nil)
 			}
 			var took []time.Duration
 			for b.Loop() {
@@ -70,7 +70,7 @@ func BenchmarkAuditPageMillion(b *testing.B) {
 			if kind == "postgres" {
 				dsn = pgtest.Shared(b)
 			}
-			db := openB(b, dsn)
+			db := open(b, dsn)
 			fill(b, db, 1_000_000)
 			a := store.NewAudit(db, nil, nil)
 			deep, err := a.Attempts(audit.Query{Limit: 1000, Before: "500000"})
@@ -125,16 +125,6 @@ func fill(b *testing.B, db *store.DB, n int) {
 	if err := db.Exec(ctx, stats); err != nil {
 		b.Fatal(err)
 	}
-}
-
-func openB(b *testing.B, dsn string) *store.DB {
-	b.Helper()
-	db, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	return db
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
