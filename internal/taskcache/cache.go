@@ -7,14 +7,16 @@
 //
 //   - identical reads in flight are coalesced: List, Show, Stats and Logs
 //     with the same arguments share one upstream call;
-//   - list pages are kept for Config.ListTTL, so a hundred viewers polling
-//     the same page every second cost one upstream list per TTL.
+//   - list pages and migration progress (stats) are kept for
+//     Config.ListTTL, so a hundred viewers polling the same page every
+//     second cost one upstream list per TTL, and one stats read per task in
+//     progress that the page shows a progress bar for.
 //
-// Only list pages are cached: the detail, stats and log views must show
-// fresh statuses, and they are opened by one person at a time. Stops are
-// writes and go straight through, never shared, cached or retried; when one
-// returns, every cached page is dropped, so no page shows the stopped task's
-// old status after the stop has answered.
+// A task read alone (Show) and its logs are not cached: the detail page
+// must show the current status, and it is opened by one person at a time.
+// Stops are writes and go straight through, never shared, cached or
+// retried; when one returns, everything cached is dropped, so no page shows
+// the stopped task's old status or progress after the stop has answered.
 package taskcache
 
 import (
@@ -45,8 +47,8 @@ var _ dcs.TaskService = (*Cache)(nil)
 
 // Config tunes a Cache. The zero value coalesces but caches nothing.
 type Config struct {
-	// ListTTL is how long a list page is served from memory; 0 (or less)
-	// disables caching but keeps coalescing.
+	// ListTTL is how long a list page or a task's progress is served from
+	// memory; 0 (or less) disables caching but keeps coalescing.
 	ListTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -57,7 +59,8 @@ type Config struct {
 	OnHit, OnMiss func(cache string)
 }
 
-// Cache is an dcs.TaskService that coalesces reads and caches list pages. It is
+// Cache is a dcs.TaskService that coalesces reads and caches list pages and
+// progress. It is
 // safe for concurrent use. Every caller gets its own copy of each answer:
 // handlers fill in list rows, and a shared slice would be a data race.
 type Cache struct {
@@ -73,7 +76,8 @@ type Cache struct {
 	// key, so a read asked for after a stop never joins one started before
 	// it, and a page read across a stop is not stored.
 	gen   uint64
-	lists map[listKey]listEntry
+	lists shelf[listKey, dcs.TaskPage]
+	stats shelf[string, dcs.Stats]
 }
 
 // New wraps up.
@@ -83,27 +87,27 @@ func New(up dcs.TaskService, cfg Config) *Cache {
 		now = time.Now
 	}
 	return &Cache{up: up, ttl: max(cfg.ListTTL, 0), now: now, onHit: cfg.OnHit, onMiss: cfg.OnMiss,
-		lists: map[listKey]listEntry{}}
+		lists: newShelf[listKey, dcs.TaskPage](maxListEntries), stats: newShelf[string, dcs.Stats](maxStatsEntries)}
 }
 
 // List returns a page of tasks from memory if one was read less than
 // ListTTL ago (and no stop has returned since), else from the API.
 func (c *Cache) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
 	k := listKey{offset: opt.Offset, limit: opt.Limit, name: opt.Name}
-	page, ok, gen := c.lookup(k)
+	page, ok, gen := c.lookupList(k)
 	if ok {
 		c.hit(CacheList)
 		return clonePage(page), nil
 	}
 	key := fmt.Sprintf("%d list %d %d %q", gen, opt.Offset, opt.Limit, opt.Name)
-	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookup(k); return p, ok }
+	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookupList(k); return p, ok }
 	return coalesce(c, ctx, CacheList, dcs.OpList, key, cached, func(ctx context.Context) (dcs.TaskPage, error) {
 		// Taken as the call starts: the page is at least this old, and a
 		// stop returning while it is in flight bumps gen past this one.
 		gen, at := c.generation(), c.now()
 		p, err := c.up.List(ctx, opt)
 		if err == nil {
-			c.store(k, p, gen, at)
+			keep(c, &c.lists, k, p, gen, at)
 		}
 		return p, err
 	}, clonePage)
@@ -118,12 +122,25 @@ func (c *Cache) Show(ctx context.Context, id string) (dcs.Task, error) {
 	}, cloneTask)
 }
 
-// Stats returns a migration's progress, shared with identical calls in
-// flight, never cached.
+// Stats returns a migration's progress from memory if it was read less
+// than ListTTL ago (and no stop has returned since), else from the API:
+// the list's progress column asks for every task in progress on the page,
+// at every refresh of every viewer.
 func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
-	key := fmt.Sprintf("%d stats %q", c.generation(), id)
-	return coalesce(c, ctx, CacheStats, dcs.OpStats, key, nil, func(ctx context.Context) (dcs.Stats, error) {
-		return c.up.Stats(ctx, id)
+	st, ok, gen := c.lookupStats(id)
+	if ok {
+		c.hit(CacheStats)
+		return cloneStats(st), nil
+	}
+	key := fmt.Sprintf("%d stats %q", gen, id)
+	cached := func() (dcs.Stats, bool) { st, ok, _ := c.lookupStats(id); return st, ok }
+	return coalesce(c, ctx, CacheStats, dcs.OpStats, key, cached, func(ctx context.Context) (dcs.Stats, error) {
+		gen, at := c.generation(), c.now()
+		st, err := c.up.Stats(ctx, id)
+		if err == nil {
+			keep(c, &c.stats, id, st, gen, at)
+		}
+		return st, err
 	}, cloneStats)
 }
 

@@ -74,8 +74,8 @@ func TestCoalescing(t *testing.T) {
 	}
 }
 
-// TestListTTL: a page is served from memory until ListTTL has passed since
-// it was read; details, stats and logs are never served from memory.
+// TestListTTL: a page and a task's progress are served from memory until
+// ListTTL has passed since they were read; details and logs never are.
 func TestListTTL(t *testing.T) {
 	e := newEnv(t, 3*time.Second, nil)
 	first := mustList(t, e.cache, firstPage)
@@ -106,8 +106,20 @@ func TestListTTL(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, op := range []dcssim.Op{dcssim.OpShow, dcssim.OpStats, dcssim.OpLogs} {
+	for _, op := range []dcssim.Op{dcssim.OpShow, dcssim.OpLogs} {
 		e.wantCalls(t, op, 2)
+	}
+	e.wantCalls(t, dcssim.OpStats, 1)
+	if m, h := e.misses.get("stats"), e.hits.get("stats"); m != 1 || h != 1 {
+		t.Errorf("stats hooks: %d misses, %d hits; want 1 and 1", m, h)
+	}
+	e.clock.Advance(3 * time.Second)
+	if _, err := e.cache.Stats(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	e.wantCalls(t, dcssim.OpStats, 2)
+	if n := taskcache.CachedStats(e.cache); n != 1 {
+		t.Errorf("%d progress entries cached, want 1", n)
 	}
 }
 

@@ -9,5 +9,12 @@ const MaxListEntries = maxListEntries
 func CachedPages(c *Cache) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.lists)
+	return len(c.lists.entries)
+}
+
+// CachedStats is how many tasks' progress c holds, live or expired.
+func CachedStats(c *Cache) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.stats.entries)
 }

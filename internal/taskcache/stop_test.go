@@ -21,6 +21,9 @@ func TestStopInvalidates(t *testing.T) {
 		if s := statusIn(mustList(t, e.cache, firstPage), id); s != dcs.StatusFullMigrating {
 			t.Fatalf("before the stop: %q, want %s", s, dcs.StatusFullMigrating)
 		}
+		if _, err := e.cache.Stats(ctx, id); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := e.cache.Stop(ctx, id); err != nil {
 			t.Fatal(err)
 		}
@@ -28,6 +31,14 @@ func TestStopInvalidates(t *testing.T) {
 			t.Fatalf("right after the stop: %q, want %s", s, dcs.StatusTerminating)
 		}
 		e.wantCalls(t, dcssim.OpList, 2)
+		// The progress read before the stop is dropped with the pages.
+		if n := taskcache.CachedStats(e.cache); n != 0 {
+			t.Errorf("%d progress entries kept across the stop, want 0", n)
+		}
+		if _, err := e.cache.Stats(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		e.wantCalls(t, dcssim.OpStats, 2)
 	})
 	t.Run("BatchStop", func(t *testing.T) {
 		e := newEnv(t, time.Hour, nil)

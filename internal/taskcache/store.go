@@ -6,10 +6,15 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
-// maxListEntries bounds the memory of the list cache. Viewers mostly poll
-// the first page; names typed into the filter make the rest. When full, the
-// oldest page goes.
-const maxListEntries = 256
+const (
+	// maxListEntries bounds the memory of the list cache. Viewers mostly
+	// poll the first page; names typed into the filter make the rest. When
+	// full, the oldest page goes.
+	maxListEntries = 256
+	// maxStatsEntries bounds the stats cache: one entry per task in
+	// progress that a page (or the list's progress column) has shown.
+	maxStatsEntries = 1024
+)
 
 // listKey is everything a List answer depends on.
 type listKey struct {
@@ -17,26 +22,87 @@ type listKey struct {
 	name          string
 }
 
-// listEntry is a page as the API answered it. It is never handed out, only
+// entry is an answer as the API gave it. It is never handed out, only
 // copies of it, so it needs no lock of its own.
-type listEntry struct {
-	page    dcs.TaskPage
+type entry[V any] struct {
+	val     V
 	fetched time.Time // when the call that read it started
 	expires time.Time
 }
 
-// lookup returns the live cached page for k, and the current generation for
-// the flight key of a miss.
-func (c *Cache) lookup(k listKey) (dcs.TaskPage, bool, uint64) {
+// shelf is one kind of cached answer, bounded to max entries. Its methods
+// run under Cache.mu.
+type shelf[K comparable, V any] struct {
+	max     int
+	entries map[K]entry[V]
+}
+
+func newShelf[K comparable, V any](max int) shelf[K, V] {
+	return shelf[K, V]{max: max, entries: map[K]entry[V]{}}
+}
+
+// get returns the live entry for k, dropping it if it has expired.
+func (s *shelf[K, V]) get(k K, now time.Time) (V, bool) {
+	e, ok := s.entries[k]
+	if ok && !now.Before(e.expires) {
+		delete(s.entries, k)
+		var zero V
+		return zero, false
+	}
+	return e.val, ok
+}
+
+// put keeps v, read by a call that started at fetched, unless a call that
+// started later already stored a fresher answer.
+func (s *shelf[K, V]) put(k K, v V, fetched, expires, now time.Time) {
+	old, exists := s.entries[k]
+	if exists && old.fetched.After(fetched) {
+		return
+	}
+	if !exists && len(s.entries) >= s.max {
+		s.evict(now)
+	}
+	s.entries[k] = entry[V]{val: v, fetched: fetched, expires: expires}
+}
+
+// evict drops expired entries, then, if that freed nothing, the oldest one.
+// A linear scan: bounded by max, and it runs only on a miss, next to an
+// HTTP call.
+func (s *shelf[K, V]) evict(now time.Time) {
+	var oldest K
+	var oldestAt time.Time
+	first := true
+	for k, e := range s.entries {
+		if !now.Before(e.expires) {
+			delete(s.entries, k)
+			continue
+		}
+		if first || e.fetched.Before(oldestAt) {
+			oldest, oldestAt, first = k, e.fetched, false
+		}
+	}
+	if len(s.entries) >= s.max {
+		delete(s.entries, oldest)
+	}
+}
+
+// lookupList returns the live cached page for k, and the current generation
+// for the flight key of a miss.
+func (c *Cache) lookupList(k listKey) (dcs.TaskPage, bool, uint64) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.lists[k]
-	if ok && !now.Before(e.expires) {
-		delete(c.lists, k)
-		ok = false
-	}
-	return e.page, ok, c.gen
+	p, ok := c.lists.get(k, now)
+	return p, ok, c.gen
+}
+
+// lookupStats is lookupList for a task's progress.
+func (c *Cache) lookupStats(id string) (dcs.Stats, bool, uint64) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.stats.get(id, now)
+	return st, ok, c.gen
 }
 
 func (c *Cache) generation() uint64 {
@@ -45,11 +111,12 @@ func (c *Cache) generation() uint64 {
 	return c.gen
 }
 
-// store keeps a page read by a call that started at fetched in generation
-// gen. The TTL counts from the start of the call, not its end, so a page is
-// never shown more than ListTTL after the moment it may describe; a page
-// whose call outlived the TTL is not kept at all.
-func (c *Cache) store(k listKey, p dcs.TaskPage, gen uint64, fetched time.Time) {
+// keep stores an answer read by a call that started at fetched in
+// generation gen. The TTL counts from the start of the call, not its end,
+// so an answer is never shown more than the TTL after the moment it may
+// describe; one whose call outlived the TTL is not kept at all, and nor is
+// one read across a stop (it may show the old status).
+func keep[K comparable, V any](c *Cache, s *shelf[K, V], k K, v V, gen uint64, fetched time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -58,48 +125,21 @@ func (c *Cache) store(k listKey, p dcs.TaskPage, gen uint64, fetched time.Time) 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen || !now.Before(expires) {
-		return // a stop returned while it was read: it may show the old status
+		return
 	}
-	old, exists := c.lists[k]
-	if exists && old.fetched.After(fetched) {
-		return // a call that started later already stored a fresher page
-	}
-	if !exists && len(c.lists) >= maxListEntries {
-		c.evict(now)
-	}
-	c.lists[k] = listEntry{page: p, fetched: fetched, expires: expires}
+	s.put(k, v, fetched, expires, now)
 }
 
-// evict drops expired pages, then, if that freed nothing, the oldest one.
-// A linear scan: at most maxListEntries, and it runs only on a miss, next
-// to an HTTP call.
-func (c *Cache) evict(now time.Time) {
-	var oldest listKey
-	var oldestAt time.Time
-	first := true
-	for k, e := range c.lists {
-		if !now.Before(e.expires) {
-			delete(c.lists, k)
-			continue
-		}
-		if first || e.fetched.Before(oldestAt) {
-			oldest, oldestAt, first = k, e.fetched, false
-		}
-	}
-	if len(c.lists) >= maxListEntries {
-		delete(c.lists, oldest)
-	}
-}
-
-// Invalidate forgets every cached page: a stop on another replica (told by
-// the database) changed what they show.
+// Invalidate forgets every cached answer: a stop on another replica (told
+// by the database) changed what they show.
 func (c *Cache) Invalidate() { c.invalidate() }
 
-// invalidate forgets every cached page and starts a new generation. Called
-// after every stop, whatever its outcome.
+// invalidate forgets every cached answer and starts a new generation.
+// Called after every stop, whatever its outcome.
 func (c *Cache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	clear(c.lists)
+	clear(c.lists.entries)
+	clear(c.stats.entries)
 }
