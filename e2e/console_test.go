@@ -332,3 +332,37 @@ func waitForReads(reads *atomic.Int32, want int32, timeout time.Duration) int32 
 	}
 	return reads.Load() - start
 }
+
+// TestListProgressMoves: an online migration's row shows its full sync as a
+// bar that rises as the rows refresh, and the cell empties once the task
+// has finished.
+func TestListProgressMoves(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	task := findTask(t, e.sim, func(task dcssim.Task) bool {
+		return task.Status == "FULLMIGRATING" && task.MigrationType == dcs.TypeOnlineMigration
+	})
+	must(t, e.sim.SetStatus(task.TaskID, "FULLMIGRATING")) // from 0 %, as in TestProgressPanelMovesByItself
+	page := newPage(t, true)
+	goTo(t, page, e.baseURL)
+	cell := page.Locator(`[data-testid="task-row"][data-task-id="` + task.TaskID + `"]`).GetByTestId("task-progress")
+	must(t, expect.Locator(cell.Locator("progress")).ToHaveAttribute("aria-label", "Full sync"))
+	value := func() float64 {
+		raw, err := cell.Locator("progress").GetAttribute("value")
+		must(t, err)
+		v, err := strconv.ParseFloat(raw, 64)
+		must(t, err)
+		return v
+	}
+	first := value()
+	deadline := time.Now().Add(20 * time.Second)
+	for value() <= first {
+		if time.Now().After(deadline) {
+			t.Fatalf("the row's progress bar stayed at %v", first)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	must(t, expect.Locator(cell.GetByTestId("progress-percent")).ToHaveText(regexpMust(`^\d+ %$`)))
+
+	must(t, e.sim.SetStatus(task.TaskID, "SUCCESS"))
+	must(t, expect.Locator(cell).ToHaveText(""))
+}

@@ -89,11 +89,22 @@ func (f *taskFacts) fill(ctx context.Context, rows []row) {
 // at most factDeadline, and hands each one read to got with its index. A
 // task that cannot be read in time is skipped: callers show what they have.
 func showEach(ctx context.Context, tasks dcs.TaskService, ids []string, got func(i int, t dcs.Task)) {
+	readEach(ctx, len(ids), factLookups, func(ctx context.Context, i int) {
+		if t, err := tasks.Show(ctx, ids[i]); err == nil {
+			got(i, t)
+		}
+	})
+}
+
+// readEach calls read for each index below n, at most lookups at a time,
+// all within factDeadline: a slow API costs the page the figures it could
+// not read in time, never its answer. A read not started by then is skipped.
+func readEach(ctx context.Context, n, lookups int, read func(ctx context.Context, i int)) {
 	ctx, cancel := context.WithTimeout(ctx, factDeadline)
 	defer cancel()
-	sem := make(chan struct{}, factLookups)
+	sem := make(chan struct{}, lookups)
 	var wg sync.WaitGroup
-	for i, id := range ids {
+	for i := range n {
 		wg.Go(func() {
 			select {
 			case sem <- struct{}{}:
@@ -101,9 +112,7 @@ func showEach(ctx context.Context, tasks dcs.TaskService, ids []string, got func
 			case <-ctx.Done():
 				return
 			}
-			if t, err := tasks.Show(ctx, id); err == nil {
-				got(i, t)
-			}
+			read(ctx, i)
 		})
 	}
 	wg.Wait()

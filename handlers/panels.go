@@ -38,6 +38,11 @@ func (s *Server) ProgressPanel(c echo.Context) error {
 	wg.Go(func() { stats, statsErr = t.Tasks.Stats(ctx, id) })
 	task, err := t.Tasks.Show(ctx, id)
 	wg.Wait()
+	if err == nil && !task.Status.InProgress() {
+		// This answer stops the polling, so its figures stay on the page:
+		// they must be read after the task finished, not kept from before.
+		stats, statsErr = t.Tasks.Stats(dcs.Fresh(ctx), id)
+	}
 	if err != nil || (statsErr != nil && task.Status.InProgress()) {
 		s.log.Warn("progress refresh failed", "task_id", id, "show_err", errText(err), "stats_err", errText(statsErr))
 		return c.NoContent(http.StatusNoContent)

@@ -92,11 +92,13 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 		rows = rows[start:min(start+q.Size, len(rows))]
 	}
 	s.facts.fill(ctx, rows)
+	progress := progressOf(ctx, rows)
 	// A row's stop returns to this list page (not /task-rows, which is
 	// only a fragment), with the search, filters, order and size kept.
 	returnTo := q.URL()
-	for _, r := range rows {
+	for i, r := range rows {
 		st := s.state(c, r.target, r.task, returnTo)
+		st.Progress = progress[i]
 		st.Refresh = 0 // the rows refresh together, with one list call
 		st.SelectCell = p.CanStop
 		if s.cfg.Targets.Len() > 1 {
@@ -153,7 +155,11 @@ func (s *Server) Show(c echo.Context) error {
 		LogFilter: logFilter,
 	}
 	if task.Type == dcs.TypeOnlineMigration {
-		stats, err := t.Tasks.Stats(ctx, id)
+		statsCtx := ctx
+		if !task.Status.InProgress() {
+			statsCtx = dcs.Fresh(ctx) // final figures, which no poll corrects
+		}
+		stats, err := t.Tasks.Stats(statsCtx, id)
 		if err != nil {
 			b := upstreamBanner(err, "Reading migration progress")
 			p.StatsErr = &b

@@ -103,19 +103,32 @@ func figure(n dcs.Number) string {
 // scaled is a count at human scale with its unit, the exact figure after
 // it when the scale rounds it: "2.0 M keys (2,036,574)".
 func scaled(n dcs.Number, unit string) string {
-	if !n.Valid {
-		return orDash(n.Raw)
+	short, rounded := compact(n)
+	switch {
+	case !n.Valid:
+		return short
+	case rounded:
+		return short + " " + unit + " (" + figure(n) + ")"
 	}
-	v, exact := n.Value, figure(n)
+	return short + " " + unit
+}
+
+// compact is a count at human scale, "2.0 M", and whether that rounds it;
+// below ten thousand it is the exact figure. A value that is not a number
+// is shown as sent.
+func compact(n dcs.Number) (string, bool) {
+	if !n.Valid {
+		return orDash(n.Raw), false
+	}
 	for _, s := range []struct {
 		from, unit float64
 		prefix     string
 	}{{1e9, 1e9, "G"}, {1e6, 1e6, "M"}, {1e4, 1e3, "k"}} {
-		if math.Abs(v) >= s.from {
-			return strconv.FormatFloat(v/s.unit, 'f', 1, 64) + " " + s.prefix + " " + unit + " (" + exact + ")"
+		if math.Abs(n.Value) >= s.from {
+			return strconv.FormatFloat(n.Value/s.unit, 'f', 1, 64) + " " + s.prefix, true
 		}
 	}
-	return exact + " " + unit
+	return figure(n), false
 }
 
 // rate is the API's input rate, in KB/s, as MB/s once it reaches one.

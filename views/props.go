@@ -82,10 +82,21 @@ type TaskState struct {
 	// Refresh is how often a status that is still settling (TERMINATING) is
 	// read again; the polling stops by itself at a finished status.
 	Refresh time.Duration
+	// Progress is what the list's progress column shows of a task whose
+	// progress the API reports (nil for the others, and on the task page,
+	// which has a panel of its own).
+	Progress *RowProgress
 	// StatusUnread marks a task known by its id alone: a refused stop is
 	// answered without reading the API, and its confirmation is offered
 	// again (the API has the last word when it is confirmed).
 	StatusUnread bool
+}
+
+// RowProgress is a list row's progress: the task's figures, or why they
+// could not be read. Neither means the read did not finish in time.
+type RowProgress struct {
+	Stats *dcs.Stats
+	Error *Banner
 }
 
 // ListPage is the task list.

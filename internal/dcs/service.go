@@ -18,3 +18,15 @@ type TaskService interface {
 }
 
 var _ TaskService = (*Client)(nil)
+
+type freshKey struct{}
+
+// Fresh marks ctx for reads that must come from the API as it is now: a
+// TaskService that keeps answers in memory (the read cache) neither serves
+// a kept one nor joins a read that began before this one. Used for the
+// last figures a page shows of a task that has just finished, which nothing
+// reads again.
+func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
+
+// WantsFresh reports whether ctx was marked by Fresh.
+func WantsFresh(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }

@@ -103,3 +103,11 @@ func (s Status) InProgress() bool {
 func (s Status) Stoppable() bool {
 	return statuses[s].stoppable
 }
+
+// Moving reports whether s is a migration under way, whose progress
+// figures change (not waiting for configuration, not stopping).
+func (s Status) Moving() bool { return s.Tone() == ToneActive }
+
+// Incremental reports whether s is the incremental phase of an online
+// migration: the full sync is done and changes are being replicated.
+func (s Status) Incremental() bool { return s == StatusIncrMigrating || s == StatusIncrMigeating }

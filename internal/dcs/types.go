@@ -172,3 +172,10 @@ type BatchStopAnswer struct {
 	Results []StopResult
 	Call    Call
 }
+
+// ReportsProgress reports whether ShowMigrationTaskStats has figures that
+// change for t: an online migration under way. (The call describes online
+// migrations only; the API refuses it for backup-file imports.)
+func (t Task) ReportsProgress() bool {
+	return t.Type == TypeOnlineMigration && t.Status.Moving()
+}

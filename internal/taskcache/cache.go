@@ -126,14 +126,21 @@ func (c *Cache) Show(ctx context.Context, id string) (dcs.Task, error) {
 // than ListTTL ago (and no stop has returned since), else from the API:
 // the list's progress column asks for every task in progress on the page,
 // at every refresh of every viewer.
+//
+// A read whose ctx is marked dcs.Fresh skips what is kept and shares only
+// with other fresh reads in flight; its answer is kept for the others.
 func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
+	fresh := dcs.WantsFresh(ctx)
 	st, ok, gen := c.lookupStats(id)
-	if ok {
+	if ok && !fresh {
 		c.hit(CacheStats)
 		return cloneStats(st), nil
 	}
 	key := fmt.Sprintf("%d stats %q", gen, id)
 	cached := func() (dcs.Stats, bool) { st, ok, _ := c.lookupStats(id); return st, ok }
+	if fresh {
+		key, cached = key+" fresh", nil
+	}
 	return coalesce(c, ctx, CacheStats, dcs.OpStats, key, cached, func(ctx context.Context) (dcs.Stats, error) {
 		gen, at := c.generation(), c.now()
 		st, err := c.up.Stats(ctx, id)

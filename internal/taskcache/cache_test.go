@@ -245,3 +245,17 @@ func TestCallerCancellation(t *testing.T) {
 	}
 	e.wantCalls(t, dcssim.OpShow, 0)
 }
+
+// TestFreshStats: a read marked dcs.Fresh goes to the API although the
+// progress is kept, and what it reads is kept for the next plain read.
+func TestFreshStats(t *testing.T) {
+	e := newEnv(t, time.Hour, nil)
+	id := stoppable(t)
+	ctx := context.Background()
+	for _, c := range []context.Context{ctx, dcs.Fresh(ctx), ctx} {
+		if _, err := e.cache.Stats(c, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.wantCalls(t, dcssim.OpStats, 2)
+}

@@ -12,8 +12,9 @@ import (
 )
 
 // The product's target: 100 concurrent viewers polling the same list page
-// for 60 s cause at most 25 upstream list calls, with no stale status shown
-// for longer than the TTL after a stop.
+// for 60 s cause at most 25 upstream list calls, and at most 25 stats calls
+// for each task in progress whose progress the page shows, with no stale
+// status shown for longer than the TTL after a stop.
 const (
 	econViewers  = 100
 	econDuration = 60 * time.Second
@@ -25,10 +26,12 @@ const (
 
 // economy is what one 60 s run measured.
 type economy struct {
-	listCalls int           // upstream ListMigrationTask calls
-	views     int           // list pages served to viewers
-	maxStale  time.Duration // longest any view showed a status the API no longer had
-	stopStale time.Duration // longest a view showed the stopped task's old status after the stop
+	listCalls  int           // upstream ListMigrationTask calls
+	statsCalls int           // upstream ShowMigrationTaskStats calls
+	moving     int           // tasks on the page with progress to show
+	views      int           // list pages served to viewers
+	maxStale   time.Duration // longest any view showed a status the API no longer had
+	stopStale  time.Duration // longest a view showed the stopped task's old status after the stop
 }
 
 // BenchmarkUpstreamEconomy runs the product's scenario on a fake clock: the
@@ -42,6 +45,7 @@ func BenchmarkUpstreamEconomy(b *testing.B) {
 	}
 	checkEconomy(b, r)
 	b.ReportMetric(float64(r.listCalls), "upstream-list-calls/60s")
+	b.ReportMetric(float64(r.statsCalls)/float64(max(r.moving, 1)), "upstream-stats-calls/task/60s")
 	b.ReportMetric(r.maxStale.Seconds(), "max-stale-s")
 	b.ReportMetric(r.stopStale.Seconds(), "stop-stale-s")
 	b.ReportMetric(float64(r.views), "views/60s")
@@ -55,14 +59,21 @@ func TestEconomyTarget(t *testing.T) {
 	}
 	r := runEconomy(t)
 	checkEconomy(t, r)
-	t.Logf("%d upstream list calls for %d views in 60 s; max stale %s, after the stop %s",
-		r.listCalls, r.views, r.maxStale, r.stopStale)
+	t.Logf("%d upstream list calls and %d stats calls (%d tasks in progress) for %d views in 60 s; max stale %s, after the stop %s",
+		r.listCalls, r.statsCalls, r.moving, r.views, r.maxStale, r.stopStale)
 }
 
 func checkEconomy(tb testing.TB, r economy) {
 	tb.Helper()
 	if r.listCalls > econMaxCalls {
 		tb.Errorf("%d upstream list calls in 60 s, want at most %d", r.listCalls, econMaxCalls)
+	}
+	if r.moving == 0 {
+		tb.Error("no task on the page shows progress: the stats reads went unmeasured")
+	}
+	if r.statsCalls > econMaxCalls*r.moving {
+		tb.Errorf("%d upstream stats calls in 60 s for %d tasks in progress, want at most %d each",
+			r.statsCalls, r.moving, econMaxCalls)
 	}
 	if r.maxStale > taskcache.DefaultListTTL || r.stopStale > taskcache.DefaultListTTL {
 		tb.Errorf("a status was shown stale for %s (%s after the stop), want at most the TTL %s",
@@ -71,8 +82,10 @@ func checkEconomy(tb testing.TB, r economy) {
 }
 
 // runEconomy has econViewers viewers, each with its own phase, poll the
-// first page about every econPeriod for econDuration, and stops one task on
-// it at econStopAt. Viewers due in the same tick poll concurrently.
+// first page about every econPeriod for econDuration, reading the progress
+// of every task on it that reports some (as the list's progress column
+// does), and stops one task on it at econStopAt. Viewers due in the same
+// tick poll concurrently.
 //
 // Every view is checked against the simulator's own state at that instant:
 // a status the API no longer has is stale since the first tick at which it
@@ -83,7 +96,14 @@ func runEconomy(tb testing.TB) economy {
 	e := newEnv(tb, taskcache.DefaultListTTL, nil)
 	rng := rand.New(rand.NewPCG(1, 2))
 	stopID := stoppable(tb)
-	pageIDs := ids(mustList(tb, e.client, firstPage))
+	first := mustList(tb, e.client, firstPage)
+	pageIDs := ids(first)
+	var r economy
+	for _, task := range first.Tasks {
+		if task.ReportsProgress() {
+			r.moving++
+		}
+	}
 	e.sim.ResetCalls()
 
 	truth := map[string]string{}                   // each task's status at the API now
@@ -106,7 +126,6 @@ func runEconomy(tb testing.TB) economy {
 		next[i] = time.Duration(rng.IntN(int(econPeriod/econTick))) * econTick
 	}
 	sawStop := make([]bool, econViewers)
-	var r economy
 	var before dcs.Status
 	for el := time.Duration(0); el < econDuration; el += econTick {
 		if el == econStopAt {
@@ -125,7 +144,14 @@ func runEconomy(tb testing.TB) economy {
 			}
 		}
 		pages, errs := make([]dcs.TaskPage, len(due)), make([]error, len(due))
-		concurrently(len(due), func(j int) { pages[j], errs[j] = e.cache.List(ctx, firstPage) })
+		concurrently(len(due), func(j int) {
+			pages[j], errs[j] = e.cache.List(ctx, firstPage)
+			for _, task := range pages[j].Tasks {
+				if task.ReportsProgress() && errs[j] == nil {
+					_, errs[j] = e.cache.Stats(ctx, task.ID)
+				}
+			}
+		})
 		for j, p := range pages {
 			if errs[j] != nil {
 				tb.Fatalf("viewer %d at %s: %v", due[j], el, errs[j])
@@ -157,6 +183,6 @@ func runEconomy(tb testing.TB) economy {
 			tb.Errorf("viewer %d never saw the stopped task's new status", i)
 		}
 	}
-	r.listCalls = e.calls(dcssim.OpList)
+	r.listCalls, r.statsCalls = e.calls(dcssim.OpList), e.calls(dcssim.OpStats)
 	return r
 }
