@@ -204,3 +204,45 @@ func TestExportFilteredDownloads(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusCountsFollowRows: the status filter names how many tasks each
+// choice lists, and the counts follow the rows' own reads without taking
+// the focus from the select.
+func TestStatusCountsFollowRows(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	page := newPage(t, true)
+	goTo(t, page, e.baseURL)
+	inProg := page.Locator(`#filter-status option[value="in_progress"]`)
+	label, err := inProg.TextContent()
+	must(t, err)
+	var n int
+	if _, err := fmt.Sscanf(label, "In progress (%d)", &n); err != nil || n == 0 {
+		t.Fatalf("the in-progress choice reads %q, want its count", label)
+	}
+	must(t, page.GetByTestId("filter-status").Focus())
+	// The simulator moves tasks by itself too, so the count to see is the
+	// simulator's own at the time of a refresh.
+	atSim := func() int {
+		n := 0
+		for _, st := range inProgress {
+			n += len(e.sim.IDsWithStatus(st))
+		}
+		return n
+	}
+	must(t, e.sim.SetStatus(findTask(t, e.sim, withStatus("FULLMIGRATING")).TaskID, "SUCCESS"))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		label, err = inProg.TextContent()
+		must(t, err)
+		want := fmt.Sprintf("In progress (%d)", atSim())
+		if label == want && atSim() < n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the in-progress choice reads %q, want %q", label, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	must(t, expect.Locator(page.GetByTestId("filter-status")).ToBeFocused())
+	must(t, expect.Locator(page.GetByTestId("filter-status")).ToHaveValue(""))
+}

@@ -254,10 +254,11 @@ func (c *countingTasks) calls() []dcs.ListOptions {
 	return slices.Clone(c.lists)
 }
 
-// TestFilteredReadsShareKeysAndCap proves a filtered list reads the API in
-// its largest pages, with the same (offset, limit, name) whatever the
-// filter or page (so the task cache serves every viewer from one read); a
-// plain list stays one paged call; and reading stops at 5000 tasks, which
+// TestFilteredReadsShareKeysAndCap proves a list reads the API in its
+// largest pages, with the same (offset, limit, name) whatever the filter or
+// page (so the task cache serves every viewer from one read); a plain
+// list's page past the first 1000 tasks is one paged call, beside the first
+// page its status counts come from; and reading stops at 5000 tasks, which
 // the summary and the export say.
 func TestFilteredReadsShareKeysAndCap(t *testing.T) {
 	counting := &countingTasks{}
@@ -269,9 +270,26 @@ func TestFilteredReadsShareKeysAndCap(t *testing.T) {
 		wantStatus(t, e.get(path), http.StatusOK)
 	}
 	wantStatus(t, e.get("/?q=cache&page=2&size=50"), http.StatusOK)
-	want := []dcs.ListOptions{{Limit: 1000, Name: "cache"}, {Limit: 1000, Name: "cache"}, {Limit: 1000, Name: "cache"}, {Offset: 50, Limit: 50, Name: "cache"}}
+	want := []dcs.ListOptions{{Limit: 1000, Name: "cache"}, {Limit: 1000, Name: "cache"}, {Limit: 1000, Name: "cache"}, {Limit: 1000, Name: "cache"}}
 	if got := counting.calls(); !slices.Equal(got, want) {
 		t.Errorf("list calls %+v, want %+v", got, want)
+	}
+
+	counting.mu.Lock()
+	counting.made, counting.lists = 7200, nil
+	counting.mu.Unlock()
+	deep := e.get("/?page=60")
+	wantStatus(t, deep, http.StatusOK)
+	want = []dcs.ListOptions{{Offset: 1180, Limit: 20}, {Limit: 1000}}
+	if got := counting.calls(); !slices.Equal(got, want) {
+		t.Errorf("a deep page's list calls %+v, want %+v", got, want)
+	}
+	if got := deep.text("list-summary"); !strings.HasPrefix(got, "Showing 1181–1200 of 7200 tasks") {
+		t.Errorf("deep page summary %q", got)
+	}
+	// Counts of the tasks read say so: the newest 1000 of 7200.
+	if got := statusOptions(deep.doc.Selection); len(got) != 4 || got[0] != "All statuses (1,000+)" || got[3] != "Failed (500+)" {
+		t.Errorf("a deep page's status counts %q", got)
 	}
 
 	counting.mu.Lock()

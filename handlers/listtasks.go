@@ -13,6 +13,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/targets"
+	"github.com/dcs-dashboard/migrations/views"
 )
 
 const (
@@ -62,6 +63,9 @@ type share struct {
 	read   int  // tasks read from the API
 	named  int  // the API's count of tasks whose name matches
 	capped bool // readCap was reached: tasks past it were not read
+	// byName is every task read whose name matches, before the status and
+	// type filters: what the status filter's counts are made of.
+	byName []row
 	err    error
 }
 
@@ -70,6 +74,9 @@ type listing struct {
 	rows   []row   // every task the page may show, merged in the list's order
 	total  int     // the tasks the list counts
 	shares []share // one per target in scope, in configured order
+	// paged marks rows that are already the page asked for (one target's
+	// page read as such), not tasks to cut the page from.
+	paged bool
 }
 
 // failed is the shares that could not be read.
@@ -106,13 +113,17 @@ func (s *Server) inScope(q listquery.Query) []*targets.Target {
 // costs the page that target's rows, never the others'. through is how
 // many merged tasks the caller needs (a page's end); 0 means all of them.
 //
-// The API pages a project by offset only, newest first. A plain list of one
-// target is one paged call; a plain list of several reads each target's
-// newest through tasks and merges them, which is exactly the merged list's
-// first through; a filtered list reads every task the name matches.
+// The API pages a project by offset only, newest first, and filters by name
+// only. A plain list reads each target's newest through tasks, in the API's
+// largest pages, and merges them: the merged list's first through, and for
+// most projects one call a target, the same for every page of the list and
+// every viewer, so the task cache serves them all. A filtered list reads
+// every task the name matches. Only a page of a plain list of one target
+// past the first readPageSize tasks is read as such, with one paged call.
 func (s *Server) list(ctx context.Context, q listquery.Query, through int) listing {
 	scope := s.inScope(q)
 	shares := make([]share, len(scope))
+	deep := len(scope) == 1 && !local(q) && through > readPageSize
 	var wg sync.WaitGroup
 	for i, t := range scope {
 		wg.Go(func() {
@@ -121,7 +132,7 @@ func (s *Server) list(ctx context.Context, q listquery.Query, through int) listi
 			switch {
 			case local(q) || through == 0:
 				shares[i] = s.matching(ctx, t, q)
-			case len(scope) == 1:
+			case deep:
 				shares[i] = s.pageOf(ctx, t, q)
 			default:
 				shares[i] = s.newest(ctx, t, q.Name, through)
@@ -129,24 +140,29 @@ func (s *Server) list(ctx context.Context, q listquery.Query, through int) listi
 		})
 	}
 	wg.Wait()
-	l := listing{shares: shares}
+	l := listing{shares: shares, paged: deep}
 	for _, sh := range shares {
 		l.rows = append(l.rows, sh.rows...)
 		l.total += sh.total
 	}
-	if len(scope) == 1 && !local(q) && through > 0 {
-		return l // already the page itself
+	if !deep {
+		sortRows(l.rows, q.Sort)
 	}
-	sortRows(l.rows, q.Sort)
 	return l
 }
 
-// pageOf is a plain list's page of one target: one paged call.
+// pageOf is a deep page of a plain list of one target: one paged call. The
+// status filter's counts come from the target's first tasks, read as the
+// list's first pages read them.
 func (s *Server) pageOf(ctx context.Context, t *targets.Target, q listquery.Query) share {
 	res, err := t.Tasks.List(ctx, dcs.ListOptions{Offset: q.Offset(), Limit: q.Size, Name: q.Name})
 	sh := share{target: t, total: res.Total, err: err}
 	for _, task := range res.Tasks {
 		sh.rows = append(sh.rows, row{t, task})
+	}
+	if err == nil {
+		first := s.readByName(ctx, t, q.Name, readPageSize)
+		sh.byName, sh.read, sh.named = first.byName, first.read, first.named
 	}
 	return sh
 }
@@ -162,8 +178,8 @@ func (s *Server) newest(ctx context.Context, t *targets.Target, name string, n i
 // matching reads the tasks of t whose name matches q, then filters them.
 func (s *Server) matching(ctx context.Context, t *targets.Target, q listquery.Query) share {
 	sh := s.readByName(ctx, t, q.Name, readCap)
-	kept := sh.rows[:0]
-	for _, r := range sh.rows {
+	var kept []row
+	for _, r := range sh.byName {
 		if matches(r.task, q) {
 			kept = append(kept, r)
 		}
@@ -193,11 +209,11 @@ func (s *Server) readByName(ctx context.Context, t *targets.Target, name string,
 			}
 		}
 		if len(page.Tasks) < readPageSize || offset+readPageSize >= page.Total {
-			sh.read = len(sh.rows)
+			sh.read, sh.byName = len(sh.rows), sh.rows
 			return sh
 		}
 	}
-	sh.read, sh.capped = len(sh.rows), limit == readCap
+	sh.read, sh.capped, sh.byName = len(sh.rows), limit == readCap, sh.rows
 	return sh
 }
 
@@ -216,6 +232,26 @@ func (s *Server) listedError(ctx context.Context, t *targets.Target, task dcs.Ta
 		}
 	}
 	return ""
+}
+
+// statusCounts is how many tasks each choice of the status filter would
+// list, the name, type and target filters kept: made of the tasks each
+// readable target gave the list by name, so counting costs no call.
+func statusCounts(l listing, q listquery.Query) *views.StatusCounts {
+	c := &views.StatusCounts{ByGroup: map[string]int{}}
+	for _, sh := range l.shares {
+		if sh.err != nil {
+			continue
+		}
+		c.Partial = c.Partial || sh.read < sh.named
+		for _, r := range sh.byName {
+			if q.Type == "" || r.task.Type == q.Type {
+				c.All++
+				c.ByGroup[statusGroup(r.task.Status)]++
+			}
+		}
+	}
+	return c
 }
 
 // matches reports whether t belongs in the list q describes.

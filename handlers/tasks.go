@@ -80,6 +80,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 		}
 	}
 	p.Total = l.total
+	p.StatusCounts = statusCounts(l, q)
 	if sh, ok := l.capped(); ok {
 		p.Capped, p.NameTotal = sh.read, sh.named
 		if s.cfg.Targets.Len() > 1 {
@@ -87,7 +88,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 		}
 	}
 	rows := l.rows
-	if len(l.shares) > 1 || local(q) {
+	if !l.paged {
 		start := min(q.Offset(), len(rows))
 		rows = rows[start:min(start+q.Size, len(rows))]
 	}

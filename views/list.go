@@ -23,6 +23,29 @@ var (
 		{listquery.SortName, "Name (A–Z)"}, {listquery.SortStatus, "Status"}}
 )
 
+// statusChoicesOf are the status filter's options, each with how many
+// tasks it lists when the counts are known: "In progress (12)", or "(12+)"
+// when not every task was read.
+func statusChoicesOf(p ListPage) []choice {
+	c := p.StatusCounts
+	if c == nil {
+		return statusChoices
+	}
+	more := ""
+	if c.Partial {
+		more = "+"
+	}
+	out := make([]choice, len(statusChoices))
+	for i, ch := range statusChoices {
+		n := c.All
+		if ch.Value != "" {
+			n = c.ByGroup[ch.Value]
+		}
+		out[i] = choice{ch.Value, ch.Label + " (" + grouped(int64(n)) + more + ")"}
+	}
+	return out
+}
+
 // sizeChoices are the page sizes the list offers.
 func sizeChoices(q listquery.Query) []choice {
 	sizes := q.Sizes()

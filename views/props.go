@@ -131,6 +131,19 @@ type ListPage struct {
 	// TargetErrors name each target that could not be read; the others'
 	// tasks are shown all the same.
 	TargetErrors []Banner
+	// StatusCounts, when known, is how many tasks each choice of the status
+	// filter lists, the other filters kept.
+	StatusCounts *StatusCounts
+}
+
+// StatusCounts is how many tasks each status group holds (listquery's
+// Group* names), and All of them, statuses the dashboard does not know
+// included. Partial means not every task was read (a target with more
+// tasks than one view reads): the counts are then of the newest ones.
+type StatusCounts struct {
+	All     int
+	ByGroup map[string]int
+	Partial bool
 }
 
 // TargetChoice is a target as the list's filter offers it.
