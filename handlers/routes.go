@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/store"
 	"github.com/dcs-dashboard/migrations/internal/targets"
@@ -88,6 +89,9 @@ type Config struct {
 	// InFlight tracks stops between their intent and their outcome, for
 	// shutdown to wait for; nil makes one that nobody drains (tests).
 	InFlight *StopsInFlight
+	// Catalog holds the pages' words in every language; nil means the
+	// catalogs with English as the fallback.
+	Catalog *i18n.Catalog
 	// Now is the clock; nil means time.Now. Tests move it.
 	Now func() time.Time
 }
@@ -148,6 +152,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.OIDC != nil && cfg.OIDC.Revoked == nil {
 		cfg.OIDC.Revoked = NewRevocations(cfg.OIDC.Max)
 	}
+	if cfg.Catalog == nil {
+		var err error
+		if cfg.Catalog, err = i18n.Load(i18n.English); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.InFlight == nil {
 		cfg.InFlight = NewStopsInFlight(cfg.Audit, cfg.Log)
 	}
@@ -168,6 +178,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	e.Use(middleware.RequestID())
 	e.Use(requestLog(cfg.Log))
+	e.Use(s.language)
 	e.Use(SecurityHeaders(cfg.HSTS))
 	e.Use(middleware.BodyLimit("64K"))
 
@@ -193,6 +204,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		e.GET(routes.Callback, s.Callback, csrf)
 		e.POST(routes.Logout, s.Logout, csrf)
 	}
+
+	// Switching language needs nobody's identity: sign-in pages have the
+	// switch too, and it only sets a cookie and goes back to a local page.
+	e.GET(routes.Language, s.SetLanguage)
 
 	// Identity first: a request nobody vouches for is refused before anything else.
 	pages := e.Group("", identity, cfg.Sessions.CSRF())
@@ -251,6 +266,8 @@ func staticFS() fs.FS { return static.FS() }
 // chrome is the layout's data for the current request.
 func (s *Server) chrome(c echo.Context, title string) views.Chrome {
 	chrome := views.Chrome{
+		Lang:     langOf(c),
+		Here:     c.Request().URL.RequestURI(),
 		CSRF:     csrfTokenOf(c),
 		Title:    title,
 		Demo:     s.cfg.Demo,

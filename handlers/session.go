@@ -75,6 +75,9 @@ func NewSessions(keys []SessionKey, secure bool, log *slog.Logger) (*Sessions, e
 	return &Sessions{store: store, log: log}, nil
 }
 
+// Secure reports whether the dashboard's cookies are sent over HTTPS only.
+func (s *Sessions) Secure() bool { return s.store.Options.Secure }
+
 // RandomSessionKey makes a key for a process that was given none; sessions
 // then last until the process restarts.
 func RandomSessionKey() SessionKey {

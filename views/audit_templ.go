@@ -709,7 +709,7 @@ func auditRowOf(p AuditPage, a audit.Attempt, r audit.Record) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = CopyButton(a.Outcome.RequestID, "request id").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = CopyButton(a.Outcome.RequestID, tr(ctx, "copy.request_id")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

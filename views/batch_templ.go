@@ -638,7 +638,7 @@ func BatchResultView(rs []StopOutcome) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = CopyButton(r.Call.RequestID, "request id").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = CopyButton(r.Call.RequestID, tr(ctx, "copy.request_id")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -89,7 +89,7 @@ func DetailView(p DetailPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = CopyButton(p.Task.ID, "task id").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = CopyButton(p.Task.ID, tr(ctx, "copy.task_id")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

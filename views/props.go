@@ -22,6 +22,10 @@ type Viewer struct {
 
 // Chrome is what the layout needs on every full page.
 type Chrome struct {
+	// Lang is the language the page is in (<html lang>).
+	Lang string
+	// Here is the page's own address, where the language switch returns.
+	Here string
 	// CSRF is the session's token, for the sign-out form and for scripts.
 	CSRF     string
 	Title    string

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
@@ -38,6 +40,7 @@ type config struct {
 	StopRate        int
 	ListCache       time.Duration
 	ShutdownGrace   time.Duration
+	DefaultLang     string
 	Version         bool
 	authConfig
 }
@@ -112,6 +115,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 // validate checks the configuration and completes derived fields (the
 // parsed trusted proxies), so it takes a pointer.
 func (c *config) validate() error {
+	if !i18n.Supported(c.DefaultLang) {
+		return &usageError{"-default-lang " + strconv.Quote(c.DefaultLang) + ": the dashboard speaks " +
+			strings.Join(i18n.Languages(), " and ")}
+	}
 	if len(c.Targets) > 0 && (c.DCSEndpoint != "" || c.DCSRegion != "") {
 		return &usageError{"the -config file lists targets, and -dcs-endpoint or -dcs-region describes another: " +
 			"give one or the other (the flags mean one target named " + targets.DefaultName + ")"}

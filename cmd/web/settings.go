@@ -56,6 +56,8 @@ func (c *config) settings() []setting {
 			meaning: "Where the dashboard keeps its state (the audit trail first): `sqlite:PATH` (embedded, for one process) or `postgres://USER@HOST/DB` (for replicas sharing it; the password in the environment, `PGPASSWORD`). The schema is created and migrated at start; a stop is refused when its record cannot be committed."},
 		{flag: "audit-log", env: "DASHBOARD_AUDIT_LOG", def: "", value: text(&c.AuditLog),
 			meaning: "Optional: also append every audit record, once committed to the database, to this JSON-lines file (one object per intent and per outcome), for shipping to a SIEM. The directory must exist."},
+		{flag: "default-lang", env: "DASHBOARD_DEFAULT_LANG", def: "en", value: text(&c.DefaultLang),
+			meaning: "The pages' language (`en` or `zh-CN`) for a browser whose `Accept-Language` names neither. Each person can switch language at the top of every page; the choice is remembered in a cookie."},
 		{flag: "read-only", env: "DASHBOARD_READ_ONLY", def: "false", value: switchOf(&c.ReadOnly),
 			meaning: "Hide and refuse every write (Stop) for everyone."},
 		{flag: "auth", env: "DASHBOARD_AUTH", def: "none", value: text(&c.Auth),

@@ -11,6 +11,7 @@ import (
 	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/store"
@@ -75,8 +76,13 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		}
 	})
 	d.where = where
+	catalog, err := i18n.Load(cfg.DefaultLang)
+	if err != nil {
+		return nil, err
+	}
 	hc := handlers.Config{
 		Targets: set,
+		Catalog: catalog,
 		Metrics: m,
 
 		MetricsElsewhere: cfg.MetricsListen != "",

@@ -42,6 +42,10 @@ const (
 	LegacyTask     = "/tasks/:id"
 	LegacyTaskPath = "/tasks/:id/*"
 
+	// Language (GET ?lang=&return_to=) switches the pages' language and
+	// returns to the page it was asked from.
+	Language = "/lang"
+
 	// Audit is the audit trail of stop attempts, for operators.
 	Audit = "/audit"
 	// AuditCSV downloads the audit trail the audit page's filters select.
@@ -232,4 +236,9 @@ func setIf(v url.Values, key, val string) {
 	if val != "" {
 		v.Set(key, val)
 	}
+}
+
+// LanguageURL switches to lang and comes back to returnTo (a local address).
+func LanguageURL(lang, returnTo string) string {
+	return Language + "?" + url.Values{"lang": {lang}, "return_to": {returnTo}}.Encode()
 }
