@@ -232,4 +232,6 @@ func From(ctx context.Context) *Printer {
 func T(ctx context.Context, id string, pairs ...any) string { return From(ctx).T(id, pairs...) }
 
 // N is From(ctx).N.
-func N(ctx context.Context, id string, n int, pairs ...any) string { return From(ctx).N(id, n, pairs...) }
+func N(ctx context.Context, id string, n int, pairs ...any) string {
+	return From(ctx).N(id, n, pairs...)
+}
