@@ -82,7 +82,7 @@ loadtest: generate
 
 ## screenshots: the README's pictures (docs/screenshots), taken by the e2e suite in Chromium.
 screenshots: deps-e2e deps-postgres deps-fonts $(OAUTH2_PROXY_BIN)
-	SCREENSHOTS=1 $(GO) test -tags e2e -count=1 -run '^TestScreenshots$$' ./e2e/
+	SCREENSHOTS=1 $(GO) test -tags e2e -count=1 -run '^TestScreenshots(Chinese)?$$' ./e2e/
 
 # A CJK font, so Chinese task names show in screenshots (pages use system fonts).
 deps-fonts:

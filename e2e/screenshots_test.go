@@ -90,3 +90,25 @@ func TestScreenshots(t *testing.T) {
 		})
 	}
 }
+
+// TestScreenshotsChinese takes the README's pictures of the Chinese list
+// and task page (a browser set to zh-CN; fonts-noto-cjk draws them).
+func TestScreenshotsChinese(t *testing.T) {
+	dir := screenshotDir(t)
+	e := newEnv(t, envOptions{})
+	page := newPageWith(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: 1440, Height: 900},
+		ColorScheme: playwright.ColorSchemeLight, Locale: playwright.String("zh-CN")})
+	shot := func(what string) {
+		t.Helper()
+		_, err := page.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(filepath.Join(dir, what+"-zh.png"))})
+		must(t, err)
+	}
+	goTo(t, page, e.baseURL)
+	must(t, expect.Locator(page.Locator("html")).ToHaveAttribute("lang", "zh-CN"))
+	must(t, expect.Locator(page.GetByTestId("task-row").First()).ToBeVisible())
+	shot("list")
+	running := findTask(t, e.sim, withStatus("FULLMIGRATING"))
+	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, running.TaskID)))
+	must(t, expect.Locator(page.GetByTestId("progress")).ToBeVisible())
+	shot("task")
+}

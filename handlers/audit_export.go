@@ -18,7 +18,7 @@ const auditExportCap = 100000
 // only the page shown), newest first, up to auditExportCap.
 func (s *Server) AuditCSV(c echo.Context) error {
 	if !identityOf(c).IsOperator() {
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "The audit trail is for operators."}
+		return pageErr(c.Request().Context(), http.StatusForbidden, "tasks.audit.not_allowed.title", "tasks.audit.not_allowed.text")
 	}
 	q, err := parseAuditQuery(c)
 	if err != nil {
@@ -29,9 +29,7 @@ func (s *Server) AuditCSV(c echo.Context) error {
 	for len(rows) < auditExportCap {
 		page, err := s.cfg.Audit.Attempts(q)
 		if err != nil {
-			return &pageError{Status: http.StatusServiceUnavailable, Title: "The audit trail could not be read.",
-				Text: "Try again in a moment; if it persists, ask the dashboard's administrators to check its database.",
-				Log:  err.Error()}
+			return pageErr(c.Request().Context(), http.StatusServiceUnavailable, "tasks.audit.unreadable.title", "tasks.audit.unreadable.text").logged(err.Error())
 		}
 		for _, a := range page.Attempts {
 			rows = append(rows, auditCSVRow(a))

@@ -25,20 +25,20 @@ const auditPageSize = 100
 // any filter is one indexed query.
 func (s *Server) Audit(c echo.Context) error {
 	if !identityOf(c).IsOperator() {
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "The audit trail is for operators."}
+		return pageErr(c.Request().Context(), http.StatusForbidden, "tasks.audit.not_allowed.title", "tasks.audit.not_allowed.text")
 	}
 	q, err := parseAuditQuery(c)
 	if err != nil {
 		return err
 	}
 	q.Limit = auditPageSize
-	p := views.AuditPage{Chrome: s.chrome(c, "Audit trail"), Query: q, RevokeSessions: s.cfg.OIDC != nil,
+	p := views.AuditPage{Chrome: s.chrome(c, s.tr(c, "tasks.title.audit")), Query: q, RevokeSessions: s.cfg.OIDC != nil,
 		Targets: s.targetChoices(), Now: s.cfg.Now(), StaleAfter: s.cfg.StaleAfter}
 	page, err := s.cfg.Audit.Attempts(q)
 	if err != nil {
 		s.log.Error("reading the audit trail", "err", err.Error())
-		p.Error = &views.Banner{Kind: "error", Title: "The audit trail could not be read.",
-			Text: "Try again in a moment; if it persists, ask the dashboard's administrators to check its database."}
+		p.Error = &views.Banner{Kind: "error", Title: s.tr(c, "tasks.audit.unreadable.title"),
+			Text: s.tr(c, "tasks.audit.unreadable.text")}
 		// Unavailable, not broken: the page itself works and says why.
 		return render(c, http.StatusServiceUnavailable, views.AuditView(p))
 	}
@@ -52,24 +52,25 @@ func (s *Server) Audit(c echo.Context) error {
 func parseAuditQuery(c echo.Context) (audit.Query, error) {
 	q := audit.Query{User: strings.TrimSpace(c.QueryParam("user")), TaskID: strings.TrimSpace(c.QueryParam("task")),
 		Target: strings.TrimSpace(c.QueryParam("target")), Outcome: c.QueryParam("outcome"), Before: c.QueryParam("before")}
+	ctx := c.Request().Context()
 	switch {
 	case utf8.RuneCountInString(q.User) > 256:
-		return q, badRequest("User filter too long", "Filter by at most 256 characters of a user name.")
+		return q, badRequest(ctx, "tasks.audit.user_too_long.title", "tasks.audit.user_too_long.text")
 	case q.TaskID != "" && !dcs.ValidTaskID(q.TaskID):
-		return q, badRequest("Invalid task id", "Filter by a task id: letters, digits and hyphens.")
+		return q, badRequest(ctx, "tasks.audit.bad_task.title", "tasks.audit.bad_task.text")
 	case q.Target != "" && !targets.ValidName(q.Target):
-		return q, badRequest("Invalid target", "Filter by a target's name: 1 to 32 lower-case letters, digits and '-'.")
+		return q, badRequest(ctx, "tasks.audit.bad_target.title", "tasks.audit.bad_target.text")
 	case q.Outcome != "" && !slices.Contains(auditOutcomes, q.Outcome):
-		return q, badRequest("Invalid outcome", "The outcome must be one of: "+strings.Join(auditOutcomes, ", ")+".")
+		return q, badRequest(ctx, "tasks.audit.bad_outcome.title", "tasks.audit.bad_outcome.text", "Outcomes", strings.Join(auditOutcomes, ", "))
 	case q.Before != "" && !isDigits(q.Before):
-		return q, badRequest("Invalid page", "That page of the audit trail does not exist; start again from the first.")
+		return q, badRequest(ctx, "tasks.audit.bad_page.title", "tasks.audit.bad_page.text")
 	}
-	var err error
-	if q.Since, err = auditTime(c.QueryParam("since"), "from"); err != nil {
-		return q, err
+	var ok bool
+	if q.Since, ok = auditTime(c.QueryParam("since")); !ok {
+		return q, badRequest(ctx, "tasks.audit.bad_time.title", "tasks.audit.bad_time.since_text")
 	}
-	if q.Until, err = auditTime(c.QueryParam("until"), "to"); err != nil {
-		return q, err
+	if q.Until, ok = auditTime(c.QueryParam("until")); !ok {
+		return q, badRequest(ctx, "tasks.audit.bad_time.title", "tasks.audit.bad_time.until_text")
 	}
 	if !q.Until.IsZero() && len(c.QueryParam("until")) == len("2006-01-02") {
 		q.Until = q.Until.AddDate(0, 0, 1) // "to 30 November" includes the day
@@ -82,17 +83,18 @@ var auditOutcomes = []string{audit.OutcomeAccepted, audit.OutcomeRefused, audit.
 	audit.OutcomeJoined, audit.OutcomeNone}
 
 // auditTime reads a date (2006-01-02) or a date and time (2006-01-02T15:04,
-// as a browser's datetime-local input sends it), in UTC.
-func auditTime(raw, which string) (time.Time, error) {
+// as a browser's datetime-local input sends it), in UTC; false if raw is
+// neither. No time at all is the zero time.
+func auditTime(raw string) (time.Time, bool) {
 	if raw == "" {
-		return time.Time{}, nil
+		return time.Time{}, true
 	}
 	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, raw); err == nil {
-			return t, nil
+			return t, true
 		}
 	}
-	return time.Time{}, badRequest("Invalid time", "The "+which+" time must be a date such as 2026-11-30, or a date and time such as 2026-11-30T08:00 (UTC).")
+	return time.Time{}, false
 }
 
 func isDigits(s string) bool {
@@ -111,19 +113,17 @@ func isDigits(s string) bool {
 func (s *Server) RevokeSessions(c echo.Context) error {
 	who := identityOf(c)
 	if !who.IsOperator() {
-		return &pageError{Status: http.StatusForbidden, Title: "Not allowed", Text: "Only operators may end other people's sessions."}
+		return pageErr(c.Request().Context(), http.StatusForbidden, "signin.revoke.not_allowed.title", "signin.revoke.not_allowed.text")
 	}
 	user := strings.TrimSpace(c.FormValue("user"))
 	if user == "" || utf8.RuneCountInString(user) > 256 {
-		return badRequest("Which person?", "Give the user, as the audit trail names them (at most 256 characters).")
+		return badRequest(c.Request().Context(), "signin.revoke.which.title", "signin.revoke.which.text")
 	}
 	if err := s.cfg.OIDC.Revoked.RevokeUser(c.Request().Context(), user, s.cfg.Now()); err != nil {
-		return &pageError{Status: http.StatusServiceUnavailable, Title: "Sessions not ended.",
-			Text: "The dashboard's database did not answer, so the sessions of " + user + " go on. Try again in a moment.",
-			Log:  err.Error()}
+		return pageErr(c.Request().Context(), http.StatusServiceUnavailable, "signin.revoke.failed.title", "signin.revoke.failed.text", "User", user).logged(err.Error())
 	}
 	s.log.Warn("sessions revoked", "user", user, "by", who.User, "remote_ip", c.RealIP())
-	s.flash(c, views.Banner{Kind: "success", Title: "Sessions of " + user + " ended.",
-		Text: "Every session " + user + " signed in to before now has ended; they must sign in again."})
+	s.flash(c, views.Banner{Kind: "success", Title: s.tr(c, "signin.revoke.done.title", "User", user),
+		Text: s.tr(c, "signin.revoke.done.text", "User", user)})
 	return redirectAfterPost(c, routes.AuditURL(user, "", ""))
 }

@@ -36,8 +36,7 @@ func (s *Sessions) CSRF() echo.MiddlewareFunc {
 				return next(c)
 			}
 			if err := origin.Check(r); err != nil {
-				return &pageError{Status: http.StatusForbidden, Title: "Cross-site request refused",
-					Text: "This request came from another site, so nothing was done. Use the dashboard's own pages."}
+				return pageErr(r.Context(), http.StatusForbidden, "errors.csrf.cross_site.title", "errors.csrf.cross_site.text")
 			}
 			// From the header or the form body only, never the query string:
 			// a token in a URL leaks through logs, history and Referer.
@@ -46,8 +45,7 @@ func (s *Sessions) CSRF() echo.MiddlewareFunc {
 				sent = r.PostFormValue("_csrf")
 			}
 			if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-				return &pageError{Status: http.StatusForbidden, Title: "Form expired or not from this dashboard",
-					Text: "The security token of this form is missing or does not match your session, so nothing was done. Reload the page and try again."}
+				return pageErr(r.Context(), http.StatusForbidden, "errors.csrf.token.title", "errors.csrf.token.text")
 			}
 			return next(c)
 		}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -20,62 +22,87 @@ type pageError struct {
 	Text   string
 	// Log is detail for the log only (never shown): why, in the dashboard's terms.
 	Log string
+	// said is what the page says, in English, for the log (which is not
+	// translated); "" when Title and Text are English already.
+	said string
 }
 
-func (e *pageError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Text) }
-
-func badRequest(title, text string) error {
-	return &pageError{Status: http.StatusBadRequest, Title: title, Text: text}
+func (e *pageError) Error() string {
+	if e.said != "" {
+		return fmt.Sprintf("%d %s", e.Status, e.said)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Text)
 }
 
-// upstreamBanner turns a DCS API error into a banner a human can act on.
-func upstreamBanner(err error, what string) views.Banner {
+// pageErr is a pageError titled and told by the messages titleID and
+// textID, placeholders filled from pairs, in ctx's language; the log reads
+// them in English.
+func pageErr(ctx context.Context, status int, titleID, textID string, pairs ...any) *pageError {
+	en := context.Background() // English: no printer
+	return &pageError{Status: status, Title: i18n.T(ctx, titleID, pairs...), Text: i18n.T(ctx, textID, pairs...),
+		said: fmt.Sprintf("%s: %s", i18n.T(en, titleID, pairs...), i18n.T(en, textID, pairs...))}
+}
+
+// logged adds detail for the log only.
+func (e *pageError) logged(detail string) *pageError {
+	e.Log = detail
+	return e
+}
+
+// badRequest is a 400 page titled and told by the messages titleID and
+// textID (pageErr).
+func badRequest(ctx context.Context, titleID, textID string, pairs ...any) error {
+	return pageErr(ctx, http.StatusBadRequest, titleID, textID, pairs...)
+}
+
+// upstreamBanner turns a DCS API error into a banner a human can act on,
+// in ctx's language; title says what failed ("Reading migration logs
+// failed."). The API's code, message and request id are shown as sent.
+func upstreamBanner(ctx context.Context, err error, title string) views.Banner {
 	apiErr, ok := dcs.AsAPIError(err)
 	if !ok {
-		return views.Banner{Kind: "error", Title: what + " failed.", Text: "An unexpected error occurred; the dashboard log has the details."}
+		return views.Banner{Kind: "error", Title: title, Text: i18n.T(ctx, "errors.upstream.unexpected")}
 	}
 	b := views.Banner{
 		Kind:       "error",
-		Title:      what + " failed.",
+		Title:      title,
 		HTTPStatus: apiErr.HTTPStatus,
 		Code:       apiErr.Code,
 		Message:    apiErr.Message,
 		RequestID:  apiErr.RequestID,
 	}
-	b.Text = upstreamAdvice(apiErr)
+	b.Text = upstreamAdvice(ctx, apiErr)
 	return b
 }
 
 // adviceByKind tells what to do about a failure the dashboard classified
-// itself (no usable answer came back).
+// itself (no usable answer came back): the catalog ids of the advice.
 var adviceByKind = map[dcs.ErrorKind]string{
-	dcs.KindTimeout: "The DCS API did not answer in time. Try again in a moment; if it keeps happening, check the API's status.",
-	dcs.KindNetwork: "The DCS API could not be reached. Check the dashboard's network path to the DCS endpoint.",
-	dcs.KindDecode: "The DCS API answered with something that is not a valid response. Try again; if it persists, " +
-		"report the request id to Huawei Cloud support.",
-	dcs.KindConfig: "The dashboard could not build the request. Check its DCS credentials and endpoint settings.",
+	dcs.KindTimeout: "errors.advice.timeout",
+	dcs.KindNetwork: "errors.advice.network",
+	dcs.KindDecode:  "errors.advice.decode",
+	dcs.KindConfig:  "errors.advice.config",
 }
 
-// upstreamAdvice tells what to do about an upstream failure: by its kind,
-// then by the status the API answered with.
-func upstreamAdvice(e *dcs.APIError) string {
-	if text, ok := adviceByKind[e.Kind]; ok {
-		return text
+// upstreamAdvice tells what to do about an upstream failure, in ctx's
+// language: by its kind, then by the status the API answered with.
+func upstreamAdvice(ctx context.Context, e *dcs.APIError) string {
+	if id, ok := adviceByKind[e.Kind]; ok {
+		return i18n.T(ctx, id)
 	}
 	switch {
 	case e.HTTPStatus == http.StatusUnauthorized:
-		return "The DCS API did not accept the dashboard's credentials. Check the access key, secret key and project id it runs with."
+		return i18n.T(ctx, "errors.advice.unauthorized")
 	case e.HTTPStatus == http.StatusForbidden:
-		return "The dashboard's account is not allowed to do this. Check its IAM permissions for DCS."
+		return i18n.T(ctx, "errors.advice.forbidden")
 	case e.NotFound():
-		return "The DCS API does not know this task. It may have been deleted."
+		return i18n.T(ctx, "errors.advice.not_found")
 	case e.HTTPStatus >= 500:
-		return "The DCS API had an internal problem. Try again later; if it persists, give Huawei Cloud support the request id."
+		return i18n.T(ctx, "errors.advice.server")
 	case e.HTTPStatus < 400:
-		return "The DCS endpoint answered with a redirect, which the dashboard does not follow. Check the DCS endpoint setting " +
-			"(https, host name, any proxy or gateway in between)."
+		return i18n.T(ctx, "errors.advice.redirect")
 	}
-	return "The DCS API refused the request."
+	return i18n.T(ctx, "errors.advice.refused")
 }
 
 // upstreamStatus is the status the dashboard answers with after an upstream error.
@@ -102,8 +129,9 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	ctx := c.Request().Context()
 	status := http.StatusInternalServerError
-	banner := views.Banner{Kind: "error", Title: "Something went wrong.", Text: "The dashboard could not complete this request; its log has the details."}
+	banner := views.Banner{Kind: "error", Title: i18n.T(ctx, "errors.internal.title"), Text: i18n.T(ctx, "errors.internal.text")}
 
 	var pe *pageError
 	var he *echo.HTTPError
@@ -116,11 +144,11 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 		}
 	case errors.As(err, &he):
 		status = he.Code
-		banner = views.Banner{Kind: "error", Title: http.StatusText(he.Code), Text: echoErrorText(he)}
+		banner = views.Banner{Kind: "error", Title: statusTitle(ctx, he.Code), Text: echoErrorText(ctx, he)}
 	default:
 		if _, ok := dcs.AsAPIError(err); ok {
 			status = upstreamStatus(err)
-			banner = upstreamBanner(err, "Reading from the DCS API")
+			banner = upstreamBanner(ctx, err, i18n.T(ctx, "errors.upstream.read_api"))
 		}
 	}
 
@@ -135,7 +163,7 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 	if pe != nil && pe.Log != "" {
 		attrs = append(attrs, "detail", pe.Log)
 	}
-	s.log.Log(c.Request().Context(), level, "request failed", attrs...)
+	s.log.Log(ctx, level, "request failed", attrs...)
 
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
@@ -150,17 +178,42 @@ func (s *Server) ErrorHandler(err error, c echo.Context) {
 	_ = render(c, status, views.ErrorView(page))
 }
 
-func echoErrorText(he *echo.HTTPError) string {
+// echoErrorText is what an error of Echo's own (no route, a body too
+// large, ...) tells the person, in ctx's language. A message Echo wrote
+// other than the status's name is shown as written.
+func echoErrorText(ctx context.Context, he *echo.HTTPError) string {
 	switch he.Code {
 	case http.StatusNotFound:
-		return "There is no page at this address."
+		return i18n.T(ctx, "errors.page.not_found")
 	case http.StatusMethodNotAllowed:
-		return "This address does not accept that kind of request."
+		return i18n.T(ctx, "errors.page.method_not_allowed")
 	case http.StatusRequestEntityTooLarge:
-		return "The request was too large."
+		return i18n.T(ctx, "errors.page.too_large")
 	}
-	if msg, ok := he.Message.(string); ok {
+	if msg, ok := he.Message.(string); ok && msg != http.StatusText(he.Code) {
 		return msg
 	}
-	return http.StatusText(he.Code)
+	return statusTitle(ctx, he.Code)
+}
+
+// statusTitles are the catalog ids of the HTTP statuses an error page may
+// be titled with; in English they read as Go names them.
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "errors.http.bad_request",
+	http.StatusUnauthorized:          "errors.http.unauthorized",
+	http.StatusForbidden:             "errors.http.forbidden",
+	http.StatusNotFound:              "errors.http.not_found",
+	http.StatusMethodNotAllowed:      "errors.http.method_not_allowed",
+	http.StatusRequestEntityTooLarge: "errors.http.too_large",
+	http.StatusInternalServerError:   "errors.http.internal",
+	http.StatusServiceUnavailable:    "errors.http.unavailable",
+}
+
+// statusTitle is an HTTP status's name in ctx's language; a status not in
+// statusTitles keeps Go's English name.
+func statusTitle(ctx context.Context, code int) string {
+	if id, ok := statusTitles[code]; ok {
+		return i18n.T(ctx, id)
+	}
+	return http.StatusText(code)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -87,9 +88,8 @@ func AuthenticateProxy(p *auth.Proxy, roles auth.RoleConfig) echo.MiddlewareFunc
 					// Reload the page so the proxy can send the browser to sign in.
 					htmxResponse{Refresh: true}.apply(c)
 				}
-				return &pageError{Status: http.StatusUnauthorized, Title: "Not signed in",
-					Text: "This dashboard is reached through the company's sign-in. Open it through its usual address and sign in.",
-					Log:  err.Error()}
+				ctx := c.Request().Context()
+				return pageErr(ctx, http.StatusUnauthorized, "signin.not_signed_in.title", "signin.not_signed_in.text").logged(err.Error())
 			}
 			return withRole(c, next, id, roles)
 		}
@@ -100,9 +100,9 @@ func AuthenticateProxy(p *auth.Proxy, roles auth.RoleConfig) echo.MiddlewareFunc
 func withRole(c echo.Context, next echo.HandlerFunc, id auth.Identity, roles auth.RoleConfig) error {
 	role := roles.RoleOf(id)
 	if role == auth.RoleNone {
-		return &pageError{Status: http.StatusForbidden, Title: "No access",
-			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard. Ask its administrators for access.",
-			Log:  "no role for " + id.User + ": groups " + strings.Join(id.Groups, ",") + " from the " + id.GroupsSource}
+		ctx := c.Request().Context()
+		return pageErr(ctx, http.StatusForbidden, "signin.no_access.title", "signin.no_access.text_ask", "Name", id.DisplayName()).
+			logged(fmt.Sprintf("no role for %s: groups %s from the %s", id.User, strings.Join(id.Groups, ","), id.GroupsSource))
 	}
 	withIdentity(c, Identity{Identity: id, Role: role})
 	return next(c)

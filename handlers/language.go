@@ -47,7 +47,7 @@ func langOf(c echo.Context) string { return i18n.From(c.Request().Context()).Lan
 func (s *Server) SetLanguage(c echo.Context) error {
 	lang := c.QueryParam("lang")
 	if !i18n.Supported(lang) {
-		return badRequest(s.tr(c, "lang.unknown.title"), s.tr(c, "lang.unknown.text", "Lang", lang))
+		return badRequest(c.Request().Context(), "lang.unknown.title", "lang.unknown.text", "Lang", lang)
 	}
 	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: int(langMaxAge / time.Second),
 		HttpOnly: true, Secure: s.cfg.Sessions.Secure(), SameSite: http.SameSiteLaxMode})

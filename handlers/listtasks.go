@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -38,11 +39,12 @@ func local(q listquery.Query) bool {
 func (s *Server) parseListQuery(c echo.Context) (listquery.Query, error) {
 	q, err := listquery.Parse(c.QueryParams(), s.cfg.PageSize)
 	if bad, ok := errors.AsType[*listquery.Error](err); ok {
-		return q, badRequest(bad.Title, bad.Text)
+		// internal/listquery writes its refusals in English: no catalog yet.
+		return q, &pageError{Status: http.StatusBadRequest, Title: bad.Title, Text: bad.Text}
 	}
 	if err == nil && q.Target != "" {
 		if _, ok := s.cfg.Targets.Get(q.Target); !ok {
-			return q, badRequest("Unknown target", "This dashboard watches no target named "+q.Target+".")
+			return q, badRequest(c.Request().Context(), "tasks.unknown_target.title", "tasks.unknown_target.text", "Target", q.Target)
 		}
 	}
 	return q, err

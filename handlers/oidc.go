@@ -102,12 +102,11 @@ func (s *Server) requireSignIn(c echo.Context) error {
 			back = auth.SafeReturnTo(u.RequestURI())
 		}
 		htmxResponse{Redirect: routes.LoginURL(back)}.apply(c)
-		return &pageError{Status: http.StatusUnauthorized, Title: "Signed out", Text: "Your session has ended; sign in again."}
+		return pageErr(c.Request().Context(), http.StatusUnauthorized, "signin.signed_out.title", "signin.session_ended.text")
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		return c.Redirect(http.StatusSeeOther, routes.LoginURL(auth.SafeReturnTo(r.URL.RequestURI())))
 	default:
-		return &pageError{Status: http.StatusUnauthorized, Title: "Signed out",
-			Text: "Your session ended before this form was sent, so nothing was done. Sign in again at " + routes.Login + " and repeat it."}
+		return pageErr(c.Request().Context(), http.StatusUnauthorized, "signin.signed_out.title", "signin.session_ended.form_text", "Login", routes.Login)
 	}
 }
 
@@ -123,13 +122,10 @@ func (s *Server) Callback(c echo.Context) error {
 	o := s.cfg.OIDC
 	id, returnTo, err := o.Provider.FinishLogin(c.Response(), c.Request())
 	if err != nil {
-		return &pageError{Status: http.StatusUnauthorized, Title: "Sign-in failed",
-			Text: "The sign-in could not be completed (it may have expired or been opened twice). Start again from " + routes.Login + ".",
-			Log:  err.Error()}
+		return pageErr(c.Request().Context(), http.StatusUnauthorized, "signin.failed.title", "signin.failed.text", "Login", routes.Login).logged(err.Error())
 	}
 	if o.Roles.RoleOf(id) == auth.RoleNone {
-		return &pageError{Status: http.StatusForbidden, Title: "No access",
-			Text: "You are signed in as " + id.DisplayName() + ", but not in a group allowed to use this dashboard."}
+		return pageErr(c.Request().Context(), http.StatusForbidden, "signin.no_access.title", "signin.no_access.text", "Name", id.DisplayName())
 	}
 	now := s.cfg.Now()
 	who := signedIn{SID: newToken(), User: id.User, Email: id.Email, Name: id.PreferredUsername, Groups: o.relevantGroups(id.Groups), LoginAt: now, SeenAt: now}
@@ -168,5 +164,5 @@ func (s *Server) Logout(c echo.Context) error {
 	if end := s.cfg.OIDC.Provider.EndSessionURL(s.cfg.OIDC.Origin + routes.Login); end != "" {
 		return c.Redirect(http.StatusSeeOther, end)
 	}
-	return &pageError{Status: http.StatusOK, Title: "Signed out", Text: "You have signed out of the dashboard. Sign in again at " + routes.Login + "."}
+	return pageErr(c.Request().Context(), http.StatusOK, "signin.signed_out.title", "signin.signed_out.text", "Login", routes.Login)
 }

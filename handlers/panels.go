@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
@@ -51,7 +52,7 @@ func (s *Server) ProgressPanel(c echo.Context) error {
 	if statsErr != nil {
 		// The task has finished, so the panel stops polling: show why its
 		// figures are missing instead of asking again forever.
-		b := upstreamBanner(statsErr, "Reading migration progress")
+		b := upstreamBanner(ctx, statsErr, i18n.T(ctx, "tasks.progress_failed"))
 		p.Stats, p.Error = nil, &b
 	}
 	return render(c, http.StatusOK, views.ProgressPanelView(p))
@@ -71,11 +72,12 @@ func (s *Server) LogsPanel(c echo.Context) error {
 	}
 	p := views.LogsPanel{Target: t.Name, TaskID: id, Filter: filter}
 	status := http.StatusOK
-	logs, err := t.Tasks.Logs(c.Request().Context(), id, logOptions(filter))
+	ctx := c.Request().Context()
+	logs, err := t.Tasks.Logs(ctx, id, logOptions(filter))
 	if err != nil {
 		// The error handler never sees this error, so it is logged here.
 		s.log.Warn("reading logs failed", "task_id", id, "err", err.Error())
-		b := upstreamBanner(err, "Reading migration logs")
+		b := upstreamBanner(ctx, err, i18n.T(ctx, "tasks.logs_failed"))
 		p.Error, status = &b, upstreamStatus(err)
 	} else {
 		p.Logs = logs
@@ -105,17 +107,16 @@ const maxLogPage = 10000
 // upstream error or an empty log.
 func logFilterFrom(c echo.Context, levelKey, pageKey string) (views.LogFilter, error) {
 	f := views.LogFilter{Level: c.QueryParam(levelKey), Page: 1, PageSize: logsOnDetail}
+	ctx := c.Request().Context()
 	switch f.Level {
 	case "", "INFO", "ERROR":
 	default:
-		return views.LogFilter{}, badRequest("Invalid log level",
-			"The log level must be INFO or ERROR (in capitals), or left out to show every level.")
+		return views.LogFilter{}, badRequest(ctx, "tasks.log_level.title", "tasks.log_level.text")
 	}
 	if raw := c.QueryParam(pageKey); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > maxLogPage {
-			return views.LogFilter{}, badRequest("Invalid log page",
-				"The log page must be a whole number from 1 to "+strconv.Itoa(maxLogPage)+".")
+			return views.LogFilter{}, badRequest(ctx, "tasks.log_page.title", "tasks.log_page.text", "Max", maxLogPage)
 		}
 		f.Page = n
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
@@ -33,7 +34,7 @@ func progressOf(ctx context.Context, rows []row) []*views.RowProgress {
 			if ctx.Err() != nil {
 				return // out of time: not a failure of the API's to report
 			}
-			b := upstreamBanner(err, "Reading the progress of "+r.task.Name)
+			b := upstreamBanner(ctx, err, i18n.T(ctx, "tasks.row_progress_failed", "Name", r.task.Name))
 			out[moving[k]].Error = &b
 			return
 		}

@@ -30,7 +30,7 @@ func (s *Server) stop(c echo.Context, req *stopRequest) error {
 	if refusal != nil {
 		s.countStop(refusal.metric)
 		s.log.Info("stop refused", "user", req.who.User, "role", string(req.who.Role), "groups", req.who.Groups,
-			"groups_source", req.who.GroupsSource, "tasks", len(req.tasks), "status", refusal.status, "why", refusal.banner.Title)
+			"groups_source", req.who.GroupsSource, "tasks", len(req.tasks), "status", refusal.status, "why", refusal.why)
 		return s.refuseStop(c, req, refusal)
 	}
 	s.inflight.begin(intents)
@@ -102,14 +102,14 @@ func (s *Server) tellReplicas(ctx context.Context, req *stopRequest) {
 // answerSingle shows one stop's result: the status block with a banner for
 // htmx, a flash on the page returned to without JavaScript.
 func (s *Server) answerSingle(c echo.Context, req *stopRequest, o views.StopOutcome, recorded bool) error {
-	banner := stopBanner(o, req.who, req.reason)
+	banner := stopBanner(c.Request().Context(), o, req.who, req.reason)
 	banner.DashboardRequestID = requestIDOf(c)
 	if !recorded {
-		banner.Text += " The outcome could not be added to the audit log; its intent record is there."
+		banner.Text = s.tr(c, "stops.not_recorded", "Text", banner.Text)
 	}
 	if !isHTMX(c) {
 		if banner.Follow != "" {
-			banner.Follow = views.AnsweredText(o.Task)
+			banner.Follow = views.AnsweredText(c.Request().Context(), o.Task)
 		}
 		s.flash(c, banner)
 		return redirectAfterPost(c, req.returnTo)
@@ -132,7 +132,7 @@ func (s *Server) answerSingle(c echo.Context, req *stopRequest, o views.StopOutc
 func (s *Server) answerBatch(c echo.Context, req *stopRequest, outcomes []views.StopOutcome) error {
 	s.log.Info("batch stop", "user", req.who.User, "tasks", len(outcomes), "accepted_tasks", countOutcome(outcomes, audit.OutcomeAccepted))
 	if !isHTMX(c) {
-		summary := views.BatchSummary(outcomes)
+		summary := views.BatchSummary(c.Request().Context(), outcomes)
 		summary.DashboardRequestID = requestIDOf(c)
 		s.flash(c, summary)
 		return redirectAfterPost(c, req.returnTo)

@@ -14,7 +14,7 @@ import (
 // refusedConfirmation is a confirmation nobody may see here, as the error
 // page (or, for htmx, the banner) the error handler renders.
 func refusedConfirmation(r *stopRefusal) error {
-	return &pageError{Status: r.status, Title: r.banner.Title, Text: r.banner.Text}
+	return &pageError{Status: r.status, Title: r.banner.Title, Text: r.banner.Text, said: r.why}
 }
 
 // ConfirmStop asks to confirm a stop: the dialog htmx loads for a Stop
@@ -25,7 +25,7 @@ func (s *Server) ConfirmStop(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if r := s.stopForbidden(identityOf(c), []*targets.Target{t}); r != nil {
+	if r := s.stopForbidden(c.Request().Context(), identityOf(c), []*targets.Target{t}); r != nil {
 		return refusedConfirmation(r)
 	}
 	task, err := t.Tasks.Show(c.Request().Context(), id)
@@ -35,13 +35,13 @@ func (s *Server) ConfirmStop(c echo.Context) error {
 	st := s.state(c, t, task, safeReturnTo(c.QueryParam("return_to"), t.Name, id))
 	st.Reason = s.cfg.Sessions.TakeReason(c)
 	if !task.Status.Stoppable() {
-		st.Banner = &views.Banner{Kind: "info", Title: "This task cannot be stopped now.",
-			Text: "Its status is " + task.Status.Label() + "; only a task that is still migrating can be stopped."}
+		st.Banner = &views.Banner{Kind: "info", Title: s.tr(c, "stops.cannot_stop.title"),
+			Text: s.tr(c, "stops.cannot_stop.text", "Status", views.StatusName(c.Request().Context(), task.Status))}
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.StopDialog(&st))
 	}
-	return render(c, http.StatusOK, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, "Stop "+task.Name), State: st}))
+	return render(c, http.StatusOK, views.ConfirmStopView(views.ConfirmStopPage{Chrome: s.chrome(c, s.tr(c, "tasks.title.stop", "Name", task.Name)), State: st}))
 }
 
 // ConfirmBatchStop lists the chosen tasks and asks for one reason: a dialog
@@ -49,18 +49,18 @@ func (s *Server) ConfirmStop(c echo.Context) error {
 func (s *Server) ConfirmBatchStop(c echo.Context) error {
 	tasks, invalid := s.batchTasks(c)
 	req := &stopRequest{tasks: tasks}
-	if r := s.stopForbidden(identityOf(c), req.targets()); r != nil {
+	if r := s.stopForbidden(c.Request().Context(), identityOf(c), req.targets()); r != nil {
 		return refusedConfirmation(r)
 	}
 	if invalid != nil {
-		return badRequest(invalid.Title, invalid.Text)
+		return &pageError{Status: http.StatusBadRequest, Title: invalid.banner.Title, Text: invalid.banner.Text, said: invalid.why}
 	}
 	p := views.BatchStop{Tasks: readTasks(c.Request().Context(), tasks), CSRF: csrfTokenOf(c),
 		ReturnTo: safeListReturn(c.QueryParam("return_to")), Reason: s.cfg.Sessions.TakeReason(c), CanConfirm: true}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.BatchStopDialog(p))
 	}
-	return render(c, http.StatusOK, views.BatchStopPage(s.chrome(c, "Stop selected tasks"), p))
+	return render(c, http.StatusOK, views.BatchStopPage(s.chrome(c, s.tr(c, "tasks.title.batch_stop")), p))
 }
 
 // readTasks reads the tasks a confirmation names, each from its target; a

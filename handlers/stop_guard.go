@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,7 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
+	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/metrics"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
@@ -23,8 +24,6 @@ const (
 	maxReasonLength = 500
 	// maxBatch bounds one batch: a list page holds at most 100 tasks.
 	maxBatch = 100
-	// nothingSent ends every refusal: the person must know no stop left.
-	nothingSent = " Nothing was sent to the DCS API."
 )
 
 // stopRequest is one confirmed stop, of one task or of several, of one
@@ -38,7 +37,14 @@ type stopRequest struct {
 	returnTo string
 	// invalid is what is wrong with the tasks named, found while reading
 	// them and reported in its turn (after role and read-only).
-	invalid *views.Banner
+	invalid *inputError
+}
+
+// inputError is what is wrong with the tasks a stop names: the banner in
+// the request's language, and why in English, for the log.
+type inputError struct {
+	banner views.Banner
+	why    string
 }
 
 // taskAt is a task of a target, as a stop names it. Name is the display
@@ -57,7 +63,7 @@ func (s *Server) readStopRequest(c echo.Context, batch bool) *stopRequest {
 	if !batch {
 		t, id, err := s.taskAddr(c)
 		if err != nil {
-			req.returnTo, req.invalid = routes.List, invalidIDBanner()
+			req.returnTo, req.invalid = routes.List, invalidID(c.Request().Context())
 			return req
 		}
 		req.tasks = []taskAt{{target: t, id: id}}
@@ -79,19 +85,20 @@ func (s *Server) readStopRequest(c echo.Context, batch bool) *stopRequest {
 
 // batchTasks reads the selected tasks (form or query field "task", a
 // TaskRef each), duplicates dropped, and what is wrong with them if anything.
-func (s *Server) batchTasks(c echo.Context) ([]taskAt, *views.Banner) {
+func (s *Server) batchTasks(c echo.Context) ([]taskAt, *inputError) {
 	var raw []string
 	if c.Request().Method == http.MethodGet {
 		raw = c.QueryParams()["task"]
 	} else if form, err := c.FormParams(); err == nil {
 		raw = form["task"]
 	}
+	ctx := c.Request().Context()
 	var out []taskAt
 	for _, ref := range raw {
 		name, id, ok := routes.ParseTaskRef(ref)
 		t, known := s.cfg.Targets.Get(name)
 		if !ok || !known || !dcs.ValidTaskID(id) {
-			return nil, invalidIDBanner()
+			return nil, invalidID(ctx)
 		}
 		if !slices.ContainsFunc(out, func(a taskAt) bool { return a.target == t && a.id == id }) {
 			out = append(out, taskAt{target: t, id: id})
@@ -99,26 +106,34 @@ func (s *Server) batchTasks(c echo.Context) ([]taskAt, *views.Banner) {
 	}
 	switch {
 	case len(out) == 0:
-		return nil, &views.Banner{Kind: "error", Title: "No task selected.",
-			Text: "Tick the tasks to stop in the list, then choose Stop selected." + nothingSent}
+		b, why := refusalBanner(ctx, "error", "stops.no_task.title", i18n.T(ctx, "stops.no_task.text"))
+		return nil, &inputError{b, why}
 	case len(out) > maxBatch:
-		return nil, &views.Banner{Kind: "error", Title: "Too many tasks selected.",
-			Text: "Stop at most " + strconv.Itoa(maxBatch) + " tasks at once." + nothingSent}
+		b, why := refusalBanner(ctx, "error", "stops.too_many.title", i18n.T(ctx, "stops.too_many.text", "Max", maxBatch))
+		return nil, &inputError{b, why}
 	}
 	return out, nil
 }
 
-func invalidIDBanner() *views.Banner {
-	return &views.Banner{Kind: "error", Title: "Invalid task id.",
-		Text: "A task is not named right: ids are letters, digits and hyphens, at most " +
-			strconv.Itoa(dcs.MaxTaskIDLength) + " characters, of a target this dashboard watches." + nothingSent}
+func invalidID(ctx context.Context) *inputError {
+	b, why := refusalBanner(ctx, "error", "stops.invalid_id.title", i18n.T(ctx, "stops.invalid_id.text", "Max", dcs.MaxTaskIDLength))
+	return &inputError{b, why}
+}
+
+// refusalBanner is the banner of a refusal titled by the message titleID,
+// in ctx's language, and that title in English: why it was refused, for the
+// log, which is not translated.
+func refusalBanner(ctx context.Context, kind, titleID, text string) (views.Banner, string) {
+	return views.Banner{Kind: kind, Title: i18n.T(ctx, titleID), Text: text}, i18n.T(context.Background(), titleID)
 }
 
 // stopRefusal is a stop the dashboard refused before anything reached the
-// API, with what the person is told.
+// API, with what the person is told. Every refusal's text (stops.yaml)
+// ends by saying nothing was sent: the person must know no stop left.
 type stopRefusal struct {
 	status int
 	metric string // the metrics.Stop* label it is counted under
+	why    string // the banner's title in English, for the log
 	banner views.Banner
 	// retry offers the confirmation again: the person can correct the input
 	// or wait, rather than being refused whatever they do.
@@ -131,41 +146,49 @@ type stopRefusal struct {
 // that passes the input checks uses up the person's stop quota, and only
 // one that is audited reaches the API.
 func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *stopRefusal) {
-	if r := s.stopForbidden(req.who, req.targets()); r != nil {
+	ctx := c.Request().Context()
+	if r := s.stopForbidden(ctx, req.who, req.targets()); r != nil {
 		return nil, r
 	}
 	if req.invalid != nil {
-		return nil, &stopRefusal{status: http.StatusBadRequest, metric: metrics.StopInvalid, banner: *req.invalid}
+		return nil, &stopRefusal{status: http.StatusBadRequest, metric: metrics.StopInvalid, banner: req.invalid.banner, why: req.invalid.why}
 	}
 	if n := utf8.RuneCountInString(req.reason); n > maxReasonLength {
-		return nil, &stopRefusal{status: http.StatusBadRequest, metric: metrics.StopInvalid, retry: true, banner: views.Banner{
-			Kind: "error", Title: "Reason too long.", Text: "The reason has " + strconv.Itoa(n) + " characters; at most " +
-				strconv.Itoa(maxReasonLength) + " are kept. Shorten it and confirm again." + nothingSent}}
+		r := refuse(ctx, http.StatusBadRequest, metrics.StopInvalid, "error", "stops.reason_too_long.title",
+			i18n.T(ctx, "stops.reason_too_long.text", "Length", n, "Max", maxReasonLength))
+		r.retry = true
+		return nil, r
 	}
 	ok, wait, err := s.allowStop(c, req.who.User)
 	if err != nil {
 		s.log.Error("stop refused: the stop budget could not be read", "user", req.who.User, "err", err.Error())
-		return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
-			banner: views.Banner{Kind: "error", Title: "Stop not sent: the dashboard's database is unavailable.",
-				Text: "Stops are counted and recorded in the database, which did not answer, so nothing was sent to the DCS API. " +
-					"Try again in a moment; if it persists, ask the dashboard's administrators to check its database."}}
+		r := refuse(ctx, http.StatusServiceUnavailable, metrics.StopAuditFailed, "error", "stops.db_unavailable.title",
+			i18n.T(ctx, "stops.db_unavailable.budget_text"))
+		r.retry = true
+		return nil, r
 	}
 	if !ok {
-		return nil, &stopRefusal{status: http.StatusTooManyRequests, metric: metrics.StopRateLimited, retry: true, banner: views.Banner{
-			Kind: "warning", Title: "Too many stops in a short time.",
-			Text: "Each person may request at most " + strconv.Itoa(s.cfg.StopsPerMinute) + " stops a minute; a batch counts as one." +
-				nothingSent + " Try again in " + strconv.Itoa(int(wait.Seconds())+1) + " seconds."}}
+		r := refuse(ctx, http.StatusTooManyRequests, metrics.StopRateLimited, "warning", "stops.rate_limited.title",
+			i18n.T(ctx, "stops.rate_limited.text", "PerMinute", s.cfg.StopsPerMinute, "Seconds", int(wait.Seconds())+1))
+		r.retry = true
+		return nil, r
 	}
 	intents, err := s.writeIntents(c, req)
 	if err != nil {
 		s.log.Error("stop refused: audit trail not writable", "tasks", len(req.tasks), "user", req.who.User, "err", err.Error())
-		return nil, &stopRefusal{status: http.StatusServiceUnavailable, metric: metrics.StopAuditFailed, retry: true,
-			banner: views.Banner{Kind: "error", Title: "Stop not sent: the audit trail cannot be written.",
-				Text: "Every stop is recorded before it is sent, and the record could not be written, so nothing was sent " +
-					"to the DCS API. Try again in a moment; if it persists, ask the dashboard's administrators to check its " +
-					"database (reachable, disk space, permissions)."}}
+		r := refuse(ctx, http.StatusServiceUnavailable, metrics.StopAuditFailed, "error", "stops.audit_unwritable.title",
+			i18n.T(ctx, "stops.audit_unwritable.text"))
+		r.retry = true
+		return nil, r
 	}
 	return intents, nil
+}
+
+// refuse is a refusal answered with status and counted under metric, its
+// banner titled by the message titleID.
+func refuse(ctx context.Context, status int, metric, kind, titleID, text string) *stopRefusal {
+	b, why := refusalBanner(ctx, kind, titleID, text)
+	return &stopRefusal{status: status, metric: metric, banner: b, why: why}
 }
 
 // allowStop takes one stop from the person's budget: the replicas' shared
@@ -188,30 +211,40 @@ const budgetTimeout = 5 * time.Second
 // make too: may this person stop the tasks of these targets, and may anyone
 // here. With no target known (the tasks were named wrong) the person's
 // role alone decides.
-func (s *Server) stopForbidden(who Identity, ts []*targets.Target) *stopRefusal {
+func (s *Server) stopForbidden(ctx context.Context, who Identity, ts []*targets.Target) *stopRefusal {
 	if len(ts) == 0 && !who.IsOperator() {
-		return notOperator(who, "")
+		return notOperator(ctx, who, "")
 	}
 	for _, t := range ts {
 		if !who.operatorOf(t) {
-			return notOperator(who, t.Label())
+			return notOperator(ctx, who, t.Label())
 		}
 	}
 	if s.cfg.ReadOnly {
-		return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
-			Title: "Read-only dashboard.", Text: "This dashboard is read-only: nobody can stop tasks here." + nothingSent}}
+		return refuse(ctx, http.StatusForbidden, metrics.StopDenied, "error", "stops.read_only.title", i18n.T(ctx, "stops.read_only.text"))
 	}
 	return nil
 }
 
 // notOperator refuses a person who may not stop tasks (of target, if named).
-func notOperator(who Identity, target string) *stopRefusal {
-	text := "Your role (" + string(who.Role) + ") may view tasks but not stop them."
+func notOperator(ctx context.Context, who Identity, target string) *stopRefusal {
+	text := i18n.T(ctx, "stops.not_allowed.role_text", "Role", roleWord(ctx, who.Role))
 	if target != "" && who.IsOperator() {
-		text = "You may view the tasks of " + target + " but not stop them: you are not in its operator groups."
+		text = i18n.T(ctx, "stops.not_allowed.target_text", "Target", target)
 	}
-	return &stopRefusal{status: http.StatusForbidden, metric: metrics.StopDenied, banner: views.Banner{Kind: "error",
-		Title: "Not allowed.", Text: text + nothingSent}}
+	return refuse(ctx, http.StatusForbidden, metrics.StopDenied, "error", "stops.not_allowed.title", text)
+}
+
+// roleWord is a role in ctx's language, as the layout names it; a role
+// the dashboard does not name is shown as it is.
+func roleWord(ctx context.Context, role auth.Role) string {
+	switch role {
+	case auth.RoleOperator:
+		return i18n.T(ctx, "role.operator")
+	case auth.RoleViewer:
+		return i18n.T(ctx, "role.viewer")
+	}
+	return string(role)
 }
 
 // targets are the distinct targets of the request's tasks.

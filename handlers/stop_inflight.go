@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -92,10 +93,6 @@ func (f *StopsInFlight) Abandon() int {
 	return n
 }
 
-type abandonedError struct{}
-
-func (abandonedError) Error() string {
-	return "the dashboard shut down before the answer; the outcome was recorded as unknown"
-}
-
-var errAbandoned error = abandonedError{}
+// errAbandoned is a stop answered after shutdown recorded it; it reaches
+// the log only.
+var errAbandoned = errors.New("the dashboard shut down before the answer; the outcome was recorded as unknown")

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/audit"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
 )
@@ -95,7 +97,7 @@ func (st *stopper) lease(ctx context.Context, key string, t *targets.Target, int
 	switch {
 	case err != nil:
 		return views.StopOutcome{Target: t.Name, Task: dcs.Task{ID: intent.TaskID}, Outcome: audit.OutcomeFailed,
-			Code: audit.CodeNotSent, Message: "the stop's lease could not be taken: " + err.Error(), Err: errNotSent,
+			Code: audit.CodeNotSent, Message: i18n.T(ctx, "stops.lease_failed", "Err", err.Error()), Err: errNotSent,
 			CallAttempt: intent.AttemptID, CallUser: intent.User, At: st.now()}, true
 	case ok:
 		return views.StopOutcome{}, false
@@ -118,8 +120,9 @@ func (st *stopper) release(ctx context.Context, key, attemptID string, accepted 
 }
 
 // errNotSent is a stop the dashboard did not send: its lease could not be
-// taken.
-var errNotSent = &dcs.APIError{Kind: dcs.KindConfig, Message: "not sent: the dashboard's database did not answer"}
+// taken. Its message reaches the log only: the person is told by
+// stopBanner (audit.CodeNotSent) and the batch's Message.
+var errNotSent = &dcs.APIError{Kind: dcs.KindConfig, Message: errors.New("not sent: the dashboard's database did not answer").Error()}
 
 // once sends the stop exactly once and, when the answer is not an
 // acceptance, reads the task again so the page shows its real status

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
@@ -61,13 +61,13 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	if err != nil {
 		return views.ListPage{}, 0, err
 	}
-	p := views.ListPage{Chrome: s.chrome(c, "Migration tasks"), Query: q, Refresh: s.cfg.Refresh, ReadAt: s.cfg.Now(),
+	p := views.ListPage{Chrome: s.chrome(c, s.tr(c, "tasks.title.list")), Query: q, Refresh: s.cfg.Refresh, ReadAt: s.cfg.Now(),
 		CanStop: s.canStopAny(c, s.inScope(q)), Targets: s.targetChoices()}
 	ctx := c.Request().Context()
 	l := s.list(ctx, q, q.Offset()+q.Size)
 	failed := l.failed()
 	for _, sh := range failed {
-		b := upstreamBanner(sh.err, "Listing the tasks of "+sh.target.Label()+" ("+sh.target.Where()+")")
+		b := upstreamBanner(ctx, sh.err, i18n.T(ctx, "tasks.list_failed", "Target", sh.target.Label(), "Where", sh.target.Where()))
 		p.TargetErrors = append(p.TargetErrors, b)
 	}
 	if len(failed) == len(l.shares) {
@@ -162,7 +162,7 @@ func (s *Server) Show(c echo.Context) error {
 		}
 		stats, err := t.Tasks.Stats(statsCtx, id)
 		if err != nil {
-			b := upstreamBanner(err, "Reading migration progress")
+			b := upstreamBanner(ctx, err, i18n.T(ctx, "tasks.progress_failed"))
 			p.StatsErr = &b
 		} else {
 			p.Stats = &stats
@@ -170,7 +170,7 @@ func (s *Server) Show(c echo.Context) error {
 	}
 	wg.Wait()
 	if logsErr != nil {
-		b := upstreamBanner(logsErr, "Reading migration logs")
+		b := upstreamBanner(ctx, logsErr, i18n.T(ctx, "tasks.logs_failed"))
 		p.LogsErr = &b
 	} else {
 		p.Logs = logs
@@ -202,7 +202,7 @@ func (s *Server) Status(c echo.Context) error {
 	if st.OnTaskPage() {
 		st.Task.ErrorMessage = s.listedError(c.Request().Context(), t, task)
 	}
-	return render(c, http.StatusOK, views.StatusRead(&st, views.FollowText(task, time.Now())))
+	return render(c, http.StatusOK, views.StatusRead(&st, views.FollowText(c.Request().Context(), task, time.Now())))
 }
 
 // state builds the status block of task, of target t, for the current viewer.
@@ -234,14 +234,11 @@ func (s *Server) canStopAny(c echo.Context, ts []*targets.Target) bool {
 func (s *Server) taskAddr(c echo.Context) (*targets.Target, string, error) {
 	t, ok := s.cfg.Targets.Get(c.Param("target"))
 	if !ok {
-		return nil, "", &pageError{Status: http.StatusNotFound, Title: "No such target",
-			Text: "This dashboard watches no region or project by that name. Start again from the list."}
+		return nil, "", pageErr(c.Request().Context(), http.StatusNotFound, "tasks.no_target.title", "tasks.no_target.text")
 	}
 	id := c.Param("id")
 	if !dcs.ValidTaskID(id) {
-		return nil, "", &pageError{Status: http.StatusNotFound, Title: "No such task",
-			Text: "That is not a valid migration task id: ids are letters, digits and hyphens, at most " +
-				strconv.Itoa(dcs.MaxTaskIDLength) + " characters."}
+		return nil, "", pageErr(c.Request().Context(), http.StatusNotFound, "tasks.no_task.title", "tasks.no_task.text", "Max", dcs.MaxTaskIDLength)
 	}
 	return t, id, nil
 }
@@ -252,12 +249,11 @@ func (s *Server) taskAddr(c echo.Context) (*targets.Target, string, error) {
 func (s *Server) LegacyTask(c echo.Context) error {
 	t, ok := s.cfg.Targets.Only()
 	if !ok {
-		return &pageError{Status: http.StatusNotFound, Title: "Which region or project?",
-			Text: "This address names a task but not its target, and this dashboard watches several. Find the task in the list."}
+		return pageErr(c.Request().Context(), http.StatusNotFound, "tasks.which_target.title", "tasks.which_target.text")
 	}
 	id, rest := c.Param("id"), c.Param("*")
 	if !dcs.ValidTaskID(id) || !slices.Contains(legacyParts, rest) {
-		return &pageError{Status: http.StatusNotFound, Title: "No such task", Text: "There is no page at this address."}
+		return pageErr(c.Request().Context(), http.StatusNotFound, "tasks.no_task.title", "errors.page.not_found")
 	}
 	to := routes.TaskURL(t.Name, id)
 	if rest != "" {

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"net/url"
 	"time"
 
@@ -8,27 +9,41 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/routes"
 )
 
-func auditFilterText(p AuditPage) string {
+// auditFilterText is the filters in force, as the summary's words after
+// "stop attempts": "" when there are none.
+func auditFilterText(ctx context.Context, p AuditPage) string {
 	q, s := p.Query, ""
 	if q.User != "" {
-		s += " by “" + q.User + "”"
+		s += tr(ctx, "audit.summary.by_user", "User", q.User)
 	}
 	if q.Target != "" {
-		s += " on " + q.Target
+		s += tr(ctx, "audit.summary.on_target", "Target", q.Target)
 	}
 	if q.TaskID != "" {
-		s += " for task " + q.TaskID
+		s += tr(ctx, "audit.summary.for_task", "Task", q.TaskID)
 	}
-	if q.Outcome != "" {
-		s += ", outcome " + q.Outcome
+	switch q.Outcome {
+	case "":
+	case audit.OutcomeNone:
+		s += tr(ctx, "audit.summary.outcome_none")
+	default:
+		s += tr(ctx, "audit.summary.outcome", "Outcome", outcomeName(ctx, q.Outcome))
 	}
 	if !q.Since.IsZero() {
-		s += ", from " + q.Since.Format("2006-01-02 15:04")
+		s += tr(ctx, "audit.summary.since", "Since", q.Since.Format("2006-01-02 15:04"))
 	}
 	if !q.Until.IsZero() {
-		s += ", before " + q.Until.Format("2006-01-02 15:04")
+		s += tr(ctx, "audit.summary.until", "Until", q.Until.Format("2006-01-02 15:04"))
 	}
 	return s
+}
+
+// auditSummary says how many attempts are shown, and under which filters.
+func auditSummary(ctx context.Context, p AuditPage) string {
+	if len(p.Attempts) == 0 {
+		return tr(ctx, "audit.summary.none", "Filter", auditFilterText(ctx, p))
+	}
+	return tr(ctx, "audit.summary.count", "Count", len(p.Attempts), "Filter", auditFilterText(ctx, p))
 }
 
 // auditValues is q as the audit page's URL query; the page cursor is
@@ -68,9 +83,12 @@ func timeInput(t time.Time) string {
 }
 
 // auditOutcomeChoices are the outcome filter's options.
-var auditOutcomeChoices = []choice{{"", "Any outcome"}, {audit.OutcomeAccepted, "Accepted"}, {audit.OutcomeRefused, "Refused"},
-	{audit.OutcomeFailed, "Failed"}, {audit.OutcomeUnknown, "Unknown"}, {audit.OutcomeJoined, "Joined another's stop"},
-	{audit.OutcomeNone, "No outcome recorded"}}
+func auditOutcomeChoices(ctx context.Context) []choice {
+	return []choice{{"", tr(ctx, "audit.choice.any")}, {audit.OutcomeAccepted, tr(ctx, "audit.choice.accepted")},
+		{audit.OutcomeRefused, tr(ctx, "audit.choice.refused")}, {audit.OutcomeFailed, tr(ctx, "audit.choice.failed")},
+		{audit.OutcomeUnknown, tr(ctx, "audit.choice.unknown")}, {audit.OutcomeJoined, tr(ctx, "audit.choice.joined")},
+		{audit.OutcomeNone, tr(ctx, "audit.choice.none")}}
+}
 
 // stale reports whether attempt a has no outcome and never will: its
 // intent is older than a stop and the read after it can take.

@@ -1,7 +1,7 @@
 package views
 
 import (
-	"strconv"
+	"context"
 	"strings"
 	"time"
 
@@ -75,7 +75,7 @@ func taskLabel(t dcs.Task) string {
 // BatchSummary is the one-banner account of a batch, for the page a
 // no-JavaScript post returns to: counts, then the refusals (bounded, since
 // the banner travels in the session cookie); the audit trail has the rest.
-func BatchSummary(rs []StopOutcome) Banner {
+func BatchSummary(ctx context.Context, rs []StopOutcome) Banner {
 	accepted := 0
 	var notes []string
 	for _, r := range rs {
@@ -84,53 +84,68 @@ func BatchSummary(rs []StopOutcome) Banner {
 			continue
 		}
 		if len(notes) < 5 {
-			note := taskLabel(r.Task) + ": " + outcomeText(r)
 			if r.Code != "" {
-				note += " (" + r.Code + ")"
+				notes = append(notes, tr(ctx, "batch.summary.note_code", "Task", taskLabel(r.Task), "Outcome", outcomeText(ctx, r), "Code", r.Code))
+			} else {
+				notes = append(notes, tr(ctx, "batch.summary.note", "Task", taskLabel(r.Task), "Outcome", outcomeText(ctx, r)))
 			}
-			notes = append(notes, note)
 		}
 	}
-	b := Banner{Kind: "success", Title: "Stop requested for " + strconv.Itoa(accepted) + " of " + strconv.Itoa(len(rs)) + " tasks."}
+	b := Banner{Kind: "success", Title: tr(ctx, "batch.summary.title", "Accepted", accepted, "Total", len(rs))}
 	if accepted < len(rs) {
 		b.Kind = "warning"
-		b.Text = "Not accepted: " + strings.Join(notes, "; ")
+		joined := strings.Join(notes, tr(ctx, "batch.summary.separator"))
 		if n := len(rs) - accepted - len(notes); n > 0 {
-			b.Text += "; and " + strconv.Itoa(n) + " more (see the audit trail)"
+			b.Text = tr(ctx, "batch.summary.not_accepted_more", "Notes", joined, "More", n)
+		} else {
+			b.Text = tr(ctx, "batch.summary.not_accepted", "Notes", joined)
 		}
-		b.Text += "."
 	}
 	return b
 }
 
-func batchTitle(p BatchStop) string {
-	if len(p.Tasks) == 1 {
-		return "Stop this migration task?"
-	}
-	return "Stop these " + strconv.Itoa(len(p.Tasks)) + " migration tasks?"
+func batchTitle(ctx context.Context, p BatchStop) string {
+	return trn(ctx, "batch.title", len(p.Tasks))
 }
 
-func batchButton(p BatchStop) string {
-	if len(p.Tasks) == 1 {
-		return "Stop 1 task"
-	}
-	return "Stop " + strconv.Itoa(len(p.Tasks)) + " tasks"
+func batchButton(ctx context.Context, p BatchStop) string {
+	return trn(ctx, "batch.button", len(p.Tasks))
 }
 
 // NoAnswerText is how an outcome the API did not answer for is told, single
 // or in a batch, followed by the status the task was read again at.
-const NoAnswerText = "no answer: the task was read again"
+func NoAnswerText(ctx context.Context) string { return tr(ctx, "batch.outcome.no_answer") }
+
+// outcomeWords are the catalog ids of the audit outcomes' names; the
+// outcome itself (audit.Outcome*) stays in data-outcome and the records.
+var outcomeWords = map[string]string{
+	audit.OutcomeAccepted: "batch.outcome.accepted",
+	audit.OutcomeRefused:  "batch.outcome.refused",
+	audit.OutcomeFailed:   "batch.outcome.failed",
+	audit.OutcomeUnknown:  "batch.outcome.unknown",
+	audit.OutcomeJoined:   "batch.outcome.joined",
+}
+
+// outcomeName is an audit outcome in the page's language; one the
+// dashboard does not know is shown as recorded.
+func outcomeName(ctx context.Context, outcome string) string {
+	if id, ok := outcomeWords[outcome]; ok {
+		return tr(ctx, id)
+	}
+	return outcome
+}
 
 // outcomeText names an outcome for people: a task the API may or may not
 // have stopped says that it was read again.
-func outcomeText(r StopOutcome) string {
+func outcomeText(ctx context.Context, r StopOutcome) string {
 	switch {
 	case r.Outcome == audit.OutcomeJoined:
-		return "already being stopped by " + r.CallUser
+		return tr(ctx, "batch.outcome.joined_by", "User", r.CallUser)
 	case r.Joined:
-		return "already being stopped by " + r.CallUser + ": " + outcomeText(StopOutcome{Outcome: r.Outcome, ReadAgain: r.ReadAgain})
+		return tr(ctx, "batch.outcome.joined_by_answer", "User", r.CallUser,
+			"Outcome", outcomeText(ctx, StopOutcome{Outcome: r.Outcome, ReadAgain: r.ReadAgain}))
 	case r.Outcome == audit.OutcomeUnknown && r.ReadAgain:
-		return NoAnswerText
+		return NoAnswerText(ctx)
 	}
-	return r.Outcome
+	return outcomeName(ctx, r.Outcome)
 }

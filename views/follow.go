@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
@@ -12,14 +13,15 @@ import (
 // has stopped.
 func FollowID(target, taskID string) string { return "follow-" + target + "-" + taskID }
 
-// FollowText is that sentence for t as just read; now stands in for the
-// time of the change when the API gives no update time.
-func FollowText(t dcs.Task, now time.Time) string {
+// FollowText is that sentence for t as just read, in ctx's language; now
+// stands in for the time of the change when the API gives no update time.
+func FollowText(ctx context.Context, t dcs.Task, now time.Time) string {
 	if t.Status == "" {
-		return "The task's status could not be read just now; reload the page to see it."
+		return tr(ctx, "state.follow.unread")
 	}
+	status := StatusName(ctx, t.Status)
 	if t.Status.InProgress() {
-		return "The task is " + t.Status.Label() + "; this line updates until it has stopped."
+		return tr(ctx, "state.follow.in_progress", "Status", status)
 	}
 	at, exact := now, false
 	if t.UpdatedAt.Valid() {
@@ -28,18 +30,18 @@ func FollowText(t dcs.Task, now time.Time) string {
 	when := at.UTC().Format("15:04:05 UTC")
 	switch {
 	case t.Status.Tone() == dcs.ToneStopped && exact:
-		return "The task stopped at " + when + "."
+		return tr(ctx, "state.follow.stopped_at", "Time", when)
 	case t.Status.Tone() == dcs.ToneStopped:
-		return "The task has stopped (read at " + when + ")."
+		return tr(ctx, "state.follow.stopped_read_at", "Time", when)
 	case exact:
-		return "The task ended as " + t.Status.Label() + " at " + when + "."
+		return tr(ctx, "state.follow.ended_at", "Status", status, "Time", when)
 	default:
-		return "The task reads " + t.Status.Label() + " (read at " + when + ")."
+		return tr(ctx, "state.follow.reads", "Status", status, "Time", when)
 	}
 }
 
 // AnsweredText is the sentence for a page reached without JavaScript,
 // which does not read the status again by itself.
-func AnsweredText(t dcs.Task) string {
-	return "When the stop was answered the task was " + t.Status.Label() + "; reload the page for its status now."
+func AnsweredText(ctx context.Context, t dcs.Task) string {
+	return tr(ctx, "state.follow.answered", "Status", StatusName(ctx, t.Status))
 }

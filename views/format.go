@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -9,28 +10,6 @@ import (
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
-
-// labels turn API enum values into words; unknown values are shown raw.
-var labels = map[string]string{
-	dcs.TypeBackupFileImport:   "Backup file import",
-	dcs.TypeOnlineMigration:    "Online migration",
-	dcs.MethodFull:             "Full",
-	dcs.MethodIncremental:      "Full + incremental",
-	dcs.NetworkVPC:             "VPC",
-	dcs.NetworkVPN:             "VPN",
-	dcs.FileSourceOBS:          "OBS bucket",
-	dcs.FileSourceBackupRecord: "Backup record",
-}
-
-func label(raw string) string {
-	if l, ok := labels[raw]; ok {
-		return l
-	}
-	if raw == "" {
-		return "—"
-	}
-	return raw
-}
 
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {
@@ -58,11 +37,11 @@ func humanBytes(n dcs.Number) string {
 }
 
 // exactBytes renders the exact byte count with thousands separators.
-func exactBytes(n dcs.Number) string {
+func exactBytes(ctx context.Context, n dcs.Number) string {
 	if !n.Valid || !countable(n) {
 		return ""
 	}
-	return grouped(n.Int()) + " bytes"
+	return tr(ctx, "format.bytes", "N", grouped(n.Int()))
 }
 
 func grouped(v int64) string {
@@ -101,16 +80,17 @@ func figure(n dcs.Number) string {
 }
 
 // scaled is a count at human scale with its unit, the exact figure after
-// it when the scale rounds it: "2.0 M keys (2,036,574)".
-func scaled(n dcs.Number, unit string) string {
+// it when the scale rounds it: "2.0 M keys (2,036,574)". unitID is the
+// catalog id of the figure with its unit, "format.keys" or "format.ops".
+func scaled(ctx context.Context, n dcs.Number, unitID string) string {
 	short, rounded := compact(n)
 	switch {
 	case !n.Valid:
 		return short
 	case rounded:
-		return short + " " + unit + " (" + figure(n) + ")"
+		return tr(ctx, "format.rounded", "Figure", tr(ctx, unitID, "N", short), "Exact", figure(n))
 	}
-	return short + " " + unit
+	return tr(ctx, unitID, "N", short)
 }
 
 // compact is a count at human scale, "2.0 M", and whether that rounds it;
@@ -132,25 +112,27 @@ func compact(n dcs.Number) (string, bool) {
 }
 
 // rate is the API's input rate, in KB/s, as MB/s once it reaches one.
-func rate(n dcs.Number) string {
+func rate(ctx context.Context, n dcs.Number) string {
 	if !n.Valid {
 		return orDash(n.Raw)
 	}
+	kbps := tr(ctx, "format.kbps", "N", figure(n))
 	if n.Value >= 1024 {
-		return strconv.FormatFloat(n.Value/1024, 'f', 1, 64) + " MB/s (" + figure(n) + " KB/s)"
+		mbps := tr(ctx, "format.mbps", "N", strconv.FormatFloat(n.Value/1024, 'f', 1, 64))
+		return tr(ctx, "format.rounded", "Figure", mbps, "Exact", kbps)
 	}
-	return figure(n) + " KB/s"
+	return kbps
 }
 
 // lag is the replication offset still to apply; 0 means caught up.
-func lag(n dcs.Number) string {
+func lag(ctx context.Context, n dcs.Number) string {
 	if !n.Valid {
 		return orDash(n.Raw)
 	}
 	if n.Value == 0 {
-		return "0 (caught up)"
+		return tr(ctx, "format.lag.zero")
 	}
-	return figure(n) + " behind"
+	return tr(ctx, "format.lag.behind", "N", figure(n))
 }
 
 // percent clamps progress to 0-100 for the bar; the text shows the raw figure.
@@ -168,37 +150,52 @@ func percentText(n dcs.Number) string {
 	return strconv.FormatFloat(n.Value, 'f', -1, 64) + " %"
 }
 
-func yesNo(b *bool) string {
+func yesNo(ctx context.Context, b *bool) string {
 	switch {
 	case b == nil:
 		return "—"
 	case *b:
-		return "Yes"
+		return tr(ctx, "format.yes")
 	default:
-		return "No"
+		return tr(ctx, "format.no")
 	}
 }
 
 // sourceSummary is the list's one-line answer to "where does data come from".
-func sourceSummary(t dcs.Task) string { return orDash(SourceText(t)) }
+func sourceSummary(ctx context.Context, t dcs.Task) string {
+	s, backupID := sourceOf(t)
+	if backupID != "" {
+		return tr(ctx, "format.backup", "ID", backupID)
+	}
+	return orDash(s)
+}
 
 // SourceText is sourceSummary without the dash: "" when nothing is known.
-// Exports use it, so a file says what the list says.
+// Exports use it, so a file says what the list says (in English, whatever
+// the page's language: a file is data).
 func SourceText(t dcs.Task) string {
+	s, backupID := sourceOf(t)
+	if backupID != "" {
+		return "backup " + backupID
+	}
+	return s
+}
+
+// sourceOf is where t's data comes from: a name or address, or else the
+// backup record it imports (its id).
+func sourceOf(t dcs.Task) (source, backupID string) {
 	for _, s := range []string{t.Source.Name, t.Source.Addrs, t.DataSource} {
 		if strings.TrimSpace(s) != "" {
-			return s
+			return s, ""
 		}
 	}
 	if t.Backup != nil {
 		if t.Backup.Bucket != "" {
-			return "obs://" + t.Backup.Bucket
+			return "obs://" + t.Backup.Bucket, ""
 		}
-		if t.Backup.BackupID != "" {
-			return "backup " + t.Backup.BackupID
-		}
+		return "", t.Backup.BackupID
 	}
-	return ""
+	return "", ""
 }
 
 func targetSummary(t dcs.Task) string { return orDash(TargetText(t)) }
@@ -219,11 +216,11 @@ func everyTrigger(d time.Duration) string {
 
 // passwordNote says whether an instance has a password. The password itself
 // never reaches this package: internal/dcs drops it while decoding.
-func passwordNote(set bool) string {
+func passwordNote(ctx context.Context, set bool) string {
 	if set {
-		return "Set (not shown)"
+		return tr(ctx, "format.password.set")
 	}
-	return "Not set"
+	return tr(ctx, "format.password.not_set")
 }
 
 // rowErrorLength is how much of a task's error message a list row shows;

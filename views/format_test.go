@@ -28,7 +28,7 @@ func TestHumanBytes(t *testing.T) {
 		if got := humanBytes(n); got != tt.human {
 			t.Errorf("humanBytes(%q) = %q, want %q", tt.raw, got, tt.human)
 		}
-		if got := exactBytes(n); got != tt.exact {
+		if got := exactBytes(context.Background(), n); got != tt.exact {
 			t.Errorf("exactBytes(%q) = %q, want %q", tt.raw, got, tt.exact)
 		}
 	}
@@ -85,17 +85,17 @@ func TestStatusBadgeEscapes(t *testing.T) {
 func TestHumanScaleFigures(t *testing.T) {
 	n := func(v float64) dcs.Number { return dcs.Number{Value: v, Valid: true} }
 	for _, c := range []struct{ got, want string }{
-		{scaled(n(987), "keys"), "987 keys"},
-		{scaled(n(401837), "keys"), "401.8 k keys (401,837)"},
-		{scaled(n(2036574), "keys"), "2.0 M keys (2,036,574)"},
-		{scaled(n(3.2e9), "keys"), "3.2 G keys (3,200,000,000)"},
-		{scaled(n(6530), "ops/s"), "6,530 ops/s"},
-		{rate(n(512)), "512 KB/s"},
-		{rate(n(52470)), "51.2 MB/s (52,470 KB/s)"},
-		{lag(n(0)), "0 (caught up)"},
-		{lag(n(4527666)), "4,527,666 behind"},
-		{rate(dcs.Number{Raw: "n/a"}), "n/a"},
-		{scaled(dcs.Number{}, "keys"), "—"},
+		{scaled(context.Background(), n(987), "format.keys"), "987 keys"},
+		{scaled(context.Background(), n(401837), "format.keys"), "401.8 k keys (401,837)"},
+		{scaled(context.Background(), n(2036574), "format.keys"), "2.0 M keys (2,036,574)"},
+		{scaled(context.Background(), n(3.2e9), "format.keys"), "3.2 G keys (3,200,000,000)"},
+		{scaled(context.Background(), n(6530), "format.ops"), "6,530 ops/s"},
+		{rate(context.Background(), n(512)), "512 KB/s"},
+		{rate(context.Background(), n(52470)), "51.2 MB/s (52,470 KB/s)"},
+		{lag(context.Background(), n(0)), "0 (caught up)"},
+		{lag(context.Background(), n(4527666)), "4,527,666 behind"},
+		{rate(context.Background(), dcs.Number{Raw: "n/a"}), "n/a"},
+		{scaled(context.Background(), dcs.Number{}, "format.keys"), "—"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -1,9 +1,8 @@
 package views
 
 import (
-	"fmt"
+	"context"
 	"strconv"
-	"strings"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
@@ -15,123 +14,144 @@ type choice struct{ Value, Label string }
 
 // The filter form's options; each one's "" is its default and what
 // listquery.Parse reads a missing parameter as.
-var (
-	statusChoices = []choice{{"", "All statuses"}, {listquery.GroupInProgress, "In progress"},
-		{listquery.GroupFinished, "Finished"}, {listquery.GroupFailed, "Failed"}}
-	typeChoices = []choice{{"", "All types"}, {dcs.TypeOnlineMigration, "Online migration"}, {dcs.TypeBackupFileImport, "Backup file import"}}
-	sortChoices = []choice{{"", "Newest first"}, {listquery.SortOldest, "Oldest first"},
-		{listquery.SortName, "Name (A–Z)"}, {listquery.SortStatus, "Status"}}
-)
+
+// statusChoices are the status filter's options, without counts.
+func statusChoices(ctx context.Context) []choice {
+	return []choice{{"", tr(ctx, "list.filter.status.all")}, {listquery.GroupInProgress, tr(ctx, "list.filter.status.in_progress")},
+		{listquery.GroupFinished, tr(ctx, "list.filter.status.finished")}, {listquery.GroupFailed, tr(ctx, "list.filter.status.failed")}}
+}
+
+// typeChoices are the type filter's options.
+func typeChoices(ctx context.Context) []choice {
+	return []choice{{"", tr(ctx, "list.filter.type.all")}, {dcs.TypeOnlineMigration, KindName(ctx, dcs.TypeOnlineMigration)},
+		{dcs.TypeBackupFileImport, KindName(ctx, dcs.TypeBackupFileImport)}}
+}
+
+// sortChoices are the orders the list offers.
+func sortChoices(ctx context.Context) []choice {
+	return []choice{{"", tr(ctx, "list.sort.newest")}, {listquery.SortOldest, tr(ctx, "list.sort.oldest")},
+		{listquery.SortName, tr(ctx, "list.sort.name")}, {listquery.SortStatus, tr(ctx, "list.sort.status")}}
+}
 
 // statusChoicesOf are the status filter's options, each with how many
 // tasks it lists when the counts are known: "In progress (12)", or "(12+)"
 // when not every task was read.
-func statusChoicesOf(p ListPage) []choice {
+func statusChoicesOf(ctx context.Context, p ListPage) []choice {
+	choices := statusChoices(ctx)
 	c := p.StatusCounts
 	if c == nil {
-		return statusChoices
+		return choices
 	}
 	more := ""
 	if c.Partial {
 		more = "+"
 	}
-	out := make([]choice, len(statusChoices))
-	for i, ch := range statusChoices {
+	out := make([]choice, len(choices))
+	for i, ch := range choices {
 		n := c.All
 		if ch.Value != "" {
 			n = c.ByGroup[ch.Value]
 		}
-		out[i] = choice{ch.Value, ch.Label + " (" + grouped(int64(n)) + more + ")"}
+		out[i] = choice{ch.Value, tr(ctx, "list.filter.status.counted", "Label", ch.Label, "N", grouped(int64(n))+more)}
 	}
 	return out
 }
 
 // sizeChoices are the page sizes the list offers.
-func sizeChoices(q listquery.Query) []choice {
+func sizeChoices(ctx context.Context, q listquery.Query) []choice {
 	sizes := q.Sizes()
 	out := make([]choice, len(sizes))
 	for i, n := range sizes {
-		out[i] = choice{strconv.Itoa(n), strconv.Itoa(n) + " per page"}
+		out[i] = choice{strconv.Itoa(n), tr(ctx, "list.filter.size.option", "N", n)}
 	}
 	return out
 }
 
 // listSummary says which tasks the page shows, in words that name every
 // filter, so a shared link reads the same to whoever opens it.
-func listSummary(p ListPage) string {
-	return listCount(p) + capNote(p)
+func listSummary(ctx context.Context, p ListPage) string {
+	count := listCount(ctx, p)
+	if note := capNote(ctx, p); note != "" {
+		return tr(ctx, "list.summary.with_note", "Summary", count, "Note", note)
+	}
+	return count
 }
 
 // listCount is the summary's first sentence: how many tasks, which ones.
-func listCount(p ListPage) string {
+func listCount(ctx context.Context, p ListPage) string {
 	q := p.Query
 	plain := q.Status == "" && q.Type == ""
 	if p.Total == 0 {
 		switch {
 		case q.Name != "":
-			return fmt.Sprintf("No %s has a name containing “%s”.", taskNoun(q, false), q.Name)
+			return tr(ctx, "list.summary.none_named", "Noun", taskNoun(ctx, q, false), "Name", q.Name)
 		case plain:
-			return "There are no migration tasks in this project."
+			return tr(ctx, "list.summary.none")
 		}
-		return fmt.Sprintf("There are no %s.", taskNoun(q, true))
+		return tr(ctx, "list.summary.none_filtered", "Noun", taskNoun(ctx, q, true))
 	}
-	noun := "tasks"
+	noun := tr(ctx, "list.noun.tasks")
 	if !plain {
-		noun = taskNoun(q, true)
+		noun = taskNoun(ctx, q, true)
 	}
 	first := q.Offset() + 1
 	last := first + len(p.Rows) - 1
 	if len(p.Rows) == 0 {
-		return fmt.Sprintf("Page %d is past the end: there are %d %s.", q.Page, p.Total, noun)
+		return tr(ctx, "list.summary.past_end", "Page", q.Page, "Total", p.Total, "Noun", noun)
 	}
-	s := fmt.Sprintf("Showing %d–%d of %d %s", first, last, p.Total, noun)
 	if q.Name != "" {
-		s += fmt.Sprintf(" whose name contains “%s”", q.Name)
+		noun = tr(ctx, "list.noun.named", "Noun", noun, "Name", q.Name)
 	}
 	if q.Sort == listquery.SortOldest {
-		s += ", oldest first"
+		return tr(ctx, "list.summary.showing_oldest", "First", first, "Last", last, "Total", p.Total, "Noun", noun)
 	}
-	return s + "."
+	return tr(ctx, "list.showing", "First", first, "Last", last, "Total", p.Total, "Noun", noun)
 }
 
 // taskNoun names the tasks a query's filters keep: "failed online migration tasks".
-func taskNoun(q listquery.Query, plural bool) string {
-	var words []string
-	switch q.Status {
-	case listquery.GroupInProgress:
-		words = append(words, "in-progress")
-	case listquery.GroupFinished:
-		words = append(words, "finished")
-	case listquery.GroupFailed:
-		words = append(words, "failed")
-	}
+func taskNoun(ctx context.Context, q listquery.Query, plural bool) string {
+	var kind string
 	switch q.Type {
 	case dcs.TypeOnlineMigration:
-		words = append(words, "online migration")
+		kind = tr(ctx, "list.noun.kind.online")
 	case dcs.TypeBackupFileImport:
-		words = append(words, "backup file import")
+		kind = tr(ctx, "list.noun.kind.import")
 	default:
-		words = append(words, "migration")
+		kind = tr(ctx, "list.noun.kind.any")
+	}
+	switch q.Status {
+	case listquery.GroupInProgress:
+		kind = tr(ctx, "list.noun.status.in_progress", "Kind", kind)
+	case listquery.GroupFinished:
+		kind = tr(ctx, "list.noun.status.finished", "Kind", kind)
+	case listquery.GroupFailed:
+		kind = tr(ctx, "list.noun.status.failed", "Kind", kind)
 	}
 	if plural {
-		return strings.Join(words, " ") + " tasks"
+		return tr(ctx, "list.noun.many", "Kind", kind)
 	}
-	return strings.Join(words, " ") + " task"
+	return tr(ctx, "list.noun.one", "Kind", kind)
 }
 
 // capNote owns up to a list made of part of a target's tasks only (the
 // dashboard reads at most 5000 a target for one view).
-func capNote(p ListPage) string {
-	if p.Capped == 0 {
+func capNote(ctx context.Context, p ListPage) string {
+	switch {
+	case p.Capped == 0:
 		return ""
+	case p.CappedTarget != "":
+		return tr(ctx, "list.summary.capped_of", "Read", p.Capped, "Total", p.NameTotal, "Target", p.CappedTarget)
 	}
-	of := ""
-	if p.CappedTarget != "" {
-		of = " of " + p.CappedTarget
-	}
-	return fmt.Sprintf(" Only the newest %d of %d tasks%s were read: search by name or pick a target to narrow them down.",
-		p.Capped, p.NameTotal, of)
+	return tr(ctx, "list.summary.capped", "Read", p.Capped, "Total", p.NameTotal)
 }
+
+// rowsPoll reports whether the list's rows read themselves again every
+// Refresh: while any task on the page is still in progress.
+func rowsPoll(p ListPage) bool { return p.Refresh > 0 && anyInProgress(p) }
+
+// statusPolls reports whether a status line reads itself again every
+// Refresh: while its task is in progress (a stop settling included).
+func statusPolls(p *TaskState) bool { return p.Task.Status.InProgress() && p.Refresh > 0 }
 
 func anyInProgress(p ListPage) bool {
 	for i := range p.Rows {
@@ -143,10 +163,10 @@ func anyInProgress(p ListPage) bool {
 }
 
 // targetChoices are the target filter's options: every target, or one.
-func targetChoices(ts []TargetChoice) []choice {
-	out := []choice{{"", "All targets"}}
+func targetChoices(ctx context.Context, ts []TargetChoice) []choice {
+	out := []choice{{"", tr(ctx, "list.filter.target.all")}}
 	for _, t := range ts {
-		out = append(out, choice{t.Name, t.Label + " (" + t.Where + ")"})
+		out = append(out, choice{t.Name, tr(ctx, "list.filter.target.option", "Label", t.Label, "Where", t.Where)})
 	}
 	return out
 }

@@ -1,7 +1,7 @@
 package views
 
 import (
-	"fmt"
+	"context"
 
 	"github.com/a-h/templ"
 
@@ -9,11 +9,20 @@ import (
 )
 
 // logLevels are the logs panel's filter choices, in the order shown; ""
-// is every level. They are the only levels the DCS API filters by.
-var logLevels = []struct{ Level, Label, TestID string }{
-	{"", "All", "log-level-all"},
-	{"INFO", "INFO", "log-level-info"},
-	{"ERROR", "ERROR", "log-level-error"},
+// is every level. They are the only levels the DCS API filters by, shown
+// as the API names them; "" (every level) has words of its own.
+var logLevels = []struct{ Level, TestID string }{
+	{"", "log-level-all"},
+	{"INFO", "log-level-info"},
+	{"ERROR", "log-level-error"},
+}
+
+// levelLabel is a level filter choice in words.
+func levelLabel(ctx context.Context, level string) string {
+	if level == "" {
+		return tr(ctx, "panels.logs.all")
+	}
+	return level
 }
 
 // currentAttr marks the filter in force, for screen readers and the CSS.
@@ -51,21 +60,26 @@ func (p LogsPanel) hasPager() bool { return p.Filter.page() > 1 || p.hasOlder() 
 
 // logsSummary says which entries are shown, out of how many, so nobody
 // mistakes one page for the whole log.
-func logsSummary(p LogsPanel) string {
-	what := "log entries"
-	if p.Filter.Level != "" {
-		what = p.Filter.Level + " entries"
-	}
+func logsSummary(ctx context.Context, p LogsPanel) string {
+	level := p.Filter.Level
 	n, total := len(p.Logs.Entries), p.Logs.Total
 	switch {
+	case total == 0 && n == 0 && level == "":
+		return tr(ctx, "panels.logs.none")
 	case total == 0 && n == 0:
-		return "No " + what + "."
+		return tr(ctx, "panels.logs.none_level", "Level", level)
+	case n == 0 && level == "":
+		return tr(ctx, "panels.logs.past_end", "Page", p.Filter.page(), "Total", total)
 	case n == 0:
-		return fmt.Sprintf("Page %d is past the end: there are %d %s.", p.Filter.page(), total, what)
+		return tr(ctx, "panels.logs.past_end_level", "Page", p.Filter.page(), "Total", total, "Level", level)
 	}
 	first := 1
 	if p.Filter.PageSize > 0 {
 		first = (p.Filter.page()-1)*p.Filter.PageSize + 1
 	}
-	return fmt.Sprintf("Newest first: %d–%d of %d %s.", first, first+n-1, max(total, first+n-1), what)
+	last, all := first+n-1, max(total, first+n-1)
+	if level == "" {
+		return tr(ctx, "panels.logs.showing", "First", first, "Last", last, "Total", all)
+	}
+	return tr(ctx, "panels.logs.showing_level", "First", first, "Last", last, "Total", all, "Level", level)
 }

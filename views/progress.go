@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -19,63 +20,65 @@ func inFullSync(t dcs.Task, st *dcs.Stats) bool {
 }
 
 // lagShort is the list's replication lag: "caught up", "1.2 M behind".
-func lagShort(n dcs.Number) string {
+func lagShort(ctx context.Context, n dcs.Number) string {
 	if n.Valid && n.Value == 0 {
-		return "caught up"
+		return tr(ctx, "format.lag.caught_up")
 	}
 	short, _ := compact(n)
 	if !n.Valid {
-		return "lag " + short
+		return tr(ctx, "format.lag.unread", "N", short)
 	}
-	return short + " behind"
+	return tr(ctx, "format.lag.behind", "N", short)
 }
 
 // lagExact is lagShort's figure in full, for the hover.
-func lagExact(n dcs.Number) string { return "Replication lag (offset): " + lag(n) }
+func lagExact(ctx context.Context, n dcs.Number) string {
+	return tr(ctx, "list.progress.lag_hover", "Lag", lag(ctx, n))
+}
 
 // progressNote is the progress column's words for a row without figures:
 // why they are missing, or what the status says instead. "" leaves the
 // cell empty (a finished task, or one being stopped).
-func progressNote(row *TaskState) string {
+func progressNote(ctx context.Context, row *TaskState) string {
 	pr := row.Progress
 	switch {
 	case pr != nil && pr.Error != nil && pr.Error.Code != "":
-		return "Unavailable (" + pr.Error.Code + ")"
+		return tr(ctx, "list.progress.unavailable_code", "Code", pr.Error.Code)
 	case pr != nil && pr.Error != nil:
-		return "Unavailable"
+		return tr(ctx, "list.progress.unavailable")
 	case pr != nil:
-		return "Not read in time"
+		return tr(ctx, "list.progress.late")
 	case row.Task.Status.Tone() == dcs.ToneWaiting:
-		return "Not started"
+		return tr(ctx, "list.progress.not_started")
 	case row.Task.Type == dcs.TypeBackupFileImport && row.Task.Status.Moving():
 		if b := row.Task.Backup; b != nil && len(b.Files) > 0 {
-			return "Importing " + plural(len(b.Files), "file", "files")
+			return trn(ctx, "list.progress.importing_files", len(b.Files))
 		}
-		return "Importing backup files"
+		return tr(ctx, "list.progress.importing")
 	}
 	return ""
 }
 
 // progressHover is the whole story behind a note, for its title: what
 // failed, with the API's code, message and request id.
-func progressHover(row *TaskState) string {
+func progressHover(ctx context.Context, row *TaskState) string {
 	pr := row.Progress
 	switch {
 	case pr != nil && pr.Error != nil:
-		return bannerLine(*pr.Error)
+		return bannerLine(ctx, *pr.Error)
 	case pr != nil:
-		return "The DCS API did not answer in time; the next refresh asks again."
+		return tr(ctx, "list.progress.late_hover")
 	case row.Task.Status.Tone() == dcs.ToneWaiting:
-		return "The task waits for its configuration; nothing is migrated yet."
+		return tr(ctx, "list.progress.not_started_hover")
 	case row.Task.Type == dcs.TypeBackupFileImport:
-		return "The DCS API reports no progress figures for backup-file imports, only the status."
+		return tr(ctx, "list.progress.import_hover")
 	}
 	return ""
 }
 
 // bannerLine is a banner on one line: its title, the API's answer and the
 // request id to quote.
-func bannerLine(b Banner) string {
+func bannerLine(ctx context.Context, b Banner) string {
 	parts := []string{b.Title}
 	if b.HTTPStatus != 0 {
 		parts = append(parts, "HTTP "+strconv.Itoa(b.HTTPStatus))
@@ -87,17 +90,10 @@ func bannerLine(b Banner) string {
 		parts = append(parts, b.Message)
 	}
 	if b.RequestID != "" {
-		parts = append(parts, "request id "+b.RequestID)
+		parts = append(parts, tr(ctx, "list.progress.request_id", "ID", b.RequestID))
 	}
 	if b.Text != "" {
 		parts = append(parts, b.Text)
 	}
 	return strings.Join(parts, " · ")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

@@ -168,7 +168,7 @@ func withDashboard(ctx context.Context, o options, observe bool, f func(*simServ
 	if o.listCache != "" {
 		extra = append(extra, "-list-cache", o.listCache)
 	}
-	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), filepath.Join(dir, "audit.jsonl"), sim, extra...)
+	dash, err := startDashboard(ctx, bin, filepath.Join(dir, "no-credentials"), filepath.Join(dir, "audit-log.jsonl"), sim, extra...)
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,11 @@ func Load(fallback string) (*Catalog, error) {
 		if l != fallback {
 			c.langs = append(c.langs, l)
 		}
-		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(bundle, l), ids: ids}
+		plain, err := plainTexts(l)
+		if err != nil {
+			return nil, err
+		}
+		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(bundle, l), ids: ids, plain: plain}
 	}
 	tags := make([]language.Tag, len(c.langs))
 	for i, l := range c.langs {
@@ -158,6 +162,35 @@ type Printer struct {
 	lang string
 	loc  *goi18n.Localizer
 	ids  map[string]string // every message id (to its file)
+	// plain are the messages with neither placeholders nor plural forms,
+	// as they read: most of a page's words, served without running a
+	// template for every row that shows them.
+	plain map[string]string
+}
+
+// plainTexts are lang's messages that need no template: one form, no {{.
+func plainTexts(lang string) (map[string]string, error) {
+	files, err := catalogFiles(lang)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		data, err := fs.ReadFile(locales, f)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for id, v := range m {
+			if text, ok := v.(string); ok && !strings.Contains(text, "{{") {
+				out[id] = text
+			}
+		}
+	}
+	return out, nil
 }
 
 // Prefixed is every message whose id starts with prefix, in the printer's
@@ -179,6 +212,9 @@ func (p *Printer) Lang() string { return p.lang }
 // T is the message id with its placeholders filled from pairs of name and
 // value: T("list.showing", "First", 1, "Last", 20).
 func (p *Printer) T(id string, pairs ...any) string {
+	if text, ok := p.plain[id]; ok {
+		return text
+	}
 	return p.localize(id, nil, pairs)
 }
 

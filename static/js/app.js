@@ -3,6 +3,43 @@
 // when the dashboard itself cannot be reached. No inline handlers anywhere, so the
 // Content-Security-Policy needs no 'unsafe-inline' or 'unsafe-eval'.
 
+// The page's language (<html lang>: "en" or "zh-CN"), for Intl's formats.
+var pageLang = document.documentElement.lang || "en";
+
+// The words this script writes, in the page's language: the catalogs' js.*
+// messages, which the server hands over in <script id="script-messages">
+// (JSON data, never run). Read once; an htmx swap never replaces <head>.
+var scriptMessages = (function () {
+  var el = document.getElementById("script-messages");
+  if (!el) return {};
+  try {
+    var m = JSON.parse(el.textContent);
+    return m && typeof m === "object" ? m : {};
+  } catch (e) {
+    return {};
+  }
+})();
+
+// msg is the message id in the page's language, its {name} placeholders
+// filled from vars; the English fallback is only for an id the page lacks.
+function msg(id, fallback, vars) {
+  var s = Object.prototype.hasOwnProperty.call(scriptMessages, id) && typeof scriptMessages[id] === "string"
+    ? scriptMessages[id] : fallback;
+  if (!vars) return s;
+  return s.replace(/\{(\w+)\}/g, function (all, name) {
+    return Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : all;
+  });
+}
+
+// formatNumber writes a number the way the page's language does.
+var formatNumber = (function () {
+  var nf = null;
+  try { nf = new Intl.NumberFormat(pageLang); } catch (e) {
+    try { nf = new Intl.NumberFormat("en"); } catch (e2) { nf = null; }
+  }
+  return function (n) { return nf ? nf.format(n) : String(n); };
+})();
+
 // onEveryPage runs fn now (the script is deferred, so the page is parsed)
 // and again after every swap htmx makes: for what is put right on whatever
 // the page holds at the moment, script-only controls shown, counts, marks.
@@ -62,7 +99,7 @@ function onEveryPage(fn) {
     document.querySelectorAll("button[data-refresh-toggle]").forEach(function (b) {
       b.hidden = false;
       b.setAttribute("aria-pressed", paused ? "true" : "false");
-      b.textContent = paused ? "Resume" : "Pause";
+      b.textContent = paused ? msg("js.refresh.resume", "Resume") : msg("js.refresh.pause", "Pause");
     });
   }
   document.addEventListener("click", function (event) {
@@ -96,7 +133,9 @@ function onEveryPage(fn) {
     var list = boxes();
     var ticked = list.filter(function (box) { return box.checked; }).length;
     button.disabled = ticked === 0;
-    button.textContent = ticked === 0 ? "Stop selected" : "Stop " + ticked + " selected";
+    button.textContent = ticked === 0
+      ? msg("js.batch.stop_selected", "Stop selected")
+      : msg("js.batch.stop_n_selected", "Stop {n} selected", { n: formatNumber(ticked) });
     if (!all) return;
     all.hidden = false;
     all.disabled = list.length === 0;
@@ -137,7 +176,7 @@ function onEveryPage(fn) {
         mark = document.createElement("p");
         mark.className = "refused-mark";
         mark.setAttribute("data-testid", "refused-mark");
-        mark.textContent = "Last stop not accepted";
+        mark.textContent = msg("js.refused.mark", "Last stop not accepted");
         cell.appendChild(mark);
       } else if (!on && mark) {
         mark.remove();
@@ -163,10 +202,10 @@ function onEveryPage(fn) {
     var button = event.target.closest("button[data-copy]");
     if (!button) return;
     navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
-      button.textContent = "Copied";
-      setTimeout(function () { button.textContent = "Copy"; }, 1500);
+      button.textContent = msg("js.copy.copied", "Copied");
+      setTimeout(function () { button.textContent = msg("js.copy.copy", "Copy"); }, 1500);
     }, function () {
-      button.textContent = "Copy failed";
+      button.textContent = msg("js.copy.failed", "Copy failed");
     });
   });
 
@@ -221,16 +260,17 @@ function onEveryPage(fn) {
     banner.setAttribute("data-testid", "banner-error");
     var title = document.createElement("p");
     title.className = "banner-title";
-    title.textContent = "The dashboard did not answer.";
+    title.textContent = msg("js.unreachable.title", "The dashboard did not answer.");
     var text = document.createElement("p");
     text.className = "banner-text";
-    text.textContent = "Nothing was changed by this page. Check your connection, then reload the page to see the current status before trying again.";
+    text.textContent = msg("js.unreachable.text",
+      "Nothing was changed by this page. Check your connection, then reload the page to see the current status before trying again.");
     banner.append(title, text);
     var dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "btn btn-quiet btn-small alert-dismiss";
     dismiss.setAttribute("data-dismiss-alert", "");
-    dismiss.textContent = "Dismiss";
+    dismiss.textContent = msg("js.alert.dismiss", "Dismiss");
     item.append(banner, dismiss);
     region.prepend(item);
   }
@@ -389,7 +429,13 @@ function onEveryPage(fn) {
 
   var KEY = "dcs-dashboard.time-zone";
   var BROWSER = "browser";
-  var rtf = typeof Intl.RelativeTimeFormat === "function" ? new Intl.RelativeTimeFormat("en", { numeric: "auto" }) : null;
+  // "How long ago" in the page's language ("15 minutes ago", "15分钟前").
+  var rtf = null;
+  if (typeof Intl.RelativeTimeFormat === "function") {
+    try { rtf = new Intl.RelativeTimeFormat(pageLang, { numeric: "auto" }); } catch (e) {
+      rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+    }
+  }
 
   function chosen() {
     var z = null;
@@ -438,8 +484,8 @@ function onEveryPage(fn) {
     if (!select || typeof Intl.DateTimeFormat !== "function") return;
     if (select.options.length === 0) {
       var zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-      var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "local";
-      [[BROWSER, "This browser's (" + browserZone + ")"], ["UTC", "UTC"]].concat(
+      var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || msg("js.tz.local", "local");
+      [[BROWSER, msg("js.tz.browser", "This browser's ({zone})", { zone: browserZone })], ["UTC", msg("js.tz.utc", "UTC")]].concat(
         zones.filter(function (z) { return z !== "UTC"; }).map(function (z) { return [z, z]; })
       ).forEach(function (o) {
         var opt = document.createElement("option");
