@@ -26,6 +26,9 @@ var chineseWords = map[string]bool{
 	"OBS": true, "CSV": true, "JSON": true, "Redis": true, "English": true,
 	"B": true, "KB": true, "MB": true, "GB": true, "KiB": true, "MiB": true, "GiB": true, "TiB": true,
 	"ops": true, "s": true, "k": true, "M": true, "G": true,
+	"A": true, "Z": true, // "名称（A–Z）"
+	"ECS": true, "IP": true, // the migration machine's address, as the console names it
+	"INFO": true, "ERROR": true, // log levels, as the API names them
 }
 
 // taskData is every text the simulator holds about its tasks (names,
@@ -54,6 +57,11 @@ func taskData(t *testing.T, sim *dcssim.Simulator) []string {
 	for _, st := range dcs.KnownStatuses() {
 		for _, id := range sim.IDsWithStatus(string(st)) {
 			task, _ := sim.Task(id)
+			for _, s := range []string{task.TaskName, task.Description, task.ErrorMessage} {
+				if s != "" {
+					seen[s] = true
+				}
+			}
 			b, err := json.Marshal(task)
 			must(t, err)
 			var v any
@@ -77,11 +85,18 @@ var latinWord = regexp.MustCompile(`[A-Za-z]+`)
 func expectChinese(t *testing.T, page playwright.Page, where string, data []string, extra ...string) {
 	t.Helper()
 	must(t, expect.Locator(page.Locator("html")).ToHaveAttribute("lang", "zh-CN"))
+	// What the API sent is shown as sent: the time zones' names, ids and
+	// addresses (monospace), a task's error message, its log lines.
 	v, err := page.Evaluate(`() => {
-		const zones = document.getElementById("time-zone");
-		const parts = [document.title, document.body.innerText.replace(zones ? zones.innerText : "", " ")];
+		let text = document.body.innerText;
+		for (const el of document.querySelectorAll("#time-zone, code, .mono, [data-testid=task-error], [data-testid=field-error-message], [data-testid=log-level], [data-testid=log-message], [data-testid=error-message]")) {
+			const t = el.innerText.trim();
+			if (t) text = text.split(t).join(" ");
+		}
+		const parts = [document.title, text];
 		for (const el of document.querySelectorAll("[aria-label], [title], [placeholder]")) {
-			if (el.closest("#time-zone")) continue;
+			// A target's region and project, the zones' names: data.
+			if (el.closest("#time-zone") || el.matches("[data-testid=audit-target], [data-testid=task-target]")) continue;
 			for (const a of ["aria-label", "title", "placeholder"]) {
 				if (el.hasAttribute(a)) parts.push(el.getAttribute(a));
 			}
@@ -90,8 +105,8 @@ func expectChinese(t *testing.T, page playwright.Page, where string, data []stri
 	}`)
 	must(t, err)
 	text := v.(string)
-	// The viewer's name (the local operator's) is data too.
-	for _, s := range append(append(slices.Clone(extra), "local"), data...) {
+	// The viewer's name (the local operator's) and the target's are data too.
+	for _, s := range append(append(slices.Clone(extra), "local", targets.DefaultName), data...) {
 		text = strings.ReplaceAll(text, s, " ")
 	}
 	var left []string

@@ -34,7 +34,7 @@ func TestLanguageFromBrowser(t *testing.T) {
 // with its query, and the choice, kept in a cookie, outweighs the browser's.
 func TestLanguageSwitch(t *testing.T) {
 	e := newEnv(t, options{})
-	page := "/?status=failed&sort=name"
+	page := "/?sort=name&status=failed" // canonical: keys in order
 	r := e.get(page)
 	link := r.doc.Find(`[data-testid="lang-switch"] a[data-lang="zh-CN"]`)
 	href, _ := link.Attr("href")

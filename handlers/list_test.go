@@ -146,7 +146,11 @@ func TestListSearch(t *testing.T) {
 					t.Errorf("row %q does not contain %q", s.Text(), tc.q)
 				}
 			})
-			if !strings.Contains(r.text("list-summary"), "of "+itoa(tc.want)+" tasks whose name contains") {
+			noun := " tasks"
+			if tc.want == 1 {
+				noun = " task" // the plural rule of the language
+			}
+			if !strings.Contains(r.text("list-summary"), "of "+itoa(tc.want)+noun+" whose name contains") {
 				t.Errorf("summary %q", r.text("list-summary"))
 			}
 			if v, _ := r.find("search-input").Attr("value"); v != tc.q {

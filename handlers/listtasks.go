@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 	"github.com/dcs-dashboard/migrations/views"
@@ -39,8 +40,8 @@ func local(q listquery.Query) bool {
 func (s *Server) parseListQuery(c echo.Context) (listquery.Query, error) {
 	q, err := listquery.Parse(c.QueryParams(), s.cfg.PageSize)
 	if bad, ok := errors.AsType[*listquery.Error](err); ok {
-		// internal/listquery writes its refusals in English: no catalog yet.
-		return q, &pageError{Status: http.StatusBadRequest, Title: bad.Title, Text: bad.Text}
+		ctx := c.Request().Context()
+		return q, &pageError{Status: http.StatusBadRequest, Title: i18n.T(ctx, bad.TitleID), Text: i18n.T(ctx, bad.TextID, bad.Args...)}
 	}
 	if err == nil && q.Target != "" {
 		if _, ok := s.cfg.Targets.Get(q.Target); !ok {

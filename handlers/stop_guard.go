@@ -169,7 +169,7 @@ func (s *Server) guardStop(c echo.Context, req *stopRequest) ([]audit.Record, *s
 	}
 	if !ok {
 		r := refuse(ctx, http.StatusTooManyRequests, metrics.StopRateLimited, "warning", "stops.rate_limited.title",
-			i18n.T(ctx, "stops.rate_limited.text", "PerMinute", s.cfg.StopsPerMinute, "Seconds", int(wait.Seconds())+1))
+			i18n.N(ctx, "stops.rate_limited.text", s.cfg.StopsPerMinute)+" "+i18n.N(ctx, "stops.rate_limited.retry", int(wait.Seconds())+1))
 		r.retry = true
 		return nil, r
 	}

@@ -63,6 +63,9 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	}
 	p := views.ListPage{Chrome: s.chrome(c, s.tr(c, "tasks.title.list")), Query: q, Refresh: s.cfg.Refresh, ReadAt: s.cfg.Now(),
 		CanStop: s.canStopAny(c, s.inScope(q)), Targets: s.targetChoices()}
+	// The language switch returns to the list as its address bar shows it
+	// (htmx pushes the canonical URL), not the form's every field.
+	p.Chrome.Here = q.CanonicalURL()
 	ctx := c.Request().Context()
 	l := s.list(ctx, q, q.Offset()+q.Size)
 	failed := l.failed()

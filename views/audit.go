@@ -43,7 +43,7 @@ func auditSummary(ctx context.Context, p AuditPage) string {
 	if len(p.Attempts) == 0 {
 		return tr(ctx, "audit.summary.none", "Filter", auditFilterText(ctx, p))
 	}
-	return tr(ctx, "audit.summary.count", "Count", len(p.Attempts), "Filter", auditFilterText(ctx, p))
+	return trn(ctx, "audit.summary.count", len(p.Attempts), "Filter", auditFilterText(ctx, p))
 }
 
 // auditValues is q as the audit page's URL query; the page cursor is
@@ -136,4 +136,13 @@ func auditTaskURL(r audit.Record) string {
 		return routes.LegacyTaskURL(r.TaskID)
 	}
 	return routes.TaskURL(r.Target, r.TaskID)
+}
+
+// actionName is an audit record's action in words; the record keeps the
+// value itself (data-action).
+func actionName(ctx context.Context, action string) string {
+	if action == audit.ActionBatchStop {
+		return tr(ctx, "audit.action.batch_stop")
+	}
+	return action
 }

@@ -84,15 +84,15 @@ func listCount(ctx context.Context, p ListPage) string {
 	if p.Total == 0 {
 		switch {
 		case q.Name != "":
-			return tr(ctx, "list.summary.none_named", "Noun", taskNoun(ctx, q, false), "Name", q.Name)
+			return tr(ctx, "list.summary.none_named", "Noun", taskNoun(ctx, q, 1), "Name", q.Name)
 		case plain:
 			return tr(ctx, "list.summary.none")
 		}
-		return tr(ctx, "list.summary.none_filtered", "Noun", taskNoun(ctx, q, true))
+		return tr(ctx, "list.summary.none_filtered", "Noun", taskNoun(ctx, q, 0))
 	}
-	noun := tr(ctx, "list.noun.tasks")
+	noun := trn(ctx, "list.noun.tasks", p.Total)
 	if !plain {
-		noun = taskNoun(ctx, q, true)
+		noun = taskNoun(ctx, q, p.Total)
 	}
 	first := q.Offset() + 1
 	last := first + len(p.Rows) - 1
@@ -108,8 +108,9 @@ func listCount(ctx context.Context, p ListPage) string {
 	return tr(ctx, "list.showing", "First", first, "Last", last, "Total", p.Total, "Noun", noun)
 }
 
-// taskNoun names the tasks a query's filters keep: "failed online migration tasks".
-func taskNoun(ctx context.Context, q listquery.Query, plural bool) string {
+// taskNoun names the tasks a query's filters keep, in the form for n of
+// them: "failed online migration tasks".
+func taskNoun(ctx context.Context, q listquery.Query, n int) string {
 	var kind string
 	switch q.Type {
 	case dcs.TypeOnlineMigration:
@@ -127,10 +128,7 @@ func taskNoun(ctx context.Context, q listquery.Query, plural bool) string {
 	case listquery.GroupFailed:
 		kind = tr(ctx, "list.noun.status.failed", "Kind", kind)
 	}
-	if plural {
-		return tr(ctx, "list.noun.many", "Kind", kind)
-	}
-	return tr(ctx, "list.noun.one", "Kind", kind)
+	return trn(ctx, "list.noun.kind_tasks", n, "Kind", kind)
 }
 
 // capNote owns up to a list made of part of a target's tasks only (the

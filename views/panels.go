@@ -69,9 +69,9 @@ func logsSummary(ctx context.Context, p LogsPanel) string {
 	case total == 0 && n == 0:
 		return tr(ctx, "panels.logs.none_level", "Level", level)
 	case n == 0 && level == "":
-		return tr(ctx, "panels.logs.past_end", "Page", p.Filter.page(), "Total", total)
+		return trn(ctx, "panels.logs.past_end", total, "Page", p.Filter.page(), "Total", total)
 	case n == 0:
-		return tr(ctx, "panels.logs.past_end_level", "Page", p.Filter.page(), "Total", total, "Level", level)
+		return trn(ctx, "panels.logs.past_end_level", total, "Page", p.Filter.page(), "Total", total, "Level", level)
 	}
 	first := 1
 	if p.Filter.PageSize > 0 {
@@ -79,7 +79,7 @@ func logsSummary(ctx context.Context, p LogsPanel) string {
 	}
 	last, all := first+n-1, max(total, first+n-1)
 	if level == "" {
-		return tr(ctx, "panels.logs.showing", "First", first, "Last", last, "Total", all)
+		return trn(ctx, "panels.logs.showing", all, "First", first, "Last", last, "Total", all)
 	}
-	return tr(ctx, "panels.logs.showing_level", "First", first, "Last", last, "Total", all, "Level", level)
+	return trn(ctx, "panels.logs.showing_level", all, "First", first, "Last", last, "Total", all, "Level", level)
 }

@@ -7,6 +7,7 @@
 package listquery
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/routes"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
@@ -70,15 +72,19 @@ type Query struct {
 	DefaultSize int
 }
 
-// Error is a list query the dashboard refuses. Title and Text are written
-// for the person who sent it, naming the values that are allowed.
+// Error is a list query the dashboard refuses: catalog ids of its title
+// and its text (internal/i18n), with the text's placeholders, so the page
+// names the allowed values in the reader's language.
 type Error struct {
-	Title string
-	Text  string
+	TitleID, TextID string
+	Args            []any // placeholder name and value pairs of the text
 }
 
-// Error is the title and the text, for logs.
-func (e *Error) Error() string { return e.Title + ": " + e.Text }
+// Error is the title and the text in English, for logs.
+func (e *Error) Error() string {
+	ctx := context.Background()
+	return i18n.T(ctx, e.TitleID) + ": " + i18n.T(ctx, e.TextID, e.Args...)
+}
 
 // Parse reads the list's query with defaultSize as the page size when it
 // names none. An empty value is the default, so the plain GET form (which
@@ -87,30 +93,30 @@ func (e *Error) Error() string { return e.Title + ": " + e.Text }
 func Parse(v url.Values, defaultSize int) (Query, error) {
 	q := Query{Name: strings.TrimSpace(v.Get(keyName)), Page: 1, Size: defaultSize, DefaultSize: defaultSize}
 	if utf8.RuneCountInString(q.Name) > MaxNameLength {
-		return q, &Error{"Search text too long", "Search for at most " + strconv.Itoa(MaxNameLength) + " characters of a task name."}
+		return q, &Error{"query.name_long.title", "query.name_long.text", []any{"Max", MaxNameLength}}
 	}
 	if raw := v.Get(keyPage); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > MaxPage {
-			return q, &Error{"Invalid page number", "The page must be a whole number from 1 to " + strconv.Itoa(MaxPage) + "."}
+			return q, &Error{"query.page.title", "query.page.text", []any{"Max", MaxPage}}
 		}
 		q.Page = n
 	}
 	// Which targets exist is the handlers' to say; here only the form of a
 	// name is checked, so no odd text reaches a URL or a page.
 	if q.Target = v.Get(keyTarget); q.Target != "" && !targets.ValidName(q.Target) {
-		return q, &Error{"Invalid target", "A target is named by 1 to 32 lower-case letters, digits and '-'."}
+		return q, &Error{"query.target.title", "query.target.text", nil}
 	}
 	var err error
-	if q.Status, err = oneOf(v.Get(keyStatus), "Invalid status filter", "The status filter",
+	if q.Status, err = oneOf(v.Get(keyStatus), "query.status.title", "query.status.text",
 		"all", GroupInProgress, GroupFinished, GroupFailed); err != nil {
 		return q, err
 	}
-	if q.Type, err = oneOf(v.Get(keyType), "Invalid migration type", "The migration type",
+	if q.Type, err = oneOf(v.Get(keyType), "query.type.title", "query.type.text",
 		"all", dcs.TypeBackupFileImport, dcs.TypeOnlineMigration); err != nil {
 		return q, err
 	}
-	if q.Sort, err = oneOf(v.Get(keySort), "Invalid sort order", "The sort order",
+	if q.Sort, err = oneOf(v.Get(keySort), "query.sort.title", "query.sort.text",
 		"newest", SortOldest, SortName, SortStatus); err != nil {
 		return q, err
 	}
@@ -122,7 +128,7 @@ func Parse(v url.Values, defaultSize int) (Query, error) {
 			for i, n := range sizes {
 				words[i] = strconv.Itoa(n)
 			}
-			return q, &Error{"Invalid page size", "The page size must be one of: " + strings.Join(words, ", ") + "."}
+			return q, &Error{"query.size.title", "query.size.text", []any{"Allowed", strings.Join(words, ", ")}}
 		}
 		q.Size = n
 	}
@@ -131,14 +137,15 @@ func Parse(v url.Values, defaultSize int) (Query, error) {
 
 // oneOf accepts "" or one of allowed; the first allowed value is the
 // default and, like "", reads as "" so every URL of one list is the same.
-func oneOf(raw, title, what string, allowed ...string) (string, error) {
+// A refusal is titleID and textID, the text naming the allowed values.
+func oneOf(raw, titleID, textID string, allowed ...string) (string, error) {
 	if raw == "" || raw == allowed[0] {
 		return "", nil
 	}
 	if slices.Contains(allowed, raw) {
 		return raw, nil
 	}
-	return "", &Error{title, what + " must be one of: " + strings.Join(allowed, ", ") + "."}
+	return "", &Error{titleID, textID, []any{"Allowed", strings.Join(allowed, ", ")}}
 }
 
 // Sizes are the page sizes offered, in order: PageSizes, plus the default

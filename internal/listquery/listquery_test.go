@@ -1,12 +1,15 @@
 package listquery_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 )
 
@@ -89,8 +92,15 @@ func TestParseRefuses(t *testing.T) {
 		v, _ := url.ParseQuery(tt.raw)
 		_, err := listquery.Parse(v, 20)
 		bad, ok := errors.AsType[*listquery.Error](err)
-		if !ok || bad.Title != tt.title || bad.Text != tt.text {
+		if !ok || err.Error() != tt.title+": "+tt.text {
 			t.Errorf("%.40q: %v, want %q: %q", tt.raw, err, tt.title, tt.text)
+		}
+		// The same refusal in Chinese names the same values.
+		zh := i18n.With(context.Background(), zhPrinter)
+		for i := 1; ok && i < len(bad.Args); i += 2 {
+			if text := i18n.T(zh, bad.TextID, bad.Args...); !strings.Contains(text, fmt.Sprint(bad.Args[i])) {
+				t.Errorf("%.40q: the Chinese text %q loses %v", tt.raw, text, bad.Args[i])
+			}
 		}
 	}
 }
@@ -119,3 +129,11 @@ func TestConfiguredDefaultSize(t *testing.T) {
 		t.Errorf("Sizes changed PageSizes: %v", listquery.PageSizes)
 	}
 }
+
+var zhPrinter = func() *i18n.Printer {
+	c, err := i18n.Load(i18n.English)
+	if err != nil {
+		panic(err)
+	}
+	return c.Printer(i18n.Chinese)
+}()
