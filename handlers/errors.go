@@ -71,8 +71,23 @@ func upstreamBanner(ctx context.Context, err error, title string) views.Banner {
 		Message:    apiErr.Message,
 		RequestID:  apiErr.RequestID,
 	}
+	if id, ok := detailByKind[apiErr.Kind]; ok && apiErr.Code == "" {
+		// No answer the API wrote: the message is the dashboard's own
+		// account of what happened, told in the page's language around
+		// its technical detail.
+		b.Message = i18n.T(ctx, id, "Detail", apiErr.Message)
+	}
 	b.Text = upstreamAdvice(ctx, apiErr)
 	return b
+}
+
+// detailByKind frames the dcs package's own description of a failure that
+// no API answer explains: the catalog ids, by kind.
+var detailByKind = map[dcs.ErrorKind]string{
+	dcs.KindTimeout: "errors.detail.timeout",
+	dcs.KindNetwork: "errors.detail.network",
+	dcs.KindDecode:  "errors.detail.decode",
+	dcs.KindConfig:  "errors.detail.config",
 }
 
 // adviceByKind tells what to do about a failure the dashboard classified
@@ -207,13 +222,16 @@ var statusTitles = map[int]string{
 	http.StatusRequestEntityTooLarge: "errors.http.too_large",
 	http.StatusInternalServerError:   "errors.http.internal",
 	http.StatusServiceUnavailable:    "errors.http.unavailable",
+	http.StatusTooManyRequests:       "errors.http.too_many",
+	http.StatusBadGateway:            "errors.http.bad_gateway",
+	http.StatusGatewayTimeout:        "errors.http.gateway_timeout",
 }
 
-// statusTitle is an HTTP status's name in ctx's language; a status not in
-// statusTitles keeps Go's English name.
+// statusTitle is an HTTP status's name in ctx's language; one the dashboard
+// does not answer with is named by its number.
 func statusTitle(ctx context.Context, code int) string {
 	if id, ok := statusTitles[code]; ok {
 		return i18n.T(ctx, id)
 	}
-	return http.StatusText(code)
+	return i18n.T(ctx, "errors.http.other", "Code", code)
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -122,7 +121,7 @@ func (st *stopper) release(ctx context.Context, key, attemptID string, accepted 
 // errNotSent is a stop the dashboard did not send: its lease could not be
 // taken. Its message reaches the log only: the person is told by
 // stopBanner (audit.CodeNotSent) and the batch's Message.
-var errNotSent = &dcs.APIError{Kind: dcs.KindConfig, Message: errors.New("not sent: the dashboard's database did not answer").Error()}
+var errNotSent = &dcs.APIError{Kind: dcs.KindConfig, Message: "not sent: the dashboard's database did not answer"}
 
 // once sends the stop exactly once and, when the answer is not an
 // acceptance, reads the task again so the page shows its real status
