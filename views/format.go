@@ -83,7 +83,7 @@ func figure(n dcs.Number) string {
 // it when the scale rounds it: "2.0 M keys (2,036,574)". unitID is the
 // catalog id of the figure with its unit, "format.keys" or "format.ops".
 func scaled(ctx context.Context, n dcs.Number, unitID string) string {
-	short, rounded := compact(n)
+	short, rounded := compact(ctx, n)
 	switch {
 	case !n.Valid:
 		return short
@@ -93,19 +93,28 @@ func scaled(ctx context.Context, n dcs.Number, unitID string) string {
 	return tr(ctx, unitID, "N", short)
 }
 
-// compact is a count at human scale, "2.0 M", and whether that rounds it;
-// below ten thousand it is the exact figure. A value that is not a number
-// is shown as sent.
-func compact(n dcs.Number) (string, bool) {
+// scales are the powers of ten a language names, largest first, with the
+// catalog id of each one's word: English counts in thousands (k, M, G),
+// Chinese in ten-thousands (万, 亿). A language without a word for one has
+// "-" there.
+var scales = []struct {
+	unit float64
+	id   string
+}{{1e9, "format.scale.e9"}, {1e8, "format.scale.e8"}, {1e6, "format.scale.e6"}, {1e4, "format.scale.e4"}, {1e3, "format.scale.e3"}}
+
+// compact is a count at the language's human scale, "2.0 M" or "203.7万",
+// and whether that rounds it; below ten thousand it is the exact figure. A
+// value that is not a number is shown as sent.
+func compact(ctx context.Context, n dcs.Number) (string, bool) {
 	if !n.Valid {
 		return orDash(n.Raw), false
 	}
-	for _, s := range []struct {
-		from, unit float64
-		prefix     string
-	}{{1e9, 1e9, "G"}, {1e6, 1e6, "M"}, {1e4, 1e3, "k"}} {
-		if math.Abs(n.Value) >= s.from {
-			return strconv.FormatFloat(n.Value/s.unit, 'f', 1, 64) + " " + s.prefix, true
+	v := math.Abs(n.Value)
+	if v >= 1e4 {
+		for _, s := range scales {
+			if word := tr(ctx, s.id); word != "-" && v >= s.unit {
+				return tr(ctx, "format.scaled", "N", strconv.FormatFloat(n.Value/s.unit, 'f', 1, 64), "Unit", word), true
+			}
 		}
 	}
 	return figure(n), false

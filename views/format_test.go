@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 )
 
 // TestHumanBytes: sizes read in binary units, exact bytes grouped, and a
@@ -99,6 +100,29 @@ func TestHumanScaleFigures(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// TestCompactByLanguage: English counts in thousands, Chinese in
+// ten-thousands, each with its own words.
+func TestCompactByLanguage(t *testing.T) {
+	c, err := i18n.Load(i18n.English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh := i18n.With(context.Background(), c.Printer(i18n.Chinese))
+	en := context.Background()
+	for _, tc := range []struct {
+		ctx  context.Context
+		v    float64
+		want string
+	}{
+		{en, 9999, "9,999"}, {en, 401837, "401.8 k"}, {en, 2036574, "2.0 M"}, {en, 3e9, "3.0 G"},
+		{zh, 9999, "9,999"}, {zh, 401837, "40.2万"}, {zh, 2036574, "203.7万"}, {zh, 3e8, "3.0亿"}, {zh, 3e9, "30.0亿"},
+	} {
+		if got, _ := compact(tc.ctx, dcs.Number{Value: tc.v, Valid: true}); got != tc.want {
+			t.Errorf("compact(%s, %v) = %q, want %q", i18n.From(tc.ctx).Lang(), tc.v, got, tc.want)
 		}
 	}
 }

@@ -24,7 +24,7 @@ func lagShort(ctx context.Context, n dcs.Number) string {
 	if n.Valid && n.Value == 0 {
 		return tr(ctx, "format.lag.caught_up")
 	}
-	short, _ := compact(n)
+	short, _ := compact(ctx, n)
 	if !n.Valid {
 		return tr(ctx, "format.lag.unread", "N", short)
 	}
