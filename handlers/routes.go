@@ -11,7 +11,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -179,11 +178,17 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.Use(middleware.RequestID())
 	e.Use(requestLog(cfg.Log))
 	e.Use(s.language)
+	compress, err := compression()
+	if err != nil {
+		return nil, err
+	}
+	e.Use(compress)
 	e.Use(SecurityHeaders(cfg.HSTS))
 	e.Use(middleware.BodyLimit("64K"))
 
+	static.Prepare() // every asset compressed now, not on its first request
 	assets := e.Group(routes.Static, StaticCache())
-	assets.StaticFS("/", staticFS())
+	assets.Match([]string{http.MethodGet, http.MethodHead}, "/*", serveAsset)
 
 	// Reads answer HEAD too, for uptime monitors; net/http drops the body.
 	read := []string{http.MethodGet, http.MethodHead}
@@ -260,8 +265,6 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
-
-func staticFS() fs.FS { return static.FS() }
 
 // chrome is the layout's data for the current request.
 func (s *Server) chrome(c echo.Context, title string) views.Chrome {
