@@ -38,7 +38,9 @@ func (s *Server) List(c echo.Context) error {
 
 // Rows is the list's table body alone, read again by the page while a task
 // on it is in progress. If the read fails the browser keeps the rows it has
-// (204 swaps nothing) and asks again at the next interval.
+// (204 swaps nothing) and asks again at the next interval. The browser says
+// what it holds (views.RowsStateHeader): when nothing changed the answer is
+// an empty 204, and otherwise only the rows that changed are sent whole.
 func (s *Server) Rows(c echo.Context) error {
 	p, status, err := s.listPage(c)
 	if err != nil {
@@ -48,6 +50,12 @@ func (s *Server) Rows(c echo.Context) error {
 		s.log.Warn("list refresh failed", "status", status, "err", p.Error.Message)
 		return c.NoContent(http.StatusNoContent)
 	}
+	ctx := c.Request().Context()
+	state := views.RowsStateOf(ctx, &p)
+	if state.Unchanged(&p, views.ParseRowsState(c.Request().Header.Get(views.RowsStateHeader))) {
+		return c.NoContent(http.StatusNoContent)
+	}
+	p.RowsState = state.String()
 	return render(c, http.StatusOK, views.RowsRead(p))
 }
 

@@ -86,6 +86,9 @@ type TaskState struct {
 	// Refresh is how often a status that is still settling (TERMINATING) is
 	// read again; the polling stops by itself at a finished status.
 	Refresh time.Duration
+	// Unchanged marks a list row the browser already shows as it is: the
+	// rows' refresh sends a stub in its place (RowsState).
+	Unchanged bool
 	// Progress is what the list's progress column shows of a task whose
 	// progress the API reports (nil for the others, and on the task page,
 	// which has a panel of its own).
@@ -138,6 +141,11 @@ type ListPage struct {
 	// StatusCounts, when known, is how many tasks each choice of the status
 	// filter lists, the other filters kept.
 	StatusCounts *StatusCounts
+	// RowsState is what a rows' refresh leaves the browser holding
+	// (RowsStateOf); CountsUnchanged and ErrorsUnchanged leave out the
+	// parts the browser already has.
+	RowsState                        string
+	CountsUnchanged, ErrorsUnchanged bool
 }
 
 // StatusCounts is how many tasks each status group holds (listquery's

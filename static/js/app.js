@@ -95,6 +95,36 @@ function onEveryPage(fn) {
       event.preventDefault();
     }
   });
+  // The rows' refresh says what the page holds (the state the last answer
+  // left in #rows-state), so the dashboard answers "204 No Content" when
+  // nothing changed and sends only the rows that did otherwise, a stub
+  // (data-unchanged) in place of each row that did not: the morph keeps
+  // those rows as they are. A 204 still means the rows were read, now.
+  document.addEventListener("htmx:config:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    var state = document.getElementById("rows-state");
+    if (!ctx || !state || !event.target || event.target.id !== "task-rows") return;
+    ctx.request.headers["X-Rows-State"] = state.getAttribute("data-state") || "";
+  });
+  // The morph's per-node hook is an extension's, not a DOM event.
+  if (window.htmx && typeof window.htmx.registerExtension === "function") {
+    window.htmx.registerExtension("dcs-unchanged-rows", {
+      htmx_before_morph_node: function (elt, detail) {
+        var next = detail && detail.newNode;
+        if (next && next.nodeType === 1 && next.hasAttribute("data-unchanged")) return false;
+      }
+    });
+  }
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail && event.detail.ctx;
+    if (!ctx || !ctx.response || ctx.response.status !== 204 || !event.target || event.target.id !== "task-rows") return;
+    var updated = document.getElementById("rows-updated");
+    if (!updated) return;
+    var now = new Date();
+    updated.setAttribute("datetime", now.toISOString().replace(/\.\d+Z$/, "Z"));
+    updated.textContent = now.toISOString().slice(11, 19) + " UTC";
+    document.dispatchEvent(new Event("dcs:times-changed"));
+  });
   function showPauseButtons() {
     document.querySelectorAll("button[data-refresh-toggle]").forEach(function (b) {
       b.hidden = false;
@@ -506,6 +536,7 @@ function onEveryPage(fn) {
     localize();
   });
   document.addEventListener("htmx:before:settle", localize);
+  document.addEventListener("dcs:times-changed", localize);
   onEveryPage(setUp);
   setInterval(localize, 30000);
 })();
