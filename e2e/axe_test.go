@@ -102,6 +102,8 @@ func TestAccessibility(t *testing.T) {
 
 			goTo(t, page, at(e.baseURL, routes.Audit))
 			axeClean(t, page, "audit")
+			goTo(t, page, at(e.baseURL, routes.Notifications))
+			axeClean(t, page, "notifications")
 			_, err := page.Goto(at(e.baseURL, "/t/nowhere/tasks/x")) // a 404 page
 			must(t, err)
 			must(t, expect.Locator(page.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "No such target"})).ToBeVisible())

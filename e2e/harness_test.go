@@ -108,6 +108,14 @@ type envOptions struct {
 	// replicaOf runs this dashboard against that one's simulator: a
 	// second replica, or the same dashboard started again.
 	replicaOf *env
+	// watch turns the task watcher on (-watch-interval); off by default,
+	// so its reads never land in another test's count of calls.
+	watch time.Duration
+	// config is a -config file's text (targets, notify channels); with
+	// targets it is appended to the targets' file.
+	config string
+	// env adds NAME=value entries to the dashboard's environment.
+	env []string
 }
 
 // The targets of envOptions.targets.
@@ -149,9 +157,17 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	}
 
 	where := []string{"-dcs-endpoint", simURL, "-dcs-project-id", projectID}
-	if opt.targets {
-		where = []string{"-config", targetsFile(t, simURL)}
+	switch {
+	case opt.targets:
+		where = []string{"-config", targetsFile(t, simURL, opt.config)}
+	case opt.config != "":
+		path := filepath.Join(t.TempDir(), "dashboard.yaml")
+		if err := os.WriteFile(path, []byte(opt.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		where = append(where, "-config", path)
 	}
+	where = append(where, "-watch-interval", opt.watch.String())
 	args := append(append(where, "-listen", "127.0.0.1:0", "-dcs-timeout", opt.timeout.String(), "-refresh", "400ms",
 		"-audit-log", filepath.Join(t.TempDir(), "audit.jsonl"), "-db", opt.db), opt.extraArgs...)
 	cmd := exec.Command(webBinary, args...)
@@ -164,6 +180,7 @@ func newEnv(t *testing.T, opt envOptions) *env {
 		"E2E_AK=" + accessKey,
 		"E2E_SK=" + secretKey,
 	}
+	cmd.Env = append(cmd.Env, opt.env...)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	stdout, err := cmd.StdoutPipe()
@@ -339,14 +356,14 @@ func (b *syncBuffer) String() string {
 
 // targetsFile writes the -config file of envOptions.targets: two targets on
 // the one simulator, credentials named by environment variables.
-func targetsFile(t *testing.T, simURL string) string {
+func targetsFile(t *testing.T, simURL, more string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "dashboard.yaml")
 	text := "targets:\n" +
 		"  - name: " + prodTarget + "\n    display_name: Beijing production\n    endpoint: " + simURL +
 		"\n    project_id: " + projectID + "\n    ak_env: E2E_AK\n    sk_env: E2E_SK\n" +
 		"  - name: " + stagingTarget + "\n    endpoint: " + simURL + "\n    project_id: " + stagingProject +
-		"\n    ak_env: E2E_AK\n    sk_env: E2E_SK\n    operator_groups: [" + stagingOperators + "]\n"
+		"\n    ak_env: E2E_AK\n    sk_env: E2E_SK\n    operator_groups: [" + stagingOperators + "]\n" + more
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -88,6 +88,14 @@ type Config struct {
 	// InFlight tracks stops between their intent and their outcome, for
 	// shutdown to wait for; nil makes one that nobody drains (tests).
 	InFlight *StopsInFlight
+	// Notifications, when set, shows the notification channels and recent
+	// deliveries at /notifications and sends test messages (operators);
+	// nil: the page says notifications are not configured.
+	Notifications NotificationsService
+	// DemoReceiver, when set (the simulator demo only), serves the demo's
+	// stand-in webhook receiver at /demo/receiver: POST without a session
+	// or CSRF token, for the dashboard's own sender; GET lists what came.
+	DemoReceiver *DemoReceiver
 	// Catalog holds the pages' words in every language; nil means the
 	// catalogs with English as the fallback.
 	Catalog *i18n.Catalog
@@ -197,6 +205,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
 		e.GET(routes.Metrics, echo.WrapHandler(cfg.Metrics.Handler()))
 	}
+	if cfg.DemoReceiver != nil {
+		// The dashboard's own sender posts here, with no session or CSRF
+		// token: the receiver checks the message's signature instead.
+		e.POST(routes.DemoReceiver, cfg.DemoReceiver.Receive)
+	}
 
 	identity := cfg.Authenticate
 	if cfg.OIDC != nil {
@@ -237,6 +250,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	pages.Any(routes.LegacyTaskPath, s.LegacyTask)
 	pages.GET(routes.Audit, s.Audit)
 	pages.GET(routes.AuditCSV, s.AuditCSV)
+	pages.Match(read, routes.Notifications, s.Notifications)
+	pages.POST(routes.NotificationsTest, s.NotificationsTest)
+	if cfg.DemoReceiver != nil {
+		pages.Match(read, routes.DemoReceiver, s.DemoReceiverPage)
+	}
 	if cfg.OIDC != nil {
 		pages.POST(routes.RevokeSessions, s.RevokeSessions)
 	}

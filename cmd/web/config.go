@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/i18n"
+	"github.com/dcs-dashboard/migrations/internal/notify"
 	"github.com/dcs-dashboard/migrations/internal/targets"
 )
 
@@ -20,7 +22,11 @@ type config struct {
 	ConfigFile string
 	// Targets are the -config file's targets; none means the one the
 	// -dcs-* flags describe (or the demo's).
-	Targets         []targetConfig
+	Targets []targetConfig
+	// Channels are the -config file's notify list, resolved: URLs and
+	// secrets read from the environment variables the entries name, each
+	// channel checked with Validate, its language defaulted to DefaultLang.
+	Channels        []notify.Channel
 	Listen          string
 	MetricsListen   string
 	DCSEndpoint     string
@@ -42,6 +48,20 @@ type config struct {
 	ShutdownGrace   time.Duration
 	DefaultLang     string
 	Version         bool
+	// WatchInterval is how often the watcher reads the tasks; 0 means no
+	// watching (and so no notifications and no per-task gauges).
+	WatchInterval time.Duration
+	// StuckAfter is how long a full sync may make no progress before it
+	// counts as stuck.
+	StuckAfter time.Duration
+	// LagThreshold is the replication offset (dcs.Stats.Offset) above
+	// which an incremental migration counts as lagging.
+	LagThreshold int
+	// PublicURL is the dashboard's address as people reach it, without a
+	// trailing slash, for links in notifications; "" for no links.
+	PublicURL string
+	// TaskMetricsMax bounds how many tasks get per-task gauges; 0 means none.
+	TaskMetricsMax int
 	authConfig
 }
 
@@ -84,17 +104,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs := flag.NewFlagSet("web", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { printUsage(fs.Output(), settings) }
-	var file map[string]string
+	var file fileConfig
 	if path := configPath(args, getenv); path != "" {
 		var err error
-		if file, c.Targets, err = fileValues(path, settings); err != nil {
+		if file, err = fileValues(path, settings); err != nil {
 			return c, err
 		}
+		c.Targets = file.targets
 		if err := checkTargets(c.Targets, getenv); err != nil {
 			return c, err
 		}
 	}
-	envErrs := register(fs, settings, file, getenv)
+	envErrs := register(fs, settings, file.values, getenv)
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,7 +129,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if len(envErrs) > 0 {
 		return c, &usageError{"configuration: " + strings.Join(envErrs, "; ")}
 	}
-	err := c.validate()
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	// The channels are resolved last: their targets and default language
+	// are known only once the flags are.
+	var err error
+	c.Channels, err = resolveChannels(file.channels, c.targetNames(), c.DefaultLang, getenv)
 	return c, err
 }
 
@@ -149,10 +176,46 @@ func (c *config) validate() error {
 	if c.ShutdownGrace < 0 {
 		return &usageError{"-shutdown-grace must be 0 (derived from -dcs-timeout) or a positive duration"}
 	}
+	if c.WatchInterval < 0 {
+		return &usageError{"-watch-interval must be 0 (no watching) or a positive duration such as 30s"}
+	}
+	if c.StuckAfter <= 0 {
+		return &usageError{"-stuck-after must be a positive duration such as 15m"}
+	}
+	if c.LagThreshold < 0 {
+		return &usageError{"-lag-threshold must be 0 or more"}
+	}
+	if c.TaskMetricsMax < 0 {
+		return &usageError{"-task-metrics-max must be 0 (no per-task gauges) or more"}
+	}
+	if err := c.checkPublicURL(); err != nil {
+		return err
+	}
 	if c.SimFaults != "" && !c.demo() {
 		return &usageError{"-sim-faults applies to the built-in simulator only (demo mode: no -dcs-endpoint or -dcs-region)"}
 	}
 	return c.authConfig.validate(c.Listen)
+}
+
+// checkPublicURL checks -public-url and drops its trailing slash, so a
+// link is PublicURL followed by a path.
+func (c *config) checkPublicURL() error {
+	if c.PublicURL == "" {
+		return nil
+	}
+	const want = "-public-url must be the dashboard's absolute http(s) address as people reach it, such as https://dcs-dashboard.example.com"
+	u, err := url.Parse(c.PublicURL)
+	switch {
+	case err != nil, u.Scheme != "http" && u.Scheme != "https", u.Host == "", u.Opaque != "":
+		return &usageError{want}
+	case u.User != nil:
+		// Not quoted: it may carry a password.
+		return &usageError{"-public-url must not carry a user or password: links in notifications are read by everyone in the chat"}
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return &usageError{fmt.Sprintf("-public-url %q: give the address without a ?query or #fragment", c.PublicURL)}
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return nil
 }
 
 // loopback reports whether addr (host:port) listens on loopback only.

@@ -64,6 +64,43 @@ func TestParseConfig(t *testing.T) {
 			wantErr: "at least 32"},
 		{name: "oidc mode needs its settings", args: []string{"-auth", "oidc", "-session-keys", strings.Repeat("k", 32)},
 			wantErr: "-auth oidc needs"},
+		{name: "watching defaults", check: func(t *testing.T, c config) {
+			if c.WatchInterval != 30*time.Second || c.StuckAfter != 15*time.Minute || c.LagThreshold != 10000 ||
+				c.PublicURL != "" || c.TaskMetricsMax != 500 || c.Channels != nil {
+				t.Errorf("watch %s, stuck %s, lag %d, public %q, task metrics %d, channels %v",
+					c.WatchInterval, c.StuckAfter, c.LagThreshold, c.PublicURL, c.TaskMetricsMax, c.Channels)
+			}
+		}},
+		{name: "watching settings", args: []string{"-watch-interval", "0", "-stuck-after", "1h", "-lag-threshold", "250000",
+			"-task-metrics-max", "0"}, env: map[string]string{"DASHBOARD_PUBLIC_URL": "https://dcs.example.com/dashboard/"},
+			check: func(t *testing.T, c config) {
+				if c.WatchInterval != 0 || c.StuckAfter != time.Hour || c.LagThreshold != 250000 || c.TaskMetricsMax != 0 ||
+					c.PublicURL != "https://dcs.example.com/dashboard" {
+					t.Errorf("watch %s, stuck %s, lag %d, task metrics %d, public %q (want the trailing slash dropped)",
+						c.WatchInterval, c.StuckAfter, c.LagThreshold, c.TaskMetricsMax, c.PublicURL)
+				}
+			}},
+		{name: "watching settings from the environment", env: map[string]string{"DASHBOARD_WATCH_INTERVAL": "5s",
+			"DASHBOARD_STUCK_AFTER": "20m", "DASHBOARD_LAG_THRESHOLD": "7", "DASHBOARD_TASK_METRICS_MAX": "12",
+			"DASHBOARD_PUBLIC_URL": "http://127.0.0.1:8080"}, check: func(t *testing.T, c config) {
+			if c.WatchInterval != 5*time.Second || c.StuckAfter != 20*time.Minute || c.LagThreshold != 7 || c.TaskMetricsMax != 12 ||
+				c.PublicURL != "http://127.0.0.1:8080" {
+				t.Errorf("environment not applied: %+v", c)
+			}
+		}},
+		{name: "negative watch interval", args: []string{"-watch-interval", "-1s"}, wantErr: "-watch-interval must be 0 (no watching)"},
+		{name: "zero stuck-after", args: []string{"-stuck-after", "0"}, wantErr: "-stuck-after must be a positive duration"},
+		{name: "bad stuck-after", env: map[string]string{"DASHBOARD_STUCK_AFTER": "a while"}, wantErr: `DASHBOARD_STUCK_AFTER="a while" is not a duration`},
+		{name: "negative lag threshold", args: []string{"-lag-threshold", "-5"}, wantErr: "-lag-threshold must be 0 or more"},
+		{name: "bad lag threshold", args: []string{"-lag-threshold", "10k"}, wantErr: "not a whole number"},
+		{name: "negative task metrics max", args: []string{"-task-metrics-max", "-1"}, wantErr: "-task-metrics-max must be 0"},
+		{name: "relative public url", args: []string{"-public-url", "/dashboard"}, wantErr: "absolute http(s) address"},
+		{name: "public url without scheme", args: []string{"-public-url", "dcs.example.com"}, wantErr: "absolute http(s) address"},
+		{name: "public url of another scheme", args: []string{"-public-url", "ftp://dcs.example.com"}, wantErr: "absolute http(s) address"},
+		{name: "public url without host", args: []string{"-public-url", "https:///tasks"}, wantErr: "absolute http(s) address"},
+		{name: "public url with a query", args: []string{"-public-url", "https://dcs.example.com/?a=b"}, wantErr: "without a ?query or #fragment"},
+		{name: "public url with a fragment", args: []string{"-public-url", "https://dcs.example.com/#top"}, wantErr: "without a ?query or #fragment"},
+		{name: "public url with a password", args: []string{"-public-url", "https://u:hunter2@dcs.example.com"}, wantErr: "must not carry a user or password"},
 		{name: "trusted proxies everywhere", args: []string{"-trusted-proxies", "10.0.0.0/8"}, check: func(t *testing.T, c config) {
 			if len(c.trusted) != 1 || c.trusted[0].String() != "10.0.0.0/8" {
 				t.Errorf("trusted = %v", c.trusted)
@@ -104,7 +141,8 @@ func TestHelpListsEveryFlag(t *testing.T) {
 		"-insecure-cookies", "-sim-faults", "-audit-log", "-read-only", "-log-format", "-log-level", "-hsts",
 		"-stop-rate-limit", "-version", "-trusted-proxies", "-proxy-user-header", "-proxy-id-token-issuer",
 		"-oidc-issuer", "-oidc-client-secret", "-session-keys", "-session-idle", "-session-max",
-		"-viewer-groups", "-operator-groups", "-groups-claim"} {
+		"-viewer-groups", "-operator-groups", "-groups-claim", "-watch-interval", "DASHBOARD_WATCH_INTERVAL",
+		"-stuck-after", "-lag-threshold", "-public-url", "-task-metrics-max"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("-help does not mention %s", want)
 		}

@@ -21,75 +21,89 @@ const maxConfigFile = 1 << 20
 // environment a process runs with.
 var secretKey = regexp.MustCompile(`(?i)(^|[-_])(ak|sk|password|passwd|secret|token|keys?)$`)
 
+// fileConfig is what the -config file says.
+type fileConfig struct {
+	values   map[string]string // each setting's value as the text its flag would take
+	targets  []targetConfig    // the targets list
+	channels []channelConfig   // the notify list, before resolveChannels
+}
+
 // fileValues reads the YAML file at path: a mapping from setting names (the
 // flags without the dash) to values, a list setting as a YAML list or as
-// comma-separated text. It returns each setting's value as the text its
-// flag would take. Every mistake names the file, the line and the key.
-func fileValues(path string, settings []setting) (map[string]string, []targetConfig, error) {
+// comma-separated text, and the targets and notify lists. It returns each
+// setting's value as the text its flag would take. Every mistake names the
+// file, the line and the key.
+func fileValues(path string, settings []setting) (fileConfig, error) {
+	var fc fileConfig
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, &usageError{fmt.Sprintf("-config: %v", err)}
+		return fc, &usageError{fmt.Sprintf("-config: %v", err)}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigFile+1))
 	if err != nil {
-		return nil, nil, &usageError{fmt.Sprintf("-config %s: %v", path, err)}
+		return fc, &usageError{fmt.Sprintf("-config %s: %v", path, err)}
 	}
 	if len(data) > maxConfigFile {
-		return nil, nil, &usageError{fmt.Sprintf("-config %s: larger than %d KiB; is it the right file?", path, maxConfigFile>>10)}
+		return fc, &usageError{fmt.Sprintf("-config %s: larger than %d KiB; is it the right file?", path, maxConfigFile>>10)}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, &usageError{fmt.Sprintf("-config %s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))}
+		return fc, &usageError{fmt.Sprintf("-config %s: %v", path, strings.TrimPrefix(err.Error(), "yaml: "))}
 	}
 	if len(doc.Content) == 0 {
-		return nil, nil, nil // an empty file sets nothing
+		return fc, nil // an empty file sets nothing
 	}
 	top := doc.Content[0]
 	if top.Kind != yaml.MappingNode {
-		return nil, nil, &usageError{fmt.Sprintf("%s:%d: want settings as `name: value` lines", path, top.Line)}
+		return fc, &usageError{fmt.Sprintf("%s:%d: want settings as `name: value` lines", path, top.Line)}
 	}
 	byFlag := make(map[string]setting, len(settings))
 	for _, s := range settings {
 		byFlag[s.flag] = s
 	}
-	out := map[string]string{}
-	var ts []targetConfig
+	fc.values = map[string]string{}
 	lines := map[string]int{}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		key, val := top.Content[i], top.Content[i+1]
 		at := fmt.Sprintf("%s:%d", path, key.Line)
 		if first, twice := lines[key.Value]; twice {
-			return nil, nil, &usageError{fmt.Sprintf("%s: %q is already defined at line %d", at, key.Value, first)}
+			return fc, &usageError{fmt.Sprintf("%s: %q is already defined at line %d", at, key.Value, first)}
 		}
 		lines[key.Value] = key.Line
-		if key.Value == targetsKey {
-			if ts, err = readTargets(path, val); err != nil {
-				return nil, nil, err
+		switch key.Value {
+		case targetsKey:
+			if fc.targets, err = readTargets(path, val); err != nil {
+				return fc, err
+			}
+			continue
+		case notifyKey:
+			if fc.channels, err = readChannels(path, val); err != nil {
+				return fc, err
 			}
 			continue
 		}
 		s, known := byFlag[key.Value]
 		switch {
 		case secretKey.MatchString(key.Value) && !empty(val):
-			return nil, nil, &usageError{fmt.Sprintf("%s: %q holds a secret: keep it out of the file and give it in the environment%s "+
+			return fc, &usageError{fmt.Sprintf("%s: %q holds a secret: keep it out of the file and give it in the environment%s "+
 				"(a target's credentials are named by its ak_env, sk_env and security_token_env keys)", at, key.Value, envHint(s))}
 		case !known || s.env == "" || s.flag == configFlag:
-			return nil, nil, &usageError{fmt.Sprintf("%s: unknown key %q (keys are the flags without the dash; see -help)", at, key.Value)}
+			return fc, &usageError{fmt.Sprintf("%s: unknown key %q (keys are the flags without the dash; see -help)", at, key.Value)}
 		}
 		text, err := scalarText(val)
 		if err != nil {
-			return nil, nil, &usageError{fmt.Sprintf("%s: %s: %v", at, key.Value, err)}
+			return fc, &usageError{fmt.Sprintf("%s: %s: %v", at, key.Value, err)}
 		}
 		if u, err := url.Parse(text); err == nil && u.User != nil {
 			if _, has := u.User.Password(); has {
-				return nil, nil, &usageError{fmt.Sprintf("%s: %q holds a password: keep it out of the file and give it "+
+				return fc, &usageError{fmt.Sprintf("%s: %q holds a password: keep it out of the file and give it "+
 					"in the environment (PGPASSWORD for -db)", at, key.Value)}
 			}
 		}
-		out[s.flag] = text
+		fc.values[s.flag] = text
 	}
-	return out, ts, nil
+	return fc, nil
 }
 
 // scalarText is a value as its flag would take it: a scalar as written, a

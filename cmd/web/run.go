@@ -61,6 +61,10 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if err := d.watching.start("http://" + ln.Addr().String()); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	url := "http://" + ln.Addr().String() + "/"
 	mode := "DCS API: " + d.where
 	if cfg.demo() {

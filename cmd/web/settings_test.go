@@ -100,8 +100,10 @@ func TestSettingsTable(t *testing.T) {
 	var c config
 	fields := map[uintptr]string{}
 	collectFields(reflect.ValueOf(&c).Elem(), fields)
-	// The file's targets list is the one field no flag sets (targetconfig.go).
+	// The file's targets and notify lists are the fields no flag sets
+	// (targetconfig.go, notifyconfig.go).
 	delete(fields, reflect.ValueOf(&c.Targets).Pointer())
+	delete(fields, reflect.ValueOf(&c.Channels).Pointer())
 
 	flags, envs := map[string]bool{}, map[string]bool{}
 	for _, s := range c.settings() {

@@ -28,7 +28,10 @@ type dashboard struct {
 	inflight *handlers.StopsInFlight
 	// metrics is /metrics alone, when -metrics-listen serves it apart.
 	metrics http.Handler
-	closers []func() // what wire opened, in the order it opened them
+	// watching starts once serve knows the address (demo notifications
+	// go to the dashboard's own receiver).
+	watching *watching
+	closers  []func() // what wire opened, in the order it opened them
 }
 
 // close releases what wire opened, newest first: the audit log before the
@@ -76,6 +79,9 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 		}
 	})
 	d.where = where
+	// Stopped before the database closes (closers run newest first).
+	d.watching = newWatching(cfg, set, db, trail, m, log)
+	d.closers = append(d.closers, d.watching.stop)
 	catalog, err := i18n.Load(cfg.DefaultLang)
 	if err != nil {
 		return nil, err
@@ -111,6 +117,12 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 	}
 	if hc.Sessions, err = handlers.NewSessions(keys, !cfg.InsecureCookies, log); err != nil {
 		return nil, err
+	}
+	if cfg.WatchInterval > 0 {
+		hc.Notifications = d.watching
+		if cfg.demo() {
+			hc.DemoReceiver = handlers.NewDemoReceiver(d.watching.demoSecret)
+		}
 	}
 	if d.handler, err = handlers.New(hc); err != nil {
 		return nil, err

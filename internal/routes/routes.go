@@ -53,6 +53,16 @@ const (
 	// RevokeSessions (POST) ends every session of a person (OIDC mode, operators).
 	RevokeSessions = "/audit/revoke-sessions"
 
+	// Notifications shows the notification channels and recent deliveries,
+	// for operators.
+	Notifications = "/notifications"
+	// NotificationsTest (POST) sends a test message to one channel.
+	NotificationsTest = "/notifications/test"
+	// DemoReceiver, in demo mode only, is the stand-in for a team's webhook
+	// receiver: POST takes a signed notification (no session, no CSRF
+	// token: the dashboard's own sender posts it), GET lists what arrived.
+	DemoReceiver = "/demo/receiver"
+
 	// AuthPrefix holds native sign-in's addresses (OIDC mode only).
 	AuthPrefix = "/auth"
 	// Login starts sign-in.

@@ -83,6 +83,55 @@ CREATE TABLE stop_budgets (
 		ddl: `
 CREATE TABLE revoked_sessions (sid TEXT PRIMARY KEY, until_ns {{int64}} NOT NULL);
 CREATE TABLE revoked_users (user_key TEXT PRIMARY KEY, before_ns {{int64}} NOT NULL);`},
+	{version: 5,
+		// The watcher's notifications (notify.go): what it last saw of each
+		// task it watches, so a restart neither tells a change again nor
+		// misses one; the events it told; and each event's delivery to each
+		// channel that wants it, with its retries. Flags are 0 or 1; times
+		// Unix nanoseconds, 0 for none.
+		ddl: `
+CREATE TABLE watch_tasks (
+	target TEXT NOT NULL,
+	task_id TEXT NOT NULL,
+	name TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	progress {{float64}},
+	progress_ns {{int64}} NOT NULL DEFAULT 0,
+	stuck_told INTEGER NOT NULL DEFAULT 0,
+	lag_ns {{int64}} NOT NULL DEFAULT 0,
+	lag_told INTEGER NOT NULL DEFAULT 0,
+	stop_told TEXT NOT NULL DEFAULT '',
+	seen_ns {{int64}} NOT NULL,
+	version {{int64}} NOT NULL,
+	PRIMARY KEY (target, task_id)
+);
+CREATE TABLE notify_events (
+	id {{serial}} PRIMARY KEY,
+	event_key TEXT NOT NULL UNIQUE,
+	kind TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	task_id TEXT NOT NULL DEFAULT '',
+	created_ns {{int64}} NOT NULL,
+	body TEXT NOT NULL
+);
+CREATE INDEX notify_events_time ON notify_events (created_ns);
+CREATE TABLE notify_deliveries (
+	id {{serial}} PRIMARY KEY,
+	event_id {{int64}} NOT NULL REFERENCES notify_events (id) ON DELETE CASCADE,
+	channel TEXT NOT NULL,
+	state TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_ns {{int64}} NOT NULL,
+	claim TEXT NOT NULL DEFAULT '',
+	claimed_until_ns {{int64}} NOT NULL DEFAULT 0,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	sent_ns {{int64}} NOT NULL DEFAULT 0,
+	created_ns {{int64}} NOT NULL,
+	UNIQUE (event_id, channel)
+);
+CREATE INDEX notify_deliveries_due ON notify_deliveries (next_ns, id) WHERE state = 'pending';
+CREATE INDEX notify_deliveries_claim ON notify_deliveries (claim) WHERE state = 'pending';`},
 }
 
 // migrate brings the schema to the newest version this binary knows, one

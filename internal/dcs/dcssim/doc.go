@@ -98,5 +98,7 @@
 // Under /_sim/, without signature, for loopback and tests only:
 // GET /_sim/faults (spec text), PUT /_sim/faults (body: spec),
 // GET /_sim/calls (JSON counts; ?project=ID for one project's),
-// GET /_sim/projects (JSON ids), POST /_sim/reset-calls.
+// GET /_sim/projects (JSON ids), POST /_sim/reset-calls,
+// POST /_sim/tasks/{id}/status (body: the new status, then optionally the
+// error message on the next line or in ?error=; see SetStatusWithError).
 package dcssim

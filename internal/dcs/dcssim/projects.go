@@ -89,17 +89,38 @@ func (s *Simulator) Task(id string) (Task, bool) {
 // not. The status's clock starts now: a full migration restarts at 0%,
 // TERMINATING ends after StopDelay.
 func (s *Simulator) SetStatus(id, status string) error {
+	if !s.setStatus(id, status, nil) {
+		return fmt.Errorf("dcssim: no task %q", id)
+	}
+	return nil
+}
+
+// SetStatusWithError is SetStatus that also replaces the task's
+// error_message (what the list says about a failure); "" clears it.
+func (s *Simulator) SetStatusWithError(id, status, errorMessage string) error {
+	if !s.setStatus(id, status, &errorMessage) {
+		return fmt.Errorf("dcssim: no task %q", id)
+	}
+	return nil
+}
+
+// setStatus moves the task, and sets its error message unless errorMessage
+// is nil; false if no project holds the task.
+func (s *Simulator) setStatus(id, status string, errorMessage *string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, rec := s.findTask(id)
 	if rec == nil {
-		return fmt.Errorf("dcssim: no task %q", id)
+		return false
 	}
 	now := s.cfg.Now()
 	p.store.advance(now)
 	rec.task.Status = status
+	if errorMessage != nil {
+		rec.task.ErrorMessage = *errorMessage
+	}
 	rec.enterStatus(now, s.cfg.StopDelay, false)
-	return nil
+	return true
 }
 
 // Put adds a task to the default project, or replaces the one with the

@@ -1,0 +1,117 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/notify"
+	"github.com/dcs-dashboard/migrations/internal/routes"
+)
+
+// hook is a webhook receiver on loopback that checks every signature.
+type hook struct {
+	t      *testing.T
+	secret string
+	mu     sync.Mutex
+	got    []notify.WebhookPayload
+	bad    int
+	srv    *httptest.Server
+}
+
+func newHook(t *testing.T, secret string) *hook {
+	h := &hook{t: t, secret: secret}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var p notify.WebhookPayload
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if notify.VerifyWebhook(h.secret, r.Header.Get(notify.SignatureHeader), body, time.Now(), 5*time.Minute) != nil ||
+			json.Unmarshal(body, &p) != nil {
+			h.bad++
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		h.got = append(h.got, p)
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// of are the deliveries of one task and kind.
+func (h *hook) of(taskID, kind string) []notify.WebhookPayload {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []notify.WebhookPayload
+	for _, p := range h.got {
+		if p.TaskID == taskID && p.Event == kind {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestNotificationsDeliveredOnce: the real dashboard, watching every
+// second, tells a signed webhook on loopback that a task failed, once,
+// and once only after it is restarted on the same database; the
+// notifications page shows the delivery.
+func TestNotificationsDeliveredOnce(t *testing.T) {
+	h := newHook(t, "e2e-secret")
+	opts := envOptions{watch: time.Second,
+		config: "notify:\n  - name: e2e-hook\n    kind: webhook\n    url_env: E2E_HOOK_URL\n    secret_env: E2E_HOOK_SECRET\n",
+		env:    []string{"E2E_HOOK_URL=" + h.srv.URL + "/hook", "E2E_HOOK_SECRET=" + h.secret},
+		db:     "sqlite:" + filepath.Join(t.TempDir(), "dashboard.db")}
+	e := newEnv(t, opts)
+	task := findTask(t, e.sim, withStatus("MIGRATING"))
+	time.Sleep(2500 * time.Millisecond) // the watcher's first sight of the task
+	must(t, e.sim.SetStatus(task.TaskID, "FAILED"))
+	waitUntil(t, 15*time.Second, "the failure told", func() bool { return len(h.of(task.TaskID, notify.EventFailed)) == 1 })
+	p := h.of(task.TaskID, notify.EventFailed)[0]
+	if p.NewStatus != "FAILED" || p.OldStatus != "MIGRATING" || p.TaskName != task.TaskName || p.ID == "" {
+		t.Errorf("the delivery: %+v", p)
+	}
+
+	page := newPage(t, true)
+	goTo(t, page, at(e.baseURL, routes.Notifications))
+	must(t, expect.Locator(page.GetByText(task.TaskName).First()).ToBeVisible())
+
+	// Started again on the same database: nothing told twice.
+	opts.replicaOf = e
+	e.stop()
+	again := newEnv(t, opts)
+	time.Sleep(3 * time.Second)
+	if n := len(h.of(task.TaskID, notify.EventFailed)); n != 1 {
+		t.Errorf("after a restart the failure was told %d times, want once", n)
+	}
+	other := findTask(t, again.sim, withStatus("FULLMIGRATING"))
+	must(t, again.sim.SetStatus(other.TaskID, "SUCCESS"))
+	waitUntil(t, 15*time.Second, "the success told", func() bool { return len(h.of(other.TaskID, notify.EventFinished)) == 1 })
+	time.Sleep(2 * time.Second)
+	if n := len(h.of(other.TaskID, notify.EventFinished)); n != 1 {
+		t.Errorf("the success was told %d times, want once", n)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.bad != 0 {
+		t.Errorf("%d deliveries with a bad signature", h.bad)
+	}
+}
+
+// waitUntil polls cond every 100 ms until it holds or d has passed.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
