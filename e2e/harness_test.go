@@ -93,6 +93,8 @@ type env struct {
 	log     *syncBuffer
 	// stop ends the dashboard (SIGTERM) before the test does.
 	stop func()
+	// kill ends it at once (SIGKILL), as a crash or a lost machine would.
+	kill func()
 }
 
 type envOptions struct {
@@ -226,7 +228,13 @@ func newEnv(t *testing.T, opt envOptions) *env {
 		t.Fatalf("dashboard did not start; log:\n%s", logs.String())
 	}
 	waitHealthy(t, base)
-	return &env{sim: sim, simURL: simURL, baseURL: base, log: logs, stop: stop}
+	kill := func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	return &env{sim: sim, simURL: simURL, baseURL: base, log: logs, stop: stop, kill: kill}
 }
 
 func waitHealthy(t *testing.T, base string) {

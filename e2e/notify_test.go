@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/notify"
 	"github.com/dcs-dashboard/migrations/internal/routes"
+	"github.com/dcs-dashboard/migrations/internal/store/pgtest"
 )
 
 // hook is a webhook receiver on loopback that checks every signature.
@@ -113,5 +115,51 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("%s: not within %s", what, d)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestNotificationsSurviveAKilledReplica: two dashboards share one
+// PostgreSQL and watch every second; one of them watches and sends. A
+// change is told once while both run; the watching one is killed (SIGKILL)
+// and the other takes over: the next change is told, once.
+func TestNotificationsSurviveAKilledReplica(t *testing.T) {
+	dsn := pgtest.Shared(t)
+	h := newHook(t, "e2e-secret")
+	opts := envOptions{watch: time.Second, db: dsn,
+		config: "notify:\n  - name: e2e-hook\n    kind: webhook\n    url_env: E2E_HOOK_URL\n    secret_env: E2E_HOOK_SECRET\n",
+		env:    []string{"E2E_HOOK_URL=" + h.srv.URL + "/hook", "E2E_HOOK_SECRET=" + h.secret}}
+	a := newEnv(t, opts)
+	opts.replicaOf = a
+	b := newEnv(t, opts)
+	time.Sleep(2500 * time.Millisecond) // first sight of every task
+
+	first := findTask(t, a.sim, withStatus("MIGRATING"))
+	must(t, a.sim.SetStatus(first.TaskID, "FAILED"))
+	waitUntil(t, 15*time.Second, "the failure told", func() bool { return len(h.of(first.TaskID, notify.EventFailed)) >= 1 })
+	time.Sleep(2 * time.Second)
+	if n := len(h.of(first.TaskID, notify.EventFailed)); n != 1 {
+		t.Fatalf("with two replicas the failure was told %d times, want once", n)
+	}
+
+	// Kill whichever replica watches (the log says), then change a task.
+	leader, other := a, b
+	if !strings.Contains(a.log.String(), "this replica watches the tasks") {
+		leader, other = b, a
+	}
+	leader.kill()
+	second := findTask(t, other.sim, withStatus("FULLMIGRATING"))
+	must(t, other.sim.SetStatus(second.TaskID, "SUCCESS"))
+	waitUntil(t, 20*time.Second, "the success told by the other replica", func() bool {
+		return len(h.of(second.TaskID, notify.EventFinished)) >= 1
+	})
+	time.Sleep(2 * time.Second)
+	if n := len(h.of(second.TaskID, notify.EventFinished)); n != 1 {
+		t.Errorf("after the takeover the success was told %d times, want once", n)
+	}
+	if n := len(h.of(first.TaskID, notify.EventFailed)); n != 1 {
+		t.Errorf("after the takeover the first failure has been told %d times, want once", n)
+	}
+	if !strings.Contains(other.log.String(), "this replica watches the tasks") {
+		t.Error("the surviving replica never said it took over")
 	}
 }
