@@ -65,6 +65,7 @@ bench: generate deps-postgres
 	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
 	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
 	$(GO) test -run '^$$' -bench ListOneSlowTarget -benchtime 20x ./handlers/
+	$(GO) test -run '^$$' -bench TaskPageLatency -benchtime 20x ./handlers/
 	$(GO) test -run '^$$' -bench StopAudit -benchtime 500x ./internal/store/
 	$(GO) test -run '^$$' -bench AuditPageMillion -benchtime 1x -timeout 20m ./internal/store/
 

@@ -23,13 +23,39 @@ const (
 // list can show it. The API's list items do not carry the network type, so
 // without this every list view would need one ShowMigrationTask per row; with
 // it, each task costs one call in the life of the process.
+//
+// It also remembers each listed task's migration type, so a task's page
+// knows before reading the task whether its progress is worth asking for
+// at the same time.
 type taskFacts struct {
 	mu      sync.Mutex
 	network map[string]string // by factKey
+	kind    map[string]string // migration type, by factKey
 }
 
 func newTaskFacts() *taskFacts {
-	return &taskFacts{network: map[string]string{}}
+	return &taskFacts{network: map[string]string{}, kind: map[string]string{}}
+}
+
+// typeOf is the migration type of task id of t, if it has been seen.
+func (f *taskFacts) typeOf(t *targets.Target, id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kind[factKey(t, id)]
+}
+
+// noteTypes records the migration types of listed rows.
+func (f *taskFacts) noteTypes(rows []row) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.kind)+len(rows) > maxFacts {
+		clear(f.kind)
+	}
+	for _, r := range rows {
+		if r.task.Type != "" {
+			f.kind[factKey(r.target, r.task.ID)] = r.task.Type
+		}
+	}
 }
 
 // factKey names a task of a target: ids are the API's, unique in a project
@@ -49,12 +75,19 @@ func (f *taskFacts) remember(t *targets.Target, task dcs.Task) {
 		clear(f.network) // crude, but bounded; entries refill on demand
 	}
 	f.network[factKey(t, task.ID)] = task.NetworkType
+	if task.Type != "" {
+		if len(f.kind) >= maxFacts {
+			clear(f.kind)
+		}
+		f.kind[factKey(t, task.ID)] = task.Type
+	}
 }
 
 // fill completes list rows that lack a network type, from memory or by
 // reading the task from its own target. Failures leave the field empty
 // (shown as a dash).
 func (f *taskFacts) fill(ctx context.Context, rows []row) {
+	f.noteTypes(rows)
 	missing := map[*targets.Target][]int{}
 	f.mu.Lock()
 	for i := range rows {

@@ -135,8 +135,10 @@ func (s *Server) targetChoices() []views.TargetChoice {
 
 // Show is one task's page: the task, its progress (online migrations) and
 // one page of its logs (log_level and log_page in the query, checked before
-// any upstream call). Logs are read while the task is; progress as soon as
-// the task says it is an online migration, so no call is wasted on the others.
+// any upstream call). Logs are read while the task is, and so is the
+// progress of a task the dashboard already knows is an online migration;
+// otherwise progress is read once the task says it is one, so no call is
+// wasted on backup imports.
 func (s *Server) Show(c echo.Context) error {
 	t, id, logFilter, err := s.taskLogsQuery(c, "log_level", "log_page")
 	if err != nil {
@@ -144,15 +146,21 @@ func (s *Server) Show(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var (
-		wg      sync.WaitGroup
-		logs    dcs.LogPage
-		logsErr error
+		wg       sync.WaitGroup
+		logs     dcs.LogPage
+		logsErr  error
+		stats    dcs.Stats
+		statsErr error
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		logs, logsErr = t.Tasks.Logs(ctx, id, logOptions(logFilter))
-	}()
+	wg.Go(func() { logs, logsErr = t.Tasks.Logs(ctx, id, logOptions(logFilter)) })
+	// A task known to be an online migration (the list showed it) has its
+	// progress read at the same time as itself: the page costs one round
+	// trip, not two. Read fresh, since its status is not known yet: a task
+	// that has just finished must show its final figures.
+	early := s.facts.typeOf(t, id) == dcs.TypeOnlineMigration
+	if early {
+		wg.Go(func() { stats, statsErr = t.Tasks.Stats(dcs.Fresh(ctx), id) })
+	}
 	task, err := t.Tasks.Show(ctx, id)
 	if err != nil {
 		wg.Wait()
@@ -166,20 +174,22 @@ func (s *Server) Show(c echo.Context) error {
 		State:     s.state(c, t, task, routes.TaskURL(t.Name, id)),
 		LogFilter: logFilter,
 	}
-	if task.Type == dcs.TypeOnlineMigration {
+	if task.Type == dcs.TypeOnlineMigration && !early {
 		statsCtx := ctx
 		if !task.Status.InProgress() {
 			statsCtx = dcs.Fresh(ctx) // final figures, which no poll corrects
 		}
-		stats, err := t.Tasks.Stats(statsCtx, id)
-		if err != nil {
-			b := upstreamBanner(ctx, err, i18n.T(ctx, "tasks.progress_failed"))
+		stats, statsErr = t.Tasks.Stats(statsCtx, id)
+	}
+	wg.Wait()
+	if task.Type == dcs.TypeOnlineMigration {
+		if statsErr != nil {
+			b := upstreamBanner(ctx, statsErr, i18n.T(ctx, "tasks.progress_failed"))
 			p.StatsErr = &b
 		} else {
 			p.Stats = &stats
 		}
 	}
-	wg.Wait()
 	if logsErr != nil {
 		b := upstreamBanner(ctx, logsErr, i18n.T(ctx, "tasks.logs_failed"))
 		p.LogsErr = &b
