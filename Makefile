@@ -64,6 +64,7 @@ bench: generate deps-postgres
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
 	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
 	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
+	$(GO) test -run '^$$' -bench WatchUpstream -benchtime 1x ./internal/watch/
 	$(GO) test -run '^$$' -bench ListOneSlowTarget -benchtime 20x ./handlers/
 	$(GO) test -run '^$$' -bench TaskPageLatency -benchtime 20x ./handlers/
 	$(GO) test -run '^$$' -bench StopAudit -benchtime 500x ./internal/store/
