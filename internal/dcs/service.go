@@ -1,6 +1,9 @@
 package dcs
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // TaskService is the DCS migration-task API as the dashboard uses it. The
 // SDK Client implements it; so do the wrappers layered over it (the read
@@ -30,3 +33,20 @@ func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, 
 
 // WantsFresh reports whether ctx was marked by Fresh.
 func WantsFresh(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }
+
+type maxAgeKey struct{}
+
+// MaxAge marks ctx for reads that accept an answer read up to d ago: a
+// TaskService that keeps answers (the read cache) may serve one older than
+// its own period. The watcher reads so: figures half a minute old tell
+// whether a task is stuck as well as new ones, and taking what the pages
+// read costs the API nothing.
+func MaxAge(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, maxAgeKey{}, d)
+}
+
+// MaxAgeOf is the age MaxAge gave ctx, if any.
+func MaxAgeOf(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(maxAgeKey{}).(time.Duration)
+	return d, ok
+}

@@ -94,13 +94,14 @@ func New(up dcs.TaskService, cfg Config) *Cache {
 // ListTTL ago (and no stop has returned since), else from the API.
 func (c *Cache) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
 	k := listKey{offset: opt.Offset, limit: opt.Limit, name: opt.Name}
-	page, ok, gen := c.lookupList(k)
+	maxAge, _ := dcs.MaxAgeOf(ctx)
+	page, ok, gen := c.lookupList(k, maxAge)
 	if ok {
 		c.hit(CacheList)
 		return clonePage(page), nil
 	}
 	key := fmt.Sprintf("%d list %d %d %q", gen, opt.Offset, opt.Limit, opt.Name)
-	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookupList(k); return p, ok }
+	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookupList(k, maxAge); return p, ok }
 	return coalesce(c, ctx, CacheList, dcs.OpList, key, cached, func(ctx context.Context) (dcs.TaskPage, error) {
 		// Taken as the call starts: the page is at least this old, and a
 		// stop returning while it is in flight bumps gen past this one.
@@ -131,13 +132,14 @@ func (c *Cache) Show(ctx context.Context, id string) (dcs.Task, error) {
 // with other fresh reads in flight; its answer is kept for the others.
 func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
 	fresh := dcs.WantsFresh(ctx)
-	st, ok, gen := c.lookupStats(id)
+	maxAge, _ := dcs.MaxAgeOf(ctx)
+	st, ok, gen := c.lookupStats(id, maxAge)
 	if ok && !fresh {
 		c.hit(CacheStats)
 		return cloneStats(st), nil
 	}
 	key := fmt.Sprintf("%d stats %q", gen, id)
-	cached := func() (dcs.Stats, bool) { st, ok, _ := c.lookupStats(id); return st, ok }
+	cached := func() (dcs.Stats, bool) { st, ok, _ := c.lookupStats(id, maxAge); return st, ok }
 	if fresh {
 		key, cached = key+" fresh", nil
 	}

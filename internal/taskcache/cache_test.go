@@ -259,3 +259,32 @@ func TestFreshStats(t *testing.T) {
 	}
 	e.wantCalls(t, dcssim.OpStats, 2)
 }
+
+// TestMaxAgeReads: a read marked dcs.MaxAge takes an answer past the
+// cache's period but younger than its age; a plain read never does.
+func TestMaxAgeReads(t *testing.T) {
+	e := newEnv(t, 3*time.Second, nil)
+	id := stoppable(t)
+	ctx := context.Background()
+	old := dcs.MaxAge(ctx, 30*time.Second)
+	mustList(t, e.cache, firstPage)
+	if _, err := e.cache.Stats(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(20 * time.Second)
+	if _, err := e.cache.List(old, firstPage); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cache.Stats(old, id); err != nil {
+		t.Fatal(err)
+	}
+	e.wantCalls(t, dcssim.OpList, 1)
+	e.wantCalls(t, dcssim.OpStats, 1)
+	mustList(t, e.cache, firstPage) // a page's read: past the period, so read again
+	e.wantCalls(t, dcssim.OpList, 2)
+	e.clock.Advance(40 * time.Second) // the page's read is now 40 s old: too old
+	if _, err := e.cache.List(old, firstPage); err != nil {
+		t.Fatal(err)
+	}
+	e.wantCalls(t, dcssim.OpList, 3)
+}

@@ -6,6 +6,11 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
+// retain is how long an answer is kept past its read for reads that take
+// older answers (dcs.MaxAge, the watcher's, up to its interval): pages never
+// see it once its period has passed.
+const retain = 2 * time.Minute
+
 const (
 	// maxListEntries bounds the memory of the list cache. Viewers mostly
 	// poll the first page; names typed into the filter make the rest. When
@@ -41,15 +46,22 @@ func newShelf[K comparable, V any](max int) shelf[K, V] {
 	return shelf[K, V]{max: max, entries: map[K]entry[V]{}}
 }
 
-// get returns the live entry for k, dropping it if it has expired.
-func (s *shelf[K, V]) get(k K, now time.Time) (V, bool) {
+// get returns the entry for k if it is live, or, with maxAge > 0, read
+// less than maxAge ago (a read that takes older answers, dcs.MaxAge). An
+// entry past both its expiry and retain is dropped.
+func (s *shelf[K, V]) get(k K, now time.Time, maxAge time.Duration) (V, bool) {
+	var zero V
 	e, ok := s.entries[k]
-	if ok && !now.Before(e.expires) {
-		delete(s.entries, k)
-		var zero V
+	if !ok {
 		return zero, false
 	}
-	return e.val, ok
+	if now.Before(e.expires) || (maxAge > 0 && now.Before(e.fetched.Add(maxAge))) {
+		return e.val, true
+	}
+	if !now.Before(e.fetched.Add(retain)) && !now.Before(e.expires) {
+		delete(s.entries, k)
+	}
+	return zero, false
 }
 
 // put keeps v, read by a call that started at fetched, unless a call that
@@ -73,7 +85,7 @@ func (s *shelf[K, V]) evict(now time.Time) {
 	var oldestAt time.Time
 	first := true
 	for k, e := range s.entries {
-		if !now.Before(e.expires) {
+		if !now.Before(e.expires) && !now.Before(e.fetched.Add(retain)) {
 			delete(s.entries, k)
 			continue
 		}
@@ -88,20 +100,20 @@ func (s *shelf[K, V]) evict(now time.Time) {
 
 // lookupList returns the live cached page for k, and the current generation
 // for the flight key of a miss.
-func (c *Cache) lookupList(k listKey) (dcs.TaskPage, bool, uint64) {
+func (c *Cache) lookupList(k listKey, maxAge time.Duration) (dcs.TaskPage, bool, uint64) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.lists.get(k, now)
+	p, ok := c.lists.get(k, now, maxAge)
 	return p, ok, c.gen
 }
 
 // lookupStats is lookupList for a task's progress.
-func (c *Cache) lookupStats(id string) (dcs.Stats, bool, uint64) {
+func (c *Cache) lookupStats(id string, maxAge time.Duration) (dcs.Stats, bool, uint64) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, ok := c.stats.get(id, now)
+	st, ok := c.stats.get(id, now, maxAge)
 	return st, ok, c.gen
 }
 

@@ -5,8 +5,11 @@
 // at once, each with its own deadline) through the same calls the list
 // page makes: List in pages of 1000 from offset 0 with no name filter (up
 // to 5000 tasks), and Stats of each task whose progress the API reports.
-// The targets' task services are the task cache's, so while people look
-// at the list, watching costs no upstream call of its own.
+// The targets' task services are the task cache's, and the watcher takes
+// answers up to its interval old (dcs.MaxAge): whatever the pages read
+// since its last round serves it, so what people look at costs it no call
+// of its own. The progress of tasks no page shows is its own to read, one
+// call a round each (economy_test.go measures both).
 //
 // It compares what it read with what it remembers of each task (in the
 // database, so a restart neither tells a change twice nor misses one) and
@@ -413,6 +416,10 @@ func (w *Watcher) acceptedStops(now time.Time) map[string]map[string]stop {
 func (w *Watcher) watchTarget(ctx context.Context, t *targets.Target, now time.Time, stops map[string]stop) int {
 	rctx, cancel := context.WithTimeout(ctx, w.cfg.TargetTimeout)
 	defer cancel()
+	// What a page read since the last round is as good as a new read: the
+	// cache serves it (dcs.MaxAge), so watching while people look costs the
+	// API nothing, whatever the phase of their refreshes and the rounds.
+	rctx = dcs.MaxAge(rctx, w.cfg.Interval)
 	tasks, complete, err := readTasks(rctx, t.Tasks)
 	if err != nil {
 		if ctx.Err() == nil {

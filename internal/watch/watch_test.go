@@ -393,7 +393,15 @@ func TestSharedReads(t *testing.T) {
 	if c := w.sim.CallCounts(); c[dcssim.OpList] != 0 || c[dcssim.OpStats] != 0 {
 		t.Errorf("the watcher's calls while a viewer looks: %v", c)
 	}
+	// Past the cache's period but within the watcher's interval, what the
+	// viewer read still serves the watcher (dcs.MaxAge); past the
+	// interval, the watcher alone reads.
 	w.clock.Advance(cacheTTL + time.Second)
+	wt.round(ctx)
+	if c := w.sim.CallCounts(); c[dcssim.OpList] != 0 || c[dcssim.OpStats] != 0 {
+		t.Errorf("the watcher, a page's read %s old: %v, want no call", cacheTTL+time.Second, c)
+	}
+	w.clock.Advance(DefaultInterval)
 	wt.round(ctx)
 	if c := w.sim.CallCounts(); c[dcssim.OpList] != first[dcssim.OpList] || c[dcssim.OpStats] != first[dcssim.OpStats] {
 		t.Errorf("the watcher alone: %v, want the viewer's %v", c, first)
