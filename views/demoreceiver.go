@@ -87,18 +87,4 @@ func signatureProblem(ctx context.Context, m DemoMessage) string {
 	return ""
 }
 
-// demoTaskName is how a message names its task: its name, or its id.
-func demoTaskName(m DemoMessage) string {
-	if m.TaskName != "" {
-		return m.TaskName
-	}
-	return m.TaskID
-}
 
-// demoTarget is a message's target as people know it.
-func demoTarget(m DemoMessage) string {
-	if m.TargetLabel != "" {
-		return m.TargetLabel
-	}
-	return m.Target
-}

@@ -167,21 +167,7 @@ func deliveryTaskURL(d NotifyDelivery) string {
 	return routes.TaskURL(d.Target, d.TaskID)
 }
 
-// deliveryTaskName is how a delivery's task is named: its name, or its id.
-func deliveryTaskName(d NotifyDelivery) string {
-	if d.TaskName != "" {
-		return d.TaskName
-	}
-	return d.TaskID
-}
 
-// deliveryTarget is a delivery's target as people know it.
-func deliveryTarget(d NotifyDelivery) string {
-	if d.TargetLabel != "" {
-		return d.TargetLabel
-	}
-	return d.Target
-}
 
 // statusChange is a delivery's old and new status in words ("" when the
 // event carries neither).

@@ -43,37 +43,23 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // what needs the environment, the targets or the other settings is checked
 // by resolveChannels once they are all known.
 func readChannels(path string, list *yaml.Node) ([]channelConfig, error) {
-	if list.Kind != yaml.SequenceNode {
-		return nil, &usageError{fmt.Sprintf("%s:%d: notify: want a list of channels (- name: ...)", path, list.Line)}
-	}
 	var out []channelConfig
-	for _, item := range list.Content {
-		at := fmt.Sprintf("%s:%d", path, item.Line)
-		if item.Kind != yaml.MappingNode {
-			return nil, &usageError{at + ": a notify channel is a set of `key: value` lines"}
-		}
+	err := eachEntry(path, list, "notify", "channels", "notify channel", func(at string, keys func(func(keyAt string, key, val *yaml.Node) error) error) error {
 		ch := channelConfig{at: at}
-		lines := map[string]int{}
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			key, val := item.Content[i], item.Content[i+1]
-			keyAt := fmt.Sprintf("%s:%d", path, key.Line)
-			if first, twice := lines[key.Value]; twice {
-				return nil, &usageError{fmt.Sprintf("%s: %q is already defined at line %d", keyAt, key.Value, first)}
-			}
-			lines[key.Value] = key.Line
+		err := keys(func(keyAt string, key, val *yaml.Node) error {
 			switch {
 			case key.Value == "url":
-				return nil, &usageError{fmt.Sprintf("%s: notify: \"url\": a webhook URL is a secret (whoever has it can post "+
+				return &usageError{fmt.Sprintf("%s: notify: \"url\": a webhook URL is a secret (whoever has it can post "+
 					"to the chat): keep it out of the file, put it in an environment variable and name that variable with url_env", keyAt)}
 			case key.Value == "secret" || (secretKey.MatchString(key.Value) && !empty(val)):
-				return nil, &usageError{fmt.Sprintf("%s: notify: %q holds a secret: keep it out of the file, put it in an "+
+				return &usageError{fmt.Sprintf("%s: notify: %q holds a secret: keep it out of the file, put it in an "+
 					"environment variable and name that variable with secret_env", keyAt, key.Value)}
 			case !slices.Contains(channelKeys, key.Value):
-				return nil, &usageError{fmt.Sprintf("%s: unknown notify key %q (want %s)", keyAt, key.Value, strings.Join(channelKeys, ", "))}
+				return &usageError{fmt.Sprintf("%s: unknown notify key %q (want %s)", keyAt, key.Value, strings.Join(channelKeys, ", "))}
 			case key.Value == "targets" || key.Value == "events":
 				text, err := scalarText(val)
 				if err != nil {
-					return nil, &usageError{fmt.Sprintf("%s: %s: %v", keyAt, key.Value, err)}
+					return &usageError{fmt.Sprintf("%s: %s: %v", keyAt, key.Value, err)}
 				}
 				if key.Value == "targets" {
 					ch.Targets = auth.ParseList(text)
@@ -81,14 +67,16 @@ func readChannels(path string, list *yaml.Node) ([]channelConfig, error) {
 					ch.Events = auth.ParseList(text)
 				}
 			case val.Kind != yaml.ScalarNode:
-				return nil, &usageError{fmt.Sprintf("%s: %s: want a single value", keyAt, key.Value)}
+				return &usageError{fmt.Sprintf("%s: %s: want a single value", keyAt, key.Value)}
 			default:
 				*ch.field(key.Value) = strings.TrimSpace(val.Value)
 			}
-		}
+			return nil
+		})
 		out = append(out, ch)
-	}
-	return out, nil
+		return err
+	})
+	return out, err
 }
 
 // field is where the single-valued key goes.

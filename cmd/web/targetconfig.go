@@ -44,45 +44,73 @@ var targetFields = map[string]func(*targetConfig) *string{
 // readTargets reads the file's targets list, checking each entry's keys
 // and values; what needs the environment is checked by checkTargets.
 func readTargets(path string, list *yaml.Node) ([]targetConfig, error) {
-	if list.Kind != yaml.SequenceNode {
-		return nil, &usageError{fmt.Sprintf("%s:%d: targets: want a list of targets (- name: ...)", path, list.Line)}
-	}
 	var out []targetConfig
-	for _, item := range list.Content {
-		at := fmt.Sprintf("%s:%d", path, item.Line)
-		if item.Kind != yaml.MappingNode {
-			return nil, &usageError{at + ": a target is a set of `key: value` lines"}
-		}
+	err := eachEntry(path, list, "targets", "targets", "target", func(at string, keys func(func(keyAt string, key, val *yaml.Node) error) error) error {
 		t := targetConfig{at: at}
-		for i := 0; i+1 < len(item.Content); i += 2 {
-			key, val := item.Content[i], item.Content[i+1]
-			keyAt := fmt.Sprintf("%s:%d", path, key.Line)
+		err := keys(func(keyAt string, key, val *yaml.Node) error {
 			field, known := targetFields[key.Value]
 			switch {
 			case secretKey.MatchString(key.Value) && !empty(val):
-				return nil, &usageError{fmt.Sprintf("%s: %q holds a secret: keep it out of the file and name the environment "+
+				return &usageError{fmt.Sprintf("%s: %q holds a secret: keep it out of the file and name the environment "+
 					"variable that holds it with ak_env, sk_env or security_token_env", keyAt, key.Value)}
 			case key.Value == "operator_groups":
 				text, err := scalarText(val)
 				if err != nil {
-					return nil, &usageError{fmt.Sprintf("%s: operator_groups: %v", keyAt, err)}
+					return &usageError{fmt.Sprintf("%s: operator_groups: %v", keyAt, err)}
 				}
 				t.OperatorGroups = auth.ParseList(text)
 				if t.OperatorGroups == nil {
 					t.OperatorGroups = []string{} // given but empty: nobody may stop here
 				}
 			case !known:
-				return nil, &usageError{fmt.Sprintf("%s: unknown target key %q (want name, display_name, region, endpoint, "+
+				return &usageError{fmt.Sprintf("%s: unknown target key %q (want name, display_name, region, endpoint, "+
 					"project_id, ak_env, sk_env, security_token_env, operator_groups)", keyAt, key.Value)}
 			case val.Kind != yaml.ScalarNode:
-				return nil, &usageError{fmt.Sprintf("%s: %s: want a single value", keyAt, key.Value)}
+				return &usageError{fmt.Sprintf("%s: %s: want a single value", keyAt, key.Value)}
 			default:
 				*field(&t) = strings.TrimSpace(val.Value)
 			}
-		}
+			return nil
+		})
 		out = append(out, t)
+		return err
+	})
+	return out, err
+}
+
+// eachEntry walks a list of `key: value` entries of the file (targets,
+// notify channels): entry gets each entry's place and a walk of its keys,
+// each with its place; a key given twice in one entry is refused.
+func eachEntry(path string, list *yaml.Node, listName, plural, entryName string,
+	entry func(at string, keys func(func(keyAt string, key, val *yaml.Node) error) error) error) error {
+	if list.Kind != yaml.SequenceNode {
+		return &usageError{fmt.Sprintf("%s:%d: %s: want a list of %s (- name: ...)", path, list.Line, listName, plural)}
 	}
-	return out, nil
+	for _, item := range list.Content {
+		at := fmt.Sprintf("%s:%d", path, item.Line)
+		if item.Kind != yaml.MappingNode {
+			return &usageError{fmt.Sprintf("%s: a %s is a set of `key: value` lines", at, entryName)}
+		}
+		keys := func(each func(keyAt string, key, val *yaml.Node) error) error {
+			lines := map[string]int{}
+			for i := 0; i+1 < len(item.Content); i += 2 {
+				key, val := item.Content[i], item.Content[i+1]
+				keyAt := fmt.Sprintf("%s:%d", path, key.Line)
+				if first, twice := lines[key.Value]; twice {
+					return &usageError{fmt.Sprintf("%s: %q is already defined at line %d", keyAt, key.Value, first)}
+				}
+				lines[key.Value] = key.Line
+				if err := each(keyAt, key, val); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := entry(at, keys); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkTargets checks the targets against each other and the environment,

@@ -75,6 +75,7 @@ func TestConfigTargetRefusals(t *testing.T) {
 		{"literal password", "targets:\n" + ok + "    password: abcdef\n", nil, []string{"holds a secret"}},
 		{"unknown key", "targets:\n" + ok + "    zone: b\n", nil, []string{":5:", `unknown target key "zone"`}},
 		{"not a list", "targets: bj-prod\n", nil, []string{"want a list of targets"}},
+		{"key given twice", "targets:\n" + ok + "    region: cn-east-3\n", nil, []string{":5:", `"region" is already defined at line`}},
 		{"targets and flags", "targets:\n" + ok, []string{"-dcs-region", "cn-east-3"}, []string{"give one or the other"}},
 	}
 	for _, tc := range tests {

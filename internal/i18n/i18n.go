@@ -130,31 +130,43 @@ func (c *Catalog) Match(chosen, acceptLanguage string) string {
 	return c.langs[i]
 }
 
-// Messages is every message id in lang's catalogs, with the file each is
-// in, for the tests that keep the catalogs complete.
-func Messages(lang string) (map[string]string, error) {
+// eachCatalog calls fn with every catalog file of lang and its messages
+// (a text, or a map of plural forms, by id).
+func eachCatalog(lang string, fn func(file string, messages map[string]any) error) error {
 	files, err := catalogFiles(lang)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := map[string]string{}
 	for _, f := range files {
 		data, err := fs.ReadFile(locales, f)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var m map[string]any
 		if err := yaml.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return fmt.Errorf("%s: %w", f, err)
 		}
+		if err := fn(f, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Messages is every message id in lang's catalogs, with the file each is
+// in, for the tests that keep the catalogs complete.
+func Messages(lang string) (map[string]string, error) {
+	out := map[string]string{}
+	err := eachCatalog(lang, func(f string, m map[string]any) error {
 		for id := range m {
 			if prev, dup := out[id]; dup {
-				return nil, fmt.Errorf("%s: %s is also in %s", f, id, prev)
+				return fmt.Errorf("%s: %s is also in %s", f, id, prev)
 			}
 			out[id] = f
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Printer turns message ids into one language's text.
@@ -170,27 +182,16 @@ type Printer struct {
 
 // plainTexts are lang's messages that need no template: one form, no {{.
 func plainTexts(lang string) (map[string]string, error) {
-	files, err := catalogFiles(lang)
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]string{}
-	for _, f := range files {
-		data, err := fs.ReadFile(locales, f)
-		if err != nil {
-			return nil, err
-		}
-		var m map[string]any
-		if err := yaml.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
+	err := eachCatalog(lang, func(_ string, m map[string]any) error {
 		for id, v := range m {
 			if text, ok := v.(string); ok && !strings.Contains(text, "{{") {
 				out[id] = text
 			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // Prefixed is every message whose id starts with prefix, in the printer's
