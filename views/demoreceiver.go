@@ -86,5 +86,3 @@ func signatureProblem(ctx context.Context, m DemoMessage) string {
 	}
 	return ""
 }
-
-

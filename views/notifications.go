@@ -167,8 +167,6 @@ func deliveryTaskURL(d NotifyDelivery) string {
 	return routes.TaskURL(d.Target, d.TaskID)
 }
 
-
-
 // statusChange is a delivery's old and new status in words ("" when the
 // event carries neither).
 func statusChange(ctx context.Context, d NotifyDelivery) string {
