@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -77,13 +76,9 @@ func TestInstrumentRealClient(t *testing.T) {
 	_, err = svc.Logs(ctx, "../../etc", dcs.LogOptions{})
 	wantErr("bad id", err, dcs.KindConfig)
 
-	// Nothing listens on a port just released: the connection is refused.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	// Nothing listens on loopback's port 1 (privileged, served by nothing):
+	// the connection is refused, as it is sure to be there.
+	closed := "http://127.0.0.1:1"
 	_, err = m.Instrument(simClient(t, closed), testTarget).Show(ctx, dcssim.SeedID(0))
 	wantErr("refused", err, dcs.KindNetwork)
 
