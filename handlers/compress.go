@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
 
 	"github.com/dcs-dashboard/migrations/static"
@@ -27,7 +28,12 @@ var compressedTypes = []string{"text/html", "application/json", "text/csv", "tex
 // the wrapper, so error pages are compressed too and written before the
 // encoder closes.
 func compression() (echo.MiddlewareFunc, error) {
-	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(compressMin), gzhttp.ContentTypes(compressedTypes))
+	// Stateless gzip keeps no window between writes: a few KB an answer
+	// rather than the ~1 MB of a stateful encoder, which under a few
+	// hundred concurrent answers was most of the dashboard's memory. Pages
+	// compress about as well, being written in one go.
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(compressMin), gzhttp.ContentTypes(compressedTypes),
+		gzhttp.CompressionLevel(gzip.StatelessCompression))
 	if err != nil {
 		return nil, err
 	}

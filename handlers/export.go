@@ -86,7 +86,9 @@ func (s *Server) exportRecords(c echo.Context, ext string) ([][]string, error) {
 		return nil, failed[0].err
 	}
 	// The API's list items carry no network type; this fills it the way the
-	// list does (remembered per task, looked up within factDeadline).
+	// list does (remembered per task, looked up within factDeadline), in
+	// the export's own copies of the tasks.
+	l.rows = ownRows(l.rows)
 	s.facts.fill(ctx, l.rows)
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+exportFileName(s.cfg.Now(), ext)+`"`)
@@ -105,7 +107,7 @@ func (s *Server) exportRecords(c echo.Context, ext string) ([][]string, error) {
 
 // exportRecord is one task as the export's columns.
 func exportRecord(r row) []string {
-	t := r.task
+	t := *r.task
 	return []string{r.target.Name, r.target.Region, r.target.ProjectID, t.ID, t.Name, string(t.Status), t.Type, t.Method,
 		t.NetworkType, views.SourceText(t), views.TargetText(t), exportTime(t.CreatedAt), t.Description}
 }

@@ -51,10 +51,24 @@ func (s *Server) parseListQuery(c echo.Context) (listquery.Query, error) {
 	return q, err
 }
 
-// row is a task with the target it was read from.
+// row is a task with the target it was read from. task points into the
+// page the API (or the task cache) answered, which may be shared with other
+// requests: it is read, never written. A list copies the rows it shows
+// (ownRows) before completing them.
 type row struct {
 	target *targets.Target
-	task   dcs.Task
+	task   *dcs.Task
+}
+
+// ownRows copies rows' tasks, so they may be completed (network types)
+// without touching a page another request may be reading.
+func ownRows(rows []row) []row {
+	out := make([]row, len(rows))
+	for i, r := range rows {
+		task := *r.task
+		out[i] = row{r.target, &task}
+	}
+	return out
 }
 
 // share is what one target gave a list: its tasks (matching, in the
@@ -160,8 +174,8 @@ func (s *Server) list(ctx context.Context, q listquery.Query, through int) listi
 func (s *Server) pageOf(ctx context.Context, t *targets.Target, q listquery.Query) share {
 	res, err := t.Tasks.List(ctx, dcs.ListOptions{Offset: q.Offset(), Limit: q.Size, Name: q.Name})
 	sh := share{target: t, total: res.Total, err: err}
-	for _, task := range res.Tasks {
-		sh.rows = append(sh.rows, row{t, task})
+	for i := range res.Tasks {
+		sh.rows = append(sh.rows, row{t, &res.Tasks[i]})
 	}
 	if err == nil {
 		first := s.readByName(ctx, t, q.Name, readPageSize)
@@ -183,7 +197,7 @@ func (s *Server) matching(ctx context.Context, t *targets.Target, q listquery.Qu
 	sh := s.readByName(ctx, t, q.Name, readCap)
 	var kept []row
 	for _, r := range sh.byName {
-		if matches(r.task, q) {
+		if matches(*r.task, q) {
 			kept = append(kept, r)
 		}
 	}
@@ -205,8 +219,8 @@ func (s *Server) readByName(ctx context.Context, t *targets.Target, name string,
 			return share{target: t, err: err}
 		}
 		sh.named = page.Total
-		for _, task := range page.Tasks {
-			if !seen[task.ID] {
+		for i := range page.Tasks {
+			if task := &page.Tasks[i]; !seen[task.ID] {
 				seen[task.ID] = true
 				sh.rows = append(sh.rows, row{t, task})
 			}

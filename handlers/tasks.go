@@ -103,13 +103,14 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 		start := min(q.Offset(), len(rows))
 		rows = rows[start:min(start+q.Size, len(rows))]
 	}
+	rows = ownRows(rows) // the page's rows alone are copied, then completed
 	s.facts.fill(ctx, rows)
 	progress := progressOf(ctx, rows)
 	// A row's stop returns to this list page (not /task-rows, which is
 	// only a fragment), with the search, filters, order and size kept.
 	returnTo := q.URL()
 	for i, r := range rows {
-		st := s.state(c, r.target, r.task, returnTo)
+		st := s.state(c, r.target, *r.task, returnTo)
 		st.Progress = progress[i]
 		st.Refresh = 0 // the rows refresh together, with one list call
 		st.SelectCell = p.CanStop

@@ -10,6 +10,9 @@ import (
 // cache and the metrics), which is why it is declared once here, beside
 // the types it speaks, rather than where each consumer uses it.
 type TaskService interface {
+	// List reads a page of tasks. The page may be shared with other
+	// callers (the read cache hands the same one to every viewer of a
+	// list): read it, never modify it; copy a task to complete it.
 	List(ctx context.Context, opt ListOptions) (TaskPage, error)
 	Show(ctx context.Context, id string) (Task, error)
 	Stats(ctx context.Context, id string) (Stats, error)

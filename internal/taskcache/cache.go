@@ -60,9 +60,11 @@ type Config struct {
 }
 
 // Cache is a dcs.TaskService that coalesces reads and caches list pages and
-// progress. It is
-// safe for concurrent use. Every caller gets its own copy of each answer:
-// handlers fill in list rows, and a shared slice would be a data race.
+// progress. It is safe for concurrent use. A list page is handed to every
+// caller as it is (dcs.TaskService says List's answers are read, never
+// written): a page holds up to 1000 tasks, and a copy per viewer and
+// refresh would be most of the dashboard's memory under load. Every other
+// answer is small, and each caller gets its own copy.
 type Cache struct {
 	up      dcs.TaskService
 	ttl     time.Duration
@@ -98,7 +100,7 @@ func (c *Cache) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, er
 	page, ok, gen := c.lookupList(k, maxAge)
 	if ok {
 		c.hit(CacheList)
-		return clonePage(page), nil
+		return page, nil // shared: List's answers are read, never written
 	}
 	key := fmt.Sprintf("%d list %d %d %q", gen, opt.Offset, opt.Limit, opt.Name)
 	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookupList(k, maxAge); return p, ok }
@@ -111,7 +113,7 @@ func (c *Cache) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, er
 			keep(c, &c.lists, k, p, gen, at)
 		}
 		return p, err
-	}, clonePage)
+	}, sharePage)
 }
 
 // Show returns one task, read from the API (shared with identical calls in

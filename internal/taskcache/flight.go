@@ -25,8 +25,8 @@ const flightTimeout = time.Minute
 // call: a caller that missed the cache just before another flight stored
 // its answer and ended would otherwise make a second, needless call.
 //
-// The flight's value is never handed out: each caller gets clone(value), so
-// callers may modify what they get and a cached page stays as it was read.
+// Each caller gets clone(value): a copy it may modify, except for list
+// pages, which are shared (sharePage) and only read.
 func coalesce[T any](c *Cache, ctx context.Context, cache, op, key string,
 	cached func() (T, bool), fn func(context.Context) (T, error), clone func(T) T) (T, error) {
 	var zero T
