@@ -15,16 +15,15 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/internal/listquery"
 	"github.com/dcs-dashboard/migrations/internal/targets"
+	"github.com/dcs-dashboard/migrations/internal/taskcache"
 	"github.com/dcs-dashboard/migrations/views"
 )
 
+// The API's largest page, and what one target's share of a list or
+// export reads at most (taskcache's, which the watcher reads with too).
 const (
-	// readPageSize is the largest page the DCS API lists in one call.
-	readPageSize = 1000
-	// readCap bounds what one target's share of a list or export reads:
-	// five API calls. Past it the page says so rather than make a project
-	// with tens of thousands of tasks cost tens of calls per view.
-	readCap = 5000
+	readPageSize = taskcache.PageSize
+	readCap      = taskcache.ReadCap
 )
 
 // local reports whether the dashboard must filter or order the tasks itself.
@@ -205,32 +204,18 @@ func (s *Server) matching(ctx context.Context, t *targets.Target, q listquery.Qu
 	return sh
 }
 
-// readByName reads up to limit tasks of t whose name contains name, newest
-// first, in the API's largest pages. The pages are the same (offset, limit,
-// name) for every viewer and every filter, so the task cache serves them
-// all from one upstream read. A task created between two reads shifts the
-// pages, so one seen twice is kept once.
+// readByName reads up to limit tasks of t whose name contains name, in
+// the pages every view and the watcher share (taskcache.ReadByName).
 func (s *Server) readByName(ctx context.Context, t *targets.Target, name string, limit int) share {
-	sh := share{target: t}
-	seen := map[string]bool{}
-	for offset := 0; offset < limit; offset += readPageSize {
-		page, err := t.Tasks.List(ctx, dcs.ListOptions{Offset: offset, Limit: readPageSize, Name: name})
-		if err != nil {
-			return share{target: t, err: err}
-		}
-		sh.named = page.Total
-		for i := range page.Tasks {
-			if task := &page.Tasks[i]; !seen[task.ID] {
-				seen[task.ID] = true
-				sh.rows = append(sh.rows, row{t, task})
-			}
-		}
-		if len(page.Tasks) < readPageSize || offset+readPageSize >= page.Total {
-			sh.read, sh.byName = len(sh.rows), sh.rows
-			return sh
-		}
+	tasks, total, complete, err := taskcache.ReadByName(ctx, t.Tasks, name, limit)
+	if err != nil {
+		return share{target: t, err: err}
 	}
-	sh.read, sh.capped, sh.byName = len(sh.rows), limit == readCap, sh.rows
+	sh := share{target: t, named: total, read: len(tasks), capped: !complete && limit == readCap}
+	for _, task := range tasks {
+		sh.rows = append(sh.rows, row{t, task})
+	}
+	sh.byName = sh.rows
 	return sh
 }
 

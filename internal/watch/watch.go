@@ -63,6 +63,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/notify"
 	"github.com/dcs-dashboard/migrations/internal/store"
 	"github.com/dcs-dashboard/migrations/internal/targets"
+	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
 
 // Defaults of Config's zero values.
@@ -83,12 +84,6 @@ const (
 	DefaultSendEvery        = 2 * time.Second
 	DefaultKeep             = 30 * 24 * time.Hour
 	defaultStatsConcurrency = 4
-)
-
-// What a round reads of one target, as the list page reads it.
-const (
-	pageSize = 1000 // the API's largest page
-	readCap  = 5000 // five calls; tasks past it are not watched
 )
 
 // sendSlots is how many deliveries the sender sends at once.
@@ -462,26 +457,19 @@ func (w *Watcher) watchTarget(ctx context.Context, t *targets.Target, now time.T
 	return len(told)
 }
 
-// readTasks reads a target's tasks as the list page does: pages of 1000
-// from the newest, up to 5000. complete is false when there were more.
+// readTasks reads a target's tasks as the list page does, in the pages
+// they share (taskcache.ReadByName), up to taskcache.ReadCap; complete is
+// false when there were more. The tasks are copied: the pages are shared.
 func readTasks(ctx context.Context, ts dcs.TaskService) (tasks []dcs.Task, complete bool, err error) {
-	seen := map[string]bool{}
-	for offset := 0; offset < readCap; offset += pageSize {
-		page, err := ts.List(ctx, dcs.ListOptions{Offset: offset, Limit: pageSize})
-		if err != nil {
-			return nil, false, err
-		}
-		for _, t := range page.Tasks {
-			if !seen[t.ID] {
-				seen[t.ID] = true
-				tasks = append(tasks, t)
-			}
-		}
-		if len(page.Tasks) < pageSize || offset+pageSize >= page.Total {
-			return tasks, true, nil
-		}
+	read, _, complete, err := taskcache.ReadByName(ctx, ts, "", taskcache.ReadCap)
+	if err != nil {
+		return nil, false, err
 	}
-	return tasks, false, nil
+	tasks = make([]dcs.Task, len(read))
+	for i, t := range read {
+		tasks[i] = *t
+	}
+	return tasks, complete, nil
 }
 
 // readStats reads the progress of each task that reports it, a few at a
