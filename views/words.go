@@ -4,28 +4,13 @@ import (
 	"context"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/i18n"
 )
-
-// statusWords are the catalog ids of the statuses' names, in the DCS
-// console's terms (迁移中, 已结束, ...). A status not here is shown raw.
-var statusWords = map[dcs.Status]string{
-	dcs.StatusRunning:         "status.running",
-	dcs.StatusMigrating:       "status.migrating",
-	dcs.StatusFullMigrating:   "status.full_migrating",
-	dcs.StatusIncrMigrating:   "status.incr_migrating",
-	dcs.StatusIncrMigeating:   "status.incr_migrating",
-	dcs.StatusTerminating:     "status.terminating",
-	dcs.StatusSuccess:         "status.success",
-	dcs.StatusFailed:          "status.failed",
-	dcs.StatusMigrationFailed: "status.migration_failed",
-	dcs.StatusTerminated:      "status.terminated",
-	dcs.StatusReleased:        "status.released",
-}
 
 // StatusName is a status in the page's language; one the dashboard does
 // not know is shown as the API sent it, in both languages.
 func StatusName(ctx context.Context, st dcs.Status) string {
-	if id, ok := statusWords[st]; ok {
+	if id, ok := i18n.StatusID(st); ok {
 		return tr(ctx, id)
 	}
 	if st == "" {

@@ -142,29 +142,11 @@ func compose(c Channel, ev Event, now time.Time, esc func(string) string, lim li
 // statusText is a status as the DCS console names it in p's language, or
 // the raw status (data, so escaped) if the dashboard has no name for it.
 func statusText(p *i18n.Printer, raw string, esc func(string) string, n int) string {
-	switch dcs.Status(raw) {
-	case "":
+	if raw == "" {
 		return ""
-	case dcs.StatusRunning:
-		return p.T("status.running")
-	case dcs.StatusMigrating:
-		return p.T("status.migrating")
-	case dcs.StatusFullMigrating:
-		return p.T("status.full_migrating")
-	case dcs.StatusIncrMigrating, dcs.StatusIncrMigeating:
-		return p.T("status.incr_migrating")
-	case dcs.StatusTerminating:
-		return p.T("status.terminating")
-	case dcs.StatusSuccess:
-		return p.T("status.success")
-	case dcs.StatusFailed:
-		return p.T("status.failed")
-	case dcs.StatusMigrationFailed:
-		return p.T("status.migration_failed")
-	case dcs.StatusTerminated:
-		return p.T("status.terminated")
-	case dcs.StatusReleased:
-		return p.T("status.released")
+	}
+	if id, ok := i18n.StatusID(dcs.Status(raw)); ok {
+		return p.T(id)
 	}
 	return esc(clean(raw, n))
 }
