@@ -16,8 +16,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"strings"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -54,39 +56,16 @@ func Load(fallback string) (*Catalog, error) {
 	if !Supported(fallback) {
 		return nil, fmt.Errorf("language %q: the dashboard speaks %s", fallback, strings.Join(Languages(), " and "))
 	}
-	bundle := goi18n.NewBundle(language.English)
-	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
-	for _, lang := range Languages() {
-		files, err := catalogFiles(lang)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			data, err := fs.ReadFile(locales, f)
-			if err != nil {
-				return nil, err
-			}
-			// go-i18n reads a file's language from its name: area.lang.yaml.
-			name := strings.TrimSuffix(path.Base(f), ".yaml") + "." + lang + ".yaml"
-			if _, err := bundle.ParseMessageFileBytes(data, name); err != nil {
-				return nil, fmt.Errorf("catalog %s: %w", f, err)
-			}
-		}
-	}
-	ids, err := Messages(English)
+	p, err := catalogs()
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{bundle: bundle, langs: []string{fallback}, printers: map[string]*Printer{}}
+	c := &Catalog{bundle: p.bundle, langs: []string{fallback}, printers: map[string]*Printer{}}
 	for _, l := range Languages() {
 		if l != fallback {
 			c.langs = append(c.langs, l)
 		}
-		plain, err := plainTexts(l)
-		if err != nil {
-			return nil, err
-		}
-		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(bundle, l), ids: ids, plain: plain}
+		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(p.bundle, l), ids: p.ids[English], plain: p.plain[l]}
 	}
 	tags := make([]language.Tag, len(c.langs))
 	for i, l := range c.langs {
@@ -95,6 +74,48 @@ func Load(fallback string) (*Catalog, error) {
 	c.matcher = language.NewMatcher(tags)
 	return c, nil
 }
+
+// parsed is the embedded catalogs, read once: the go-i18n bundle, each
+// language's message ids (to their file) and its plain messages (one
+// form, no placeholder: most of a page's words, served without running a
+// template for every row that shows them).
+type parsed struct {
+	bundle *goi18n.Bundle
+	ids    map[string]map[string]string
+	plain  map[string]map[string]string
+}
+
+// catalogs reads the embedded files once; every Catalog shares them.
+var catalogs = sync.OnceValues(func() (*parsed, error) {
+	bundle := goi18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	p := &parsed{bundle: bundle, ids: map[string]map[string]string{}, plain: map[string]map[string]string{}}
+	for _, lang := range Languages() {
+		ids, plain := map[string]string{}, map[string]string{}
+		err := eachCatalog(lang, func(f string, data []byte, m map[string]any) error {
+			// go-i18n reads a file's language from its name: area.lang.yaml.
+			name := strings.TrimSuffix(path.Base(f), ".yaml") + "." + lang + ".yaml"
+			if _, err := bundle.ParseMessageFileBytes(data, name); err != nil {
+				return fmt.Errorf("catalog %s: %w", f, err)
+			}
+			for id, v := range m {
+				if prev, dup := ids[id]; dup {
+					return fmt.Errorf("%s: %s is also in %s", f, id, prev)
+				}
+				ids[id] = f
+				if text, ok := v.(string); ok && !strings.Contains(text, "{{") {
+					plain[id] = text
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.ids[lang], p.plain[lang] = ids, plain
+	}
+	return p, nil
+})
 
 // catalogFiles are lang's catalog files, one per area.
 func catalogFiles(lang string) ([]string, error) {
@@ -130,9 +151,9 @@ func (c *Catalog) Match(chosen, acceptLanguage string) string {
 	return c.langs[i]
 }
 
-// eachCatalog calls fn with every catalog file of lang and its messages
-// (a text, or a map of plural forms, by id).
-func eachCatalog(lang string, fn func(file string, messages map[string]any) error) error {
+// eachCatalog calls fn with every catalog file of lang, its bytes and its
+// messages (a text, or a map of plural forms, by id).
+func eachCatalog(lang string, fn func(file string, data []byte, messages map[string]any) error) error {
 	files, err := catalogFiles(lang)
 	if err != nil {
 		return err
@@ -146,7 +167,7 @@ func eachCatalog(lang string, fn func(file string, messages map[string]any) erro
 		if err := yaml.Unmarshal(data, &m); err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
-		if err := fn(f, m); err != nil {
+		if err := fn(f, data, m); err != nil {
 			return err
 		}
 	}
@@ -156,42 +177,19 @@ func eachCatalog(lang string, fn func(file string, messages map[string]any) erro
 // Messages is every message id in lang's catalogs, with the file each is
 // in, for the tests that keep the catalogs complete.
 func Messages(lang string) (map[string]string, error) {
-	out := map[string]string{}
-	err := eachCatalog(lang, func(f string, m map[string]any) error {
-		for id := range m {
-			if prev, dup := out[id]; dup {
-				return fmt.Errorf("%s: %s is also in %s", f, id, prev)
-			}
-			out[id] = f
-		}
-		return nil
-	})
-	return out, err
+	p, err := catalogs()
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(p.ids[lang]), nil
 }
 
 // Printer turns message ids into one language's text.
 type Printer struct {
-	lang string
-	loc  *goi18n.Localizer
-	ids  map[string]string // every message id (to its file)
-	// plain are the messages with neither placeholders nor plural forms,
-	// as they read: most of a page's words, served without running a
-	// template for every row that shows them.
-	plain map[string]string
-}
-
-// plainTexts are lang's messages that need no template: one form, no {{.
-func plainTexts(lang string) (map[string]string, error) {
-	out := map[string]string{}
-	err := eachCatalog(lang, func(_ string, m map[string]any) error {
-		for id, v := range m {
-			if text, ok := v.(string); ok && !strings.Contains(text, "{{") {
-				out[id] = text
-			}
-		}
-		return nil
-	})
-	return out, err
+	lang  string
+	loc   *goi18n.Localizer
+	ids   map[string]string // every message id (to its file)
+	plain map[string]string // messages that need no template (parsed)
 }
 
 // Prefixed is every message whose id starts with prefix, in the printer's
