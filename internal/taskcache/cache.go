@@ -97,13 +97,13 @@ func New(up dcs.TaskService, cfg Config) *Cache {
 func (c *Cache) List(ctx context.Context, opt dcs.ListOptions) (dcs.TaskPage, error) {
 	k := listKey{offset: opt.Offset, limit: opt.Limit, name: opt.Name}
 	maxAge, _ := dcs.MaxAgeOf(ctx)
-	page, ok, gen := c.lookupList(k, maxAge)
+	page, ok, gen := lookup(c, &c.lists, k, maxAge)
 	if ok {
 		c.hit(CacheList)
 		return page, nil // shared: List's answers are read, never written
 	}
 	key := fmt.Sprintf("%d list %d %d %q", gen, opt.Offset, opt.Limit, opt.Name)
-	cached := func() (dcs.TaskPage, bool) { p, ok, _ := c.lookupList(k, maxAge); return p, ok }
+	cached := func() (dcs.TaskPage, bool) { p, ok, _ := lookup(c, &c.lists, k, maxAge); return p, ok }
 	return coalesce(c, ctx, CacheList, dcs.OpList, key, cached, func(ctx context.Context) (dcs.TaskPage, error) {
 		// Taken as the call starts: the page is at least this old, and a
 		// stop returning while it is in flight bumps gen past this one.
@@ -135,13 +135,13 @@ func (c *Cache) Show(ctx context.Context, id string) (dcs.Task, error) {
 func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
 	fresh := dcs.WantsFresh(ctx)
 	maxAge, _ := dcs.MaxAgeOf(ctx)
-	st, ok, gen := c.lookupStats(id, maxAge)
+	st, ok, gen := lookup(c, &c.stats, id, maxAge)
 	if ok && !fresh {
 		c.hit(CacheStats)
 		return cloneStats(st), nil
 	}
 	key := fmt.Sprintf("%d stats %q", gen, id)
-	cached := func() (dcs.Stats, bool) { st, ok, _ := c.lookupStats(id, maxAge); return st, ok }
+	cached := func() (dcs.Stats, bool) { st, ok, _ := lookup(c, &c.stats, id, maxAge); return st, ok }
 	if fresh {
 		key, cached = key+" fresh", nil
 	}

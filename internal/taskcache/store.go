@@ -2,8 +2,6 @@ package taskcache
 
 import (
 	"time"
-
-	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
 
 // retain is how long an answer is kept past its read for reads that take
@@ -98,23 +96,15 @@ func (s *shelf[K, V]) evict(now time.Time) {
 	}
 }
 
-// lookupList returns the live cached page for k, and the current generation
-// for the flight key of a miss.
-func (c *Cache) lookupList(k listKey, maxAge time.Duration) (dcs.TaskPage, bool, uint64) {
+// lookup returns s's live entry for k (or, with maxAge, one read less
+// than maxAge ago), and the current generation for the flight key of a
+// miss.
+func lookup[K comparable, V any](c *Cache, s *shelf[K, V], k K, maxAge time.Duration) (V, bool, uint64) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.lists.get(k, now, maxAge)
-	return p, ok, c.gen
-}
-
-// lookupStats is lookupList for a task's progress.
-func (c *Cache) lookupStats(id string, maxAge time.Duration) (dcs.Stats, bool, uint64) {
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st, ok := c.stats.get(id, now, maxAge)
-	return st, ok, c.gen
+	v, ok := s.get(k, now, maxAge)
+	return v, ok, c.gen
 }
 
 func (c *Cache) generation() uint64 {
