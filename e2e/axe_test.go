@@ -83,14 +83,13 @@ func TestAccessibility(t *testing.T) {
 			axeClean(t, page, "refused stop")
 
 			goTo(t, page, e.baseURL)
-			must(t, page.Locator(`#task-rows tr[data-task-id="`+running.TaskID+`"]`).GetByRole("button",
-				playwright.LocatorGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)}).Click())
+			must(t, rowStop(rowOf(page, running.TaskID)).Click())
 			must(t, button(page, "Stop task").Click())
 			must(t, expect.Locator(page.GetByTestId("stop-alert")).ToBeVisible())
 			axeClean(t, page, "refused stop in the list")
 
 			e.sim.SetFaults(dcssim.Faults{})
-			boxes := page.GetByTestId("task-select")
+			boxes := rowBoxes(page)
 			must(t, boxes.Nth(2).Check())
 			must(t, boxes.Nth(3).Check())
 			must(t, page.GetByTestId("stop-selected").Click())

@@ -20,7 +20,7 @@ func TestBatchStopMixedResults(t *testing.T) {
 	page := newPage(t, true)
 	goTo(t, page, e.baseURL+"?page=1")
 	// The first two stoppable rows of the page; the API will refuse the second.
-	boxes := page.GetByTestId("task-select")
+	boxes := rowBoxes(page)
 	var ids []string
 	for i := range 2 {
 		ref, err := boxes.Nth(i).GetAttribute("value")
@@ -37,7 +37,7 @@ func TestBatchStopMixedResults(t *testing.T) {
 		Ops: []dcssim.Op{dcssim.OpBatchStop}, Status: 400, Code: "DCS.4957", Message: "Not allowed now.",
 	}}})
 	for _, id := range ids {
-		must(t, page.Locator(`tr[data-task-id="`+id+`"]`).GetByTestId("task-select").Check())
+		must(t, rowOf(page, id).Locator(`input[name="task"]`).Check())
 	}
 	must(t, page.GetByTestId("stop-selected").Click())
 	dialog := page.GetByRole("dialog")
@@ -51,7 +51,7 @@ func TestBatchStopMixedResults(t *testing.T) {
 	must(t, expect.Locator(result.Locator(`[data-task-id="`+refused.TaskID+`"]`)).ToHaveAttribute("data-outcome", audit.OutcomeRefused))
 	must(t, expect.Locator(result.GetByTestId("batch-error-code")).ToHaveText("DCS.4957"))
 	must(t, expect.Locator(page.GetByRole("dialog")).ToHaveCount(0))
-	badgeOf := page.Locator(`#task-rows tr[data-task-id="` + ok.TaskID + `"]`).GetByTestId("task-status")
+	badgeOf := rowBadge(rowOf(page, ok.TaskID))
 	must(t, expect.Locator(badgeOf).ToHaveAttribute("data-status", regexpMust(`^TERMINAT(ING|ED)$`)))
 	if n := e.sim.Calls(dcssim.OpBatchStop); n != 1 {
 		t.Fatalf("%d batch calls, want 1", n)

@@ -40,17 +40,17 @@ func addOnlineMigrations(t *testing.T, sim *dcssim.Simulator, n int) {
 func expectRows(t *testing.T, page playwright.Page, summary string, statuses []string, typ string) int {
 	t.Helper()
 	must(t, expect.Locator(page.GetByTestId("list-summary")).ToContainText(summary))
-	rows, err := page.GetByTestId("task-row").All()
+	rows, err := listRows(page).All()
 	must(t, err)
 	if len(rows) == 0 {
 		t.Fatalf("no rows for %q", summary)
 	}
 	for _, row := range rows {
-		status, err := row.GetByTestId("task-status").GetAttribute("data-status")
+		status, err := rowBadge(row).GetAttribute("data-status")
 		must(t, err)
-		got, err := row.GetByTestId("task-type").InnerText()
+		got, err := rowKind(row).Evaluate(`cell => cell.firstChild.textContent`, nil)
 		must(t, err)
-		if !slices.Contains(statuses, status) || (typ != "" && got != typ) {
+		if !slices.Contains(statuses, status) || (typ != "" && got.(string) != typ) {
 			t.Errorf("row %s / %s under %q", status, got, summary)
 		}
 	}

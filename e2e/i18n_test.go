@@ -89,14 +89,14 @@ func expectChinese(t *testing.T, page playwright.Page, where string, data []stri
 	// addresses (monospace), a task's error message, its log lines.
 	v, err := page.Evaluate(`() => {
 		let text = document.body.innerText;
-		for (const el of document.querySelectorAll("#time-zone, code, .mono, [data-testid=task-error], [data-testid=field-error-message], [data-testid=log-level], [data-testid=log-message], [data-testid=error-message]")) {
+		for (const el of document.querySelectorAll("#time-zone, code, .mono, .row-error, [data-testid=field-error-message], [data-testid=log-level], [data-testid=log-message], [data-testid=error-message]")) {
 			const t = el.innerText.trim();
 			if (t) text = text.split(t).join(" ");
 		}
 		const parts = [document.title, text];
 		for (const el of document.querySelectorAll("[aria-label], [title], [placeholder]")) {
 			// A target's region and project, the zones' names: data.
-			if (el.closest("#time-zone") || el.matches("[data-testid=audit-target], [data-testid=task-target]")) continue;
+			if (el.closest("#time-zone") || el.matches("[data-testid=audit-target], #task-rows td.target")) continue;
 			for (const a of ["aria-label", "title", "placeholder"]) {
 				if (el.hasAttribute(a)) parts.push(el.getAttribute(a));
 			}
@@ -137,7 +137,7 @@ func TestChineseThroughout(t *testing.T) {
 	page := chinesePage(t, true)
 
 	goTo(t, page, e.baseURL)
-	must(t, expect.Locator(page.GetByTestId("task-row").First()).ToBeVisible())
+	must(t, expect.Locator(listRows(page).First()).ToBeVisible())
 	expectChinese(t, page, "list", data)
 	choose(t, page, "filter-status", "failed")
 	must(t, expect.Page(page).ToHaveURL(e.baseURL+"?status=failed"))
@@ -183,7 +183,7 @@ func TestChineseThroughout(t *testing.T) {
 
 	// A batch stop and its result.
 	goTo(t, page, e.baseURL)
-	boxes := page.GetByTestId("task-select")
+	boxes := rowBoxes(page)
 	must(t, boxes.Nth(0).Check())
 	must(t, boxes.Nth(1).Check())
 	must(t, page.GetByTestId("stop-selected").Click())

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"regexp"
 	"testing"
 	"time"
 
@@ -15,14 +16,14 @@ import (
 
 // highlighted is the row the keyboard highlight is on (at most one).
 func highlighted(page playwright.Page) playwright.Locator {
-	return page.Locator(`tr[data-testid="task-row"][aria-current="true"]`)
+	return page.Locator(`#task-rows > tr[aria-current="true"]`)
 }
 
 // expectHighlight checks that exactly the row of task id is highlighted.
 func expectHighlight(t *testing.T, page playwright.Page, id string) {
 	t.Helper()
 	must(t, expect.Locator(highlighted(page)).ToHaveCount(1))
-	must(t, expect.Locator(highlighted(page)).ToHaveAttribute("data-task-id", id))
+	must(t, expect.Locator(highlighted(page)).ToHaveAttribute("id", regexpMust(`-`+regexp.QuoteMeta(id)+`$`)))
 	must(t, expect.Locator(highlighted(page)).ToHaveClass(regexpMust(`(^|\s)row-current(\s|$)`)))
 }
 
@@ -50,17 +51,14 @@ func TestKeyboardNavigation(t *testing.T) {
 	page := newPage(t, true)
 	goTo(t, page, e.baseURL)
 
-	rows := page.GetByTestId("task-row")
+	rows := listRows(page)
 	must(t, expect.Locator(rows).ToHaveCount(20))
 	// A task on this page is in progress, so the rows refresh by themselves.
 	must(t, expect.Locator(page.Locator("tbody#task-rows[data-poll]")).ToHaveCount(1))
-	first, err := rows.Nth(0).GetAttribute("data-task-id")
-	must(t, err)
-	second, err := rows.Nth(1).GetAttribute("data-task-id")
-	must(t, err)
+	first, second := rowTaskID(t, rows.Nth(0)), rowTaskID(t, rows.Nth(1))
 
 	// Enter with no highlighted row does nothing.
-	_, err = page.Evaluate(`() => { window.__kbSameDocument = true }`)
+	_, err := page.Evaluate(`() => { window.__kbSameDocument = true }`)
 	must(t, err)
 	press(t, page, "Enter")
 	time.Sleep(500 * time.Millisecond) // a navigation would have started by now
@@ -161,18 +159,15 @@ func TestKeyboardNavigation(t *testing.T) {
 	// No key stops a task: highlight a row that offers Stop and press
 	// everything that might look like it.
 	stoppable := rows.Filter(playwright.LocatorFilterOptions{
-		Has: page.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)}),
+		Has: page.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)}),
 	}).First()
-	target, err := stoppable.GetAttribute("data-task-id")
-	must(t, err)
+	target := rowTaskID(t, stoppable)
 	for i := 0; ; i++ {
 		if i == 20 {
 			t.Fatalf("j never reached the stoppable task %s", target)
 		}
 		press(t, page, "j")
-		id, err := highlighted(page).GetAttribute("data-task-id")
-		must(t, err)
-		if id == target {
+		if rowTaskID(t, highlighted(page)) == target {
 			break
 		}
 	}

@@ -52,7 +52,7 @@ func TestScreenshots(t *testing.T) {
 			}
 
 			goTo(t, page, e.baseURL)
-			must(t, expect.Locator(page.GetByTestId("task-row").First()).ToBeVisible())
+			must(t, expect.Locator(listRows(page).First()).ToBeVisible())
 			shot("list")
 
 			failed := findTask(t, e.sim, withStatus("FAILED"))
@@ -69,7 +69,7 @@ func TestScreenshots(t *testing.T) {
 			shot("dialog")
 
 			goTo(t, page, e.baseURL)
-			boxes := page.GetByTestId("task-select")
+			boxes := rowBoxes(page)
 			refusedRef, err := boxes.Nth(1).GetAttribute("value")
 			must(t, err)
 			_, refusedID, _ := routes.ParseTaskRef(refusedRef)
@@ -105,7 +105,7 @@ func TestScreenshotsChinese(t *testing.T) {
 	}
 	goTo(t, page, e.baseURL)
 	must(t, expect.Locator(page.Locator("html")).ToHaveAttribute("lang", "zh-CN"))
-	must(t, expect.Locator(page.GetByTestId("task-row").First()).ToBeVisible())
+	must(t, expect.Locator(listRows(page).First()).ToBeVisible())
 	shot("list")
 	running := findTask(t, e.sim, withStatus("FULLMIGRATING"))
 	goTo(t, page, at(e.baseURL, routes.TaskURL(targets.DefaultName, running.TaskID)))

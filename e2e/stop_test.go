@@ -77,17 +77,17 @@ func TestStopFromListRow(t *testing.T) {
 	task := findTask(t, e.sim, withStatus("FULLMIGRATING"))
 	page := newPage(t, true)
 	goTo(t, page, e.baseURL+"?q="+task.TaskName)
-	row := page.GetByTestId("task-row").Filter(playwright.LocatorFilterOptions{HasText: task.TaskName}).First()
-	must(t, row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop", Exact: playwright.Bool(true)}).Click())
+	row := listRows(page).Filter(playwright.LocatorFilterOptions{HasText: task.TaskName}).First()
+	must(t, rowStop(row).Click())
 	must(t, expect.Locator(page.GetByRole("dialog")).ToBeVisible())
 	must(t, button(page, "Stop task").Click())
-	must(t, expect.Locator(row.GetByTestId("task-status")).ToHaveAttribute("data-status", "TERMINATING"))
+	must(t, expect.Locator(rowBadge(row)).ToHaveAttribute("data-status", "TERMINATING"))
 
 	finished := findTask(t, e.sim, withStatus("SUCCESS"))
 	goTo(t, page, e.baseURL+"?q="+finished.TaskName)
-	done := page.GetByTestId("task-row").Filter(playwright.LocatorFilterOptions{HasText: finished.TaskName}).First()
-	must(t, expect.Locator(done.GetByTestId("task-status")).ToHaveAttribute("data-status", "SUCCESS"))
-	must(t, expect.Locator(done.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop"})).ToHaveCount(0))
+	done := listRows(page).Filter(playwright.LocatorFilterOptions{HasText: finished.TaskName}).First()
+	must(t, expect.Locator(rowBadge(done)).ToHaveAttribute("data-status", "SUCCESS"))
+	must(t, expect.Locator(rowStop(done)).ToHaveCount(0))
 }
 
 // TestCancelSendsNothing: Cancel closes the dialog and no stop is sent.

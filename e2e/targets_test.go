@@ -22,11 +22,6 @@ func stagingTask(t *testing.T, sim *dcssim.Simulator, status string) dcssim.Task
 	return task
 }
 
-// rowsOf are the list's rows of one target.
-func rowsOf(page playwright.Page, target string) playwright.Locator {
-	return page.Locator(`[data-testid="task-row"][data-target="` + target + `"]`)
-}
-
 // TestTargetsInOnePane: tasks of two projects on one page, with a Target
 // column; the target filter narrows them; a stop of a staging task, from
 // the list, reaches the staging project's path and no other.
@@ -34,22 +29,22 @@ func TestTargetsInOnePane(t *testing.T) {
 	e := newEnv(t, envOptions{targets: true})
 	page := newPage(t, true)
 	goTo(t, page, at(e.baseURL, "/?size=100"))
-	must(t, expect.Locator(rowsOf(page, prodTarget).First()).ToBeVisible())
-	must(t, expect.Locator(rowsOf(page, stagingTarget).First()).ToBeVisible())
+	must(t, expect.Locator(rowsOfTarget(page, prodTarget).First()).ToBeVisible())
+	must(t, expect.Locator(rowsOfTarget(page, stagingTarget).First()).ToBeVisible())
 	must(t, expect.Locator(page.GetByRole("columnheader", playwright.PageGetByRoleOptions{Name: "Target", Exact: playwright.Bool(true)})).ToBeVisible())
 
 	_, err := page.GetByTestId("filter-target").SelectOption(playwright.SelectOptionValues{Values: &[]string{stagingTarget}})
 	must(t, err)
 	must(t, expect.Page(page).ToHaveURL(regexpMust(`target=`+stagingTarget)))
-	must(t, expect.Locator(rowsOf(page, prodTarget)).ToHaveCount(0))
+	must(t, expect.Locator(rowsOfTarget(page, prodTarget)).ToHaveCount(0))
 
 	task := stagingTask(t, e.sim, "FULLMIGRATING")
-	row := page.Locator(`[data-testid="task-row"][data-task-id="` + task.TaskID + `"]`)
-	must(t, row.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop"}).Click())
+	row := rowOf(page, task.TaskID)
+	must(t, rowStop(row).Click())
 	dialog := page.GetByRole("dialog")
 	must(t, expect.Locator(dialog.GetByTestId("stop-task-name")).ToHaveText(task.TaskName))
 	must(t, dialog.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop task"}).Click())
-	must(t, expect.Locator(row.GetByTestId("task-status")).ToHaveAttribute("data-status", "TERMINATING"))
+	must(t, expect.Locator(rowBadge(row)).ToHaveAttribute("data-status", "TERMINATING"))
 	if a, b := e.sim.CallsIn(stagingProject, dcssim.OpStop), e.sim.CallsIn(projectID, dcssim.OpStop); a != 1 || b != 0 {
 		t.Errorf("stops: %d on the staging project, %d on production; want 1 and 0", a, b)
 	}
@@ -65,8 +60,8 @@ func TestBrokenTargetLeavesTheOthers(t *testing.T) {
 	alert := page.GetByTestId("target-error").GetByRole("alert")
 	must(t, expect.Locator(alert).ToContainText(stagingTarget))
 	must(t, expect.Locator(alert).ToContainText("DCS.5000"))
-	must(t, expect.Locator(rowsOf(page, prodTarget).First()).ToBeVisible())
-	must(t, expect.Locator(rowsOf(page, stagingTarget)).ToHaveCount(0))
+	must(t, expect.Locator(rowsOfTarget(page, prodTarget).First()).ToBeVisible())
+	must(t, expect.Locator(rowsOfTarget(page, stagingTarget)).ToHaveCount(0))
 }
 
 // TestPerTargetOperatorsInTheBrowser: behind the sign-in proxy, a person

@@ -39,7 +39,7 @@ func TestListSearchAndPaging(t *testing.T) {
 	page := newPage(t, true)
 	goTo(t, page, e.baseURL)
 
-	rows := page.GetByTestId("task-row")
+	rows := listRows(page)
 	must(t, expect.Locator(rows).ToHaveCount(20))
 	must(t, expect.Locator(page.GetByTestId("demo-banner")).ToHaveCount(0))
 	total := e.sim.CallCounts() // the list was read at least once
@@ -65,7 +65,7 @@ func TestListSearchAndPaging(t *testing.T) {
 	must(t, page.GetByTestId("search-input").Fill(query))
 	must(t, page.GetByTestId("search-input").Press("Enter"))
 	must(t, expect.Locator(page.GetByTestId("list-summary")).ToContainText(query))
-	links, err := page.GetByTestId("task-link").AllTextContents()
+	links, err := page.Locator("#task-rows td.name > a").AllTextContents()
 	must(t, err)
 	if len(links) == 0 {
 		t.Fatalf("search %q found nothing", query)
@@ -121,7 +121,7 @@ func TestDetailFields(t *testing.T) {
 	goTo(t, page, e.baseURL)
 	must(t, page.GetByTestId("search-input").Fill(online.TaskName))
 	must(t, page.GetByTestId("search-input").Press("Enter"))
-	must(t, page.GetByTestId("task-link").Filter(playwright.LocatorFilterOptions{HasText: online.TaskName}).First().Click())
+	must(t, page.Locator("#task-rows td.name > a").Filter(playwright.LocatorFilterOptions{HasText: online.TaskName}).First().Click())
 	must(t, expect.Page(page).ToHaveURL(at(e.baseURL, routes.TaskURL(targets.DefaultName, online.TaskID))))
 	must(t, expect.Locator(page.GetByTestId("field-source-addrs")).ToHaveText(online.SourceInstance.Addrs))
 	must(t, expect.Locator(page.GetByTestId("field-ecs-ip")).ToHaveText(online.EcsTenantPrivateIP))

@@ -87,7 +87,7 @@ func TestIdleTabCostsNothing(t *testing.T) {
 		mu.Unlock()
 	})
 	goTo(t, page, e.baseURL+"?q=idle-")
-	must(t, expect.Locator(page.GetByTestId("task-row")).ToHaveCount(3))
+	must(t, expect.Locator(listRows(page)).ToHaveCount(3))
 	mu.Lock()
 	first := append([]playwright.Response(nil), loaded...)
 	mu.Unlock()
@@ -133,7 +133,7 @@ func TestIdleTabCostsNothing(t *testing.T) {
 	// One task changes: its row alone comes whole.
 	n := len(answers())
 	must(t, e.sim.SetStatus(ids[1], "FAILED"))
-	changed := page.Locator(`tr[data-task-id="` + ids[1] + `"]`).GetByTestId("task-status")
+	changed := rowBadge(rowOf(page, ids[1]))
 	must(t, expect.Locator(changed).ToHaveAttribute("data-status", "FAILED"))
 	var sent *rowsAnswer
 	for _, a := range answers()[n:] {
@@ -145,11 +145,11 @@ func TestIdleTabCostsNothing(t *testing.T) {
 	if sent == nil {
 		t.Fatal("no answer carried the change")
 	}
-	if whole, stubs := strings.Count(sent.body, `data-testid="task-row"`), strings.Count(sent.body, "data-unchanged"); whole != 1 || stubs != 2 {
+	if whole, stubs := strings.Count(sent.body, `<tr id="row-`)-strings.Count(sent.body, "data-unchanged"), strings.Count(sent.body, "data-unchanged"); whole != 1 || stubs != 2 {
 		t.Errorf("the change came as %d whole rows and %d stubs, want 1 and 2", whole, stubs)
 	}
-	must(t, expect.Locator(page.GetByTestId("task-row")).ToHaveCount(3))
+	must(t, expect.Locator(listRows(page)).ToHaveCount(3))
 	for _, id := range []string{ids[0], ids[2]} {
-		must(t, expect.Locator(page.Locator(`tr[data-task-id="`+id+`"]`).GetByTestId("task-status")).ToHaveAttribute("data-status", "RUNNING"))
+		must(t, expect.Locator(rowBadge(rowOf(page, id))).ToHaveAttribute("data-status", "RUNNING"))
 	}
 }

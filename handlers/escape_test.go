@@ -58,7 +58,7 @@ func TestHostileTextStaysText(t *testing.T) {
 	list := e.get("/")
 	wantStatus(t, list, http.StatusOK)
 	noMarkup(t, "list", list)
-	link := list.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"] [data-testid="task-link"]`)
+	link := rowLink(list.row(id))
 	if got := strings.TrimSpace(link.Text()); got != hostile {
 		t.Errorf("list link text %q, want %q", got, hostile)
 	}
@@ -69,7 +69,7 @@ func TestHostileTextStaysText(t *testing.T) {
 	if v, _ := search.find("search-input").Attr("value"); v != hostile {
 		t.Errorf("search box holds %q", v)
 	}
-	if search.find("task-row").Length() != 1 || !strings.Contains(search.text("list-summary"), "<script>alert(1)</script>") {
+	if search.rows().Length() != 1 || !strings.Contains(search.text("list-summary"), "<script>alert(1)</script>") {
 		t.Errorf("search for the hostile name: %q", search.text("list-summary"))
 	}
 
@@ -137,8 +137,8 @@ func TestNoPasswordInAnyAnswer(t *testing.T) {
 		r := e.get(next)
 		wantStatus(t, r, http.StatusOK)
 		bodies = append(bodies, r.body)
-		r.find("task-row").Each(func(_ int, s *goquery.Selection) {
-			id, _ := s.Attr("data-task-id")
+		r.rows().Each(func(_ int, s *goquery.Selection) {
+			_, id := rowTask(s)
 			ids = append(ids, id)
 		})
 		next, _ = r.doc.Find(`a[rel="next"]`).Attr("href")

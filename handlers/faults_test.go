@@ -233,9 +233,9 @@ func wantFaultPage(t *testing.T, e *env, r *resp, tc faultCase, id string, fragm
 		t.Errorf("%d alerts although the API answered:\n%s", n, clipBody(r.body))
 	}
 	task, _ := e.sim.Task(id)
-	badges := r.doc.Find(`[data-task-id="` + id + `"] [data-testid="task-status"]`)
-	if fragment || r.find("task-row").Length() == 0 {
-		badges = r.find("task-status")
+	badges := rowBadge(r.row(id))
+	if fragment || r.rows().Length() == 0 {
+		badges = r.doc.Find(".badge[data-status]")
 	}
 	if r.find("stop-dialog").Length() != 0 {
 		return // the dialog shows no badge
@@ -263,8 +263,8 @@ func TestFaultsOnPages(t *testing.T) {
 
 			list := e.get("/")
 			wantFaultPage(t, e, list, tc, id, false)
-			if fine == (list.find("task-row").Length() == 0) {
-				t.Errorf("%d rows, want rows exactly when the list could be read", list.find("task-row").Length())
+			if fine == (list.rows().Length() == 0) {
+				t.Errorf("%d rows, want rows exactly when the list could be read", list.rows().Length())
 			}
 			detail := e.get(routes.TaskURL(targets.DefaultName, id))
 			wantFaultPage(t, e, detail, tc, id, false)
@@ -272,7 +272,7 @@ func TestFaultsOnPages(t *testing.T) {
 			wantFaultPage(t, e, confirm, tc, id, false)
 			task, _ := e.sim.Task(id)
 			for name, r := range map[string]*resp{"list row": list, "detail": detail, "confirmation": confirm} {
-				row := r.doc.Find(`[data-task-id="` + id + `"]`)
+				row := r.row(id)
 				if offered := stopButton(row).Length()+row.Find("form.stop-form").Length() > 0; offered &&
 					!dcs.Status(task.Status).Stoppable() {
 					t.Errorf("%s: Stop offered for %q", name, task.Status)

@@ -27,7 +27,7 @@ func TestListPaging(t *testing.T) {
 
 	p1 := e.get("/")
 	wantStatus(t, p1, http.StatusOK)
-	if n := p1.find("task-row").Length(); n != 20 {
+	if n := p1.rows().Length(); n != 20 {
 		t.Fatalf("page 1 has %d rows, want 20", n)
 	}
 	if got, want := p1.text("list-summary"), "Showing 1–20 of "+itoa(total)+" tasks."; got != want {
@@ -44,7 +44,7 @@ func TestListPaging(t *testing.T) {
 
 	p2 := e.get(href)
 	wantStatus(t, p2, http.StatusOK)
-	if n := p2.find("task-row").Length(); n != total-20 {
+	if n := p2.rows().Length(); n != total-20 {
 		t.Fatalf("page 2 has %d rows, want %d", n, total-20)
 	}
 	if got, want := p2.text("list-summary"), "Showing 21–"+itoa(total)+" of "+itoa(total)+" tasks."; got != want {
@@ -55,8 +55,8 @@ func TestListPaging(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, p := range []*resp{p1, p2} {
-		p.find("task-row").Each(func(_ int, s *goquery.Selection) {
-			id, _ := s.Attr("data-task-id")
+		p.rows().Each(func(_ int, s *goquery.Selection) {
+			_, id := rowTask(s)
 			if seen[id] {
 				t.Errorf("task %s is on both pages", id)
 			}
@@ -86,25 +86,22 @@ func TestListRows(t *testing.T) {
 	for _, page := range []string{"/", "/?page=2"} {
 		r := e.get(page)
 		wantStatus(t, r, http.StatusOK)
-		r.find("task-row").Each(func(_ int, row *goquery.Selection) {
-			id, _ := row.Attr("data-task-id")
+		r.rows().Each(func(_ int, row *goquery.Selection) {
+			_, id := rowTask(row)
 			task, ok := e.sim.Task(id)
 			if !ok {
 				t.Fatalf("row for unknown task %q", id)
 			}
-			in := func(testID string) *goquery.Selection { return row.Find(`[data-testid="` + testID + `"]`) }
-			if href, _ := in("task-link").Attr("href"); href != routes.TaskURL(targets.DefaultName, id) {
-				t.Errorf("%s: link %q", id, href)
+			if href, _ := rowLink(row).Attr("href"); href != routes.TaskURL(targets.DefaultName, id) || row.AttrOr("id", "") != "row-"+targets.DefaultName+"-"+id {
+				t.Errorf("%s: link %q, row id %q", id, href, row.AttrOr("id", ""))
 			}
-			if got := strings.TrimSpace(in("task-link").Text()); got != task.TaskName {
+			if got := strings.TrimSpace(rowLink(row).Text()); got != task.TaskName {
 				t.Errorf("%s: link text %q, want %q", id, got, task.TaskName)
 			}
-			for _, f := range []string{"task-type", "task-method", "task-network"} {
-				if in(f).Length() != 1 || strings.TrimSpace(in(f).Text()) == "" {
-					t.Errorf("%s: %s missing or empty", id, f)
-				}
+			if typ, method := rowKind(row); typ == "" || method == "" || rowNetwork(row) == "" {
+				t.Errorf("%s: type %q, method %q, network %q: one is missing", id, typ, method, rowNetwork(row))
 			}
-			badge := in("task-status")
+			badge := rowBadge(row)
 			if st, _ := badge.Attr("data-status"); badge.Length() != 1 || st != task.Status {
 				t.Errorf("%s: badge data-status %q, want %q", id, st, task.Status)
 			}
@@ -113,10 +110,11 @@ func TestListRows(t *testing.T) {
 	// Spot-check the labels on a known row. List items carry no network_type;
 	// the dashboard fills it in by reading the task (handlers/facts.go).
 	r := e.get("/")
-	row := r.doc.Find(`[data-testid="task-row"][data-task-id="` + e.idNamed("legacy IDC redis (VPN)") + `"]`)
-	for testID, want := range map[string]string{"task-type": "Online migration", "task-method": "Full + incremental", "task-network": "VPN"} {
-		if got := strings.TrimSpace(row.Find(`[data-testid="` + testID + `"]`).Text()); got != want {
-			t.Errorf("%s = %q, want %q", testID, got, want)
+	row := r.row(e.idNamed("legacy IDC redis (VPN)"))
+	typ, method := rowKind(row)
+	for field, got := range map[string]string{"Online migration": typ, "Full + incremental": method, "VPN": rowNetwork(row)} {
+		if got != field {
+			t.Errorf("%q, want %q", got, field)
 		}
 	}
 }
@@ -138,10 +136,10 @@ func TestListSearch(t *testing.T) {
 			e := newEnv(t, options{})
 			r := e.get("/?q=" + url.QueryEscape(tc.q))
 			wantStatus(t, r, http.StatusOK)
-			if n := r.find("task-row").Length(); n != tc.want {
+			if n := r.rows().Length(); n != tc.want {
 				t.Fatalf("%d rows, want %d", n, tc.want)
 			}
-			r.find("task-link").Each(func(_ int, s *goquery.Selection) {
+			rowLink(r.rows()).Each(func(_ int, s *goquery.Selection) {
 				if !strings.Contains(strings.ToLower(s.Text()), strings.ToLower(tc.q)) {
 					t.Errorf("row %q does not contain %q", s.Text(), tc.q)
 				}
@@ -168,7 +166,7 @@ func TestListNoResults(t *testing.T) {
 	e := newEnv(t, options{})
 	r := e.get("/?q=" + url.QueryEscape("no-such-task-xyz"))
 	wantStatus(t, r, http.StatusOK)
-	if r.find("task-row").Length() != 0 || r.find("task-table").Length() != 0 {
+	if r.rows().Length() != 0 || r.find("task-table").Length() != 0 {
 		t.Error("rows shown for a search that matches nothing")
 	}
 	if got, want := r.text("list-summary"), `No migration task has a name containing “no-such-task-xyz”.`; got != want {
@@ -219,7 +217,7 @@ func TestListUpstreamFailure(t *testing.T) {
 	if r.text("error-code") != "DCS.5000" || r.text("error-request-id") == "" {
 		t.Errorf("error banner lacks code or request id: %q", r.find("banner-error").Text())
 	}
-	if r.find("task-row").Length() != 0 {
+	if r.rows().Length() != 0 {
 		t.Error("rows shown although the list failed")
 	}
 }

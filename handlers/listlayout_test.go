@@ -40,14 +40,14 @@ func TestStopSelectedPlacement(t *testing.T) {
 	if swap, _ := rows.Attr("hx-swap"); swap != "outerMorph" {
 		t.Errorf("rows refresh with %q, want outerMorph", swap)
 	}
-	r.doc.Find(`[data-testid="task-row"]`).Each(func(_ int, row *goquery.Selection) {
+	r.rows().Each(func(_ int, row *goquery.Selection) {
 		if id, _ := row.Attr("id"); id == "" {
 			t.Error("a row without an id cannot be morphed in place")
 		}
 	})
 
 	failed := e.get(routes.List + "?status=" + listquery.GroupFailed)
-	if _, disabled := failed.find("stop-selected").Attr("disabled"); !disabled || failed.find("task-select").Length() != 0 {
+	if _, disabled := failed.find("stop-selected").Attr("disabled"); !disabled || rowSelect(failed.rows()).Length() != 0 {
 		t.Error("Stop selected is enabled on a view where no row can be ticked")
 	}
 }
@@ -61,10 +61,10 @@ func TestStopLivesInTheActionsCell(t *testing.T) {
 	e := newEnv(t, options{})
 	id := e.idWith(dcs.StatusFullMigrating)
 	list := e.get(routes.List)
-	row := list.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
-	if stopButton(row.Find(".actions-cell")).Length() != 1 || stopButton(row.Find(`[data-testid="task-state"]`)).Length() != 0 {
+	row := list.row(id)
+	if stopButton(row.Find(".actions-cell")).Length() != 1 || stopButton(row.Find(".state-cell")).Length() != 0 {
 		t.Errorf("row Stop: %d in the actions cell, %d beside the badge; want 1 and 0",
-			stopButton(row.Find(".actions-cell")).Length(), stopButton(row.Find(`[data-testid="task-state"]`)).Length())
+			stopButton(row.Find(".actions-cell")).Length(), stopButton(row.Find(".state-cell")).Length())
 	}
 	if row.Find("td").Last().HasClass("actions-cell") == false {
 		t.Error("the actions cell is not the row's last")
@@ -72,17 +72,18 @@ func TestStopLivesInTheActionsCell(t *testing.T) {
 	if n := list.doc.Find(".btn-danger").Length(); n != 0 {
 		t.Errorf("%d red buttons on the list", n)
 	}
-	waiting, _ := list.doc.Find(`[data-testid="task-status"][data-status="RUNNING"]`).First().Attr("data-tone")
-	migrating, _ := list.doc.Find(`[data-testid="task-status"][data-status="MIGRATING"]`).First().Attr("data-tone")
+	waiting, _ := rowBadge(list.rows()).Filter(`[data-status="RUNNING"]`).First().Attr("data-tone")
+	migrating, _ := rowBadge(list.rows()).Filter(`[data-status="MIGRATING"]`).First().Attr("data-tone")
 	if waiting == "" || waiting == migrating {
 		t.Errorf("waiting tone %q, migrating tone %q: they must differ", waiting, migrating)
 	}
 
 	r := e.post(routes.TaskStopURL(targets.DefaultName, id), stopForm(e.token(id), "", routes.List), htmx...)
 	wantStatus(t, r, http.StatusOK)
-	actions := r.doc.Find("#actions-" + targets.DefaultName + "-" + id)
-	if oob, _ := actions.Attr("hx-swap-oob"); oob != "true" || stopButton(actions).Length() != 0 {
-		t.Errorf("the answer's row actions: oob %q, %d Stop buttons; want true and none", oob, stopButton(actions).Length())
+	want := "innerHTML:#row-" + targets.DefaultName + "-" + id + " .actions-cell"
+	actions := r.doc.Find(`[hx-swap-oob="` + want + `"]`)
+	if actions.Length() != 1 || stopButton(actions).Length() != 0 {
+		t.Errorf("the answer's row actions: %d swaps into %q, %d Stop buttons; want 1 and none\n%s", actions.Length(), want, stopButton(actions).Length(), clipBody(r.body))
 	}
 
 	other := e.idWith(dcs.StatusMigrating)
@@ -147,7 +148,7 @@ func TestListSortsByNameAndStatus(t *testing.T) {
 	byName := e.get(routes.List + "?sort=" + listquery.SortName + "&size=100")
 	wantStatus(t, byName, http.StatusOK)
 	var names []string
-	byName.doc.Find(`[data-testid="task-link"]`).Each(func(_ int, a *goquery.Selection) {
+	rowLink(byName.rows()).Each(func(_ int, a *goquery.Selection) {
 		names = append(names, strings.ToLower(strings.TrimSpace(a.Text())))
 	})
 	if len(names) < 10 || !slices.IsSorted(names) {
@@ -170,7 +171,7 @@ func TestListSortsByNameAndStatus(t *testing.T) {
 		}
 	}
 	var ranks []int
-	byStatus.doc.Find(`[data-testid="task-status"]`).Each(func(_ int, b *goquery.Selection) {
+	rowBadge(byStatus.rows()).Each(func(_ int, b *goquery.Selection) {
 		st, _ := b.Attr("data-status")
 		r, known := rank[st]
 		if !known {

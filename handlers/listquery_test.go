@@ -32,11 +32,11 @@ type listRow struct{ id, status, typ, created string }
 
 func rowsOf(r *resp) []listRow {
 	var out []listRow
-	r.find("task-row").Each(func(_ int, s *goquery.Selection) {
-		id, _ := s.Attr("data-task-id")
-		st, _ := s.Find(`[data-testid="task-status"]`).Attr("data-status")
+	r.rows().Each(func(_ int, s *goquery.Selection) {
+		_, id := rowTask(s)
+		st, _ := rowBadge(s).Attr("data-status")
 		created, _ := s.Find("time").Last().Attr("datetime")
-		out = append(out, listRow{id, st, strings.TrimSpace(s.Find(`[data-testid="task-type"]`).Text()), created})
+		out = append(out, listRow{id, st, rowType(s), created})
 	})
 	return out
 }
@@ -167,7 +167,7 @@ func TestPageSize(t *testing.T) {
 		e.sim.ResetCalls()
 		r := e.get("/?size=" + itoa(size))
 		wantStatus(t, r, http.StatusOK)
-		if n := r.find("task-row").Length(); n != min(size, seededTasks(e)) {
+		if n := r.rows().Length(); n != min(size, seededTasks(e)) {
 			t.Errorf("size %d: %d rows", size, n)
 		}
 		if n := e.sim.Calls(dcssim.OpList); n != 1 {
@@ -287,8 +287,8 @@ func TestFilterFormAndPushURL(t *testing.T) {
 	h := e.get("/?" + url.Values{"q": {hostile}, "sort": {"oldest"}}.Encode())
 	wantStatus(t, h, http.StatusOK)
 	noMarkup(t, "filtered list", h)
-	if h.find("task-row").Length() != 1 {
-		t.Errorf("%d rows for the hostile name", h.find("task-row").Length())
+	if h.rows().Length() != 1 {
+		t.Errorf("%d rows for the hostile name", h.rows().Length())
 	}
 	for _, testID := range []string{"export-csv", "export-json"} {
 		href, _ := h.find(testID).Attr("href")

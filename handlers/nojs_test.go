@@ -87,8 +87,8 @@ func TestStopWithoutJavaScript(t *testing.T) {
 	if flash.Length() != 1 || !strings.Contains(flash.Text(), "no-js reason") || !strings.Contains(flash.Text(), "local") {
 		t.Errorf("flash after the redirect: %q", flash.Text())
 	}
-	row := page.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
-	if st, _ := row.Find(`[data-testid="task-status"]`).Attr("data-status"); st != "TERMINATING" {
+	row := page.row(id)
+	if st, _ := rowBadge(row).Attr("data-status"); st != "TERMINATING" {
 		t.Errorf("row badge %q, want TERMINATING", st)
 	}
 	if again := e.get(loc); again.find("banner-success").Length() != 0 {

@@ -7,16 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/PuerkitoBio/goquery"
-
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 )
-
-// rowOf is the list row of the task id.
-func rowOf(r *resp, id string) *goquery.Selection {
-	return r.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
-}
 
 // TestListProgressColumn: the list's progress column shows the full sync's
 // percentage as a bar for an online migration in its full phase, the lag
@@ -39,8 +32,8 @@ func TestListProgressColumn(t *testing.T) {
 		t.Errorf("%d stats calls for a list with %d online migrations under way, want one each", got, moving)
 	}
 
-	full := rowOf(r, e.idNamed("订单缓存迁移-生产")).Find(`[data-testid="task-progress"]`)
-	pct := strings.TrimSpace(full.Find(`[data-testid="progress-percent"]`).Text())
+	full := rowProgress(r.row(e.idNamed("订单缓存迁移-生产")))
+	pct := strings.TrimSpace(full.Text())
 	m := regexp.MustCompile(`^(\d+(?:\.\d+)?) %$`).FindStringSubmatch(pct)
 	if m == nil {
 		t.Fatalf("full sync cell %q, want a percentage", strings.TrimSpace(full.Text()))
@@ -53,7 +46,7 @@ func TestListProgressColumn(t *testing.T) {
 		t.Error("the bar has no accessible name")
 	}
 
-	incr := rowOf(r, e.idNamed("用户画像增量同步")).Find(`[data-testid="task-progress"]`)
+	incr := rowProgress(r.row(e.idNamed("用户画像增量同步")))
 	if got := strings.TrimSpace(incr.Text()); !regexp.MustCompile(`^Full sync done, (caught up|[0-9.,]+( k| M)? behind)$`).MatchString(got) {
 		t.Errorf("incremental cell %q, want the full sync done and the lag", got)
 	}
@@ -63,7 +56,7 @@ func TestListProgressColumn(t *testing.T) {
 		"payment-cache nightly": "",
 		"ad-hoc-stop-demo":      "",
 	} {
-		cell := rowOf(r, e.idNamed(name)).Find(`[data-testid="task-progress"]`)
+		cell := rowProgress(r.row(e.idNamed(name)))
 		if cell.Length() != 1 {
 			t.Errorf("%s: no progress cell", name)
 			continue
@@ -84,7 +77,7 @@ func TestListProgressFailure(t *testing.T) {
 		id: {Ops: []dcssim.Op{dcssim.OpStats}, Status: 500, Code: "DCS.5000", Message: "internal error"}}})
 	r := e.get("/?size=50")
 	wantStatus(t, r, http.StatusOK)
-	note := rowOf(r, id).Find(`[data-testid="progress-note"]`)
+	note := rowProgress(r.row(id)).Find("span.muted")
 	if got := strings.TrimSpace(note.Text()); got != "Unavailable (DCS.5000)" {
 		t.Errorf("cell %q, want Unavailable (DCS.5000)", got)
 	}
@@ -94,7 +87,7 @@ func TestListProgressFailure(t *testing.T) {
 			t.Errorf("hover %q lacks %q", title, want)
 		}
 	}
-	other := rowOf(r, e.idNamed("推荐系统 缓存 第二批")).Find(`[data-testid="progress-percent"]`)
+	other := rowProgress(r.row(e.idNamed("推荐系统 缓存 第二批"))).Find("progress")
 	if other.Length() != 1 {
 		t.Error("another task's progress went missing with the failed one")
 	}

@@ -86,14 +86,14 @@ func TestFailedTaskShowsItsError(t *testing.T) {
 
 	list := e.get(routes.List)
 	wantStatus(t, list, http.StatusOK)
-	row := list.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
-	cell := row.Find(`[data-testid="task-error"]`)
+	row := list.row(id)
+	cell := rowError(row)
 	shown := strings.TrimSpace(cell.Text())
 	if title, _ := cell.Attr("title"); title != msg || !strings.HasSuffix(shown, "…") || utf8.RuneCountInString(shown) > 80 {
 		t.Errorf("row error %q (title %q), want at most 80 characters of %q, whole on hover", shown, title, msg)
 	}
 	failed := e.get(routes.List + "?status=" + listquery.GroupFailed)
-	if rows, errs := failed.find("task-row").Length(), failed.find("task-error").Length(); rows == 0 || errs != rows {
+	if rows, errs := failed.rows().Length(), rowError(failed.rows()).Length(); rows == 0 || errs != rows {
 		t.Errorf("%d of %d failed rows show an error message", errs, rows)
 	}
 

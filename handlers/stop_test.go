@@ -17,8 +17,10 @@ import (
 )
 
 // stopButton is the Stop control's submit button, if shown.
+// stopButton is the Stop that opens a task's confirmation: a button on the
+// task's page, a link in a list row (app.js opens both as a dialog).
 func stopButton(s *goquery.Selection) *goquery.Selection {
-	return s.Find("form.stop-open button").FilterFunction(func(_ int, b *goquery.Selection) bool {
+	return s.Find("form.stop-open button, a.btn-row").FilterFunction(func(_ int, b *goquery.Selection) bool {
 		return strings.TrimSpace(b.Text()) == "Stop"
 	})
 }
@@ -53,9 +55,9 @@ func TestStopOfferedOnlyWhenStoppable(t *testing.T) {
 			if form := dialog.doc.Find("form.stop-form").Length() == 1; form != st.Stoppable() {
 				t.Errorf("dialog: Stop task form = %v, want %v", form, st.Stoppable())
 			}
-			row := list.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
+			row := list.row(id)
 			if row.Length() == 0 {
-				row = list2.doc.Find(`[data-testid="task-row"][data-task-id="` + id + `"]`)
+				row = list2.row(id)
 			}
 			if inRow := stopButton(row).Length() == 1; inRow != st.Stoppable() {
 				t.Errorf("list row: Stop shown = %v, want %v", inRow, st.Stoppable())

@@ -17,8 +17,9 @@ import (
 // rowTargets are the data-target of every row of a list page, in order.
 func rowTargets(r *resp) []string {
 	var out []string
-	r.doc.Find(`[data-testid="task-row"]`).Each(func(_ int, s *goquery.Selection) {
-		out = append(out, s.AttrOr("data-target", ""))
+	r.rows().Each(func(_ int, s *goquery.Selection) {
+		target, _ := rowTask(s)
+		out = append(out, target)
 	})
 	return out
 }
@@ -48,7 +49,7 @@ func TestListMergesTargets(t *testing.T) {
 		t.Fatalf("rows per target %v: want tasks of both", seen)
 	}
 	var times []string
-	r.doc.Find(`[data-testid="task-row"] time`).Each(func(_ int, s *goquery.Selection) {
+	r.rows().Find("time").Each(func(_ int, s *goquery.Selection) {
 		times = append(times, s.AttrOr("datetime", ""))
 	})
 	for i := 1; i < len(times); i++ {
@@ -56,7 +57,7 @@ func TestListMergesTargets(t *testing.T) {
 			t.Fatalf("row %d (%s) is newer than row %d (%s): not newest first across targets", i, times[i], i-1, times[i-1])
 		}
 	}
-	if got := r.doc.Find(`[data-testid="task-target"]`).First().AttrOr("title", ""); got == "" {
+	if got := rowTarget(r.rows()).First().AttrOr("title", ""); got == "" {
 		t.Error("the Target column names no region on hover")
 	}
 	counts := r.text("target-counts")
@@ -170,11 +171,11 @@ func TestPerTargetOperators(t *testing.T) {
 	// On the list every row keeps its selection cell, with a box only
 	// where the operator may stop.
 	list := e.get("/?size=100", operator...)
-	rows := list.doc.Find(`[data-testid="task-row"]`)
+	rows := list.rows()
 	if cells := rows.Find("td.select-cell").Length(); cells != rows.Length() {
 		t.Errorf("%d selection cells for %d rows: the columns do not line up", cells, rows.Length())
 	}
-	if n := list.doc.Find(`[data-testid="task-row"][data-target="` + drTarget + `"] [data-testid="task-select"]`).Length(); n != 0 {
+	if n := rowSelect(list.doc.Find(`#task-rows > tr[id^="row-` + drTarget + `-"]`)).Length(); n != 0 {
 		t.Errorf("%d DR tasks offered for selection to an operator of production only", n)
 	}
 

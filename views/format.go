@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
@@ -239,9 +240,9 @@ const rowErrorLength = 80
 // Clip cuts s to at most n characters (not bytes: messages may be
 // Chinese), marking the cut.
 func Clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
 		return s
 	}
+	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }

@@ -1,7 +1,12 @@
 package views
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"sync"
+
+	"github.com/a-h/templ"
 
 	"github.com/dcs-dashboard/migrations/internal/auth"
 	"github.com/dcs-dashboard/migrations/internal/i18n"
@@ -36,9 +41,28 @@ func langSwitches(current, here string) []langSwitch {
 	return out
 }
 
-// scriptMessages are the words app.js shows, in the page's language, for
-// a JSON data block the script reads (no inline script: the CSP holds).
-func scriptMessages(ctx context.Context) map[string]string { return i18n.From(ctx).Prefixed("js.") }
+// scriptMessages are the words app.js shows, in the page's language, as a
+// JSON data block the script reads (no inline script: the CSP holds). The
+// block is encoded once per language: the words do not change while the
+// process runs, and every page carries them.
+func scriptMessages() templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		p := i18n.From(ctx)
+		block, ok := scriptBlocks.Load(p)
+		if !ok {
+			var b bytes.Buffer
+			if err := templ.JSONScript("script-messages", p.Prefixed("js.")).Render(context.Background(), &b); err != nil {
+				return err
+			}
+			block, _ = scriptBlocks.LoadOrStore(p, b.Bytes())
+		}
+		_, err := w.Write(block.([]byte))
+		return err
+	})
+}
+
+// scriptBlocks are scriptMessages' blocks by printer (one per language).
+var scriptBlocks sync.Map
 
 // roleName is a role in words; the role itself (auth.Role) stays in
 // data-role for scripts and tests.

@@ -129,7 +129,7 @@ func Layout(c Chrome) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templ.JSONScript("script-messages", scriptMessages(ctx)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = scriptMessages().Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -169,8 +169,6 @@ func targetChoices(ctx context.Context, ts []TargetChoice) []choice {
 	return out
 }
 
-// stateID is the id of a task's status block, unique on a page that shows
-// tasks of several targets.
 // alertsApart reports whether a stop's answer for p shows its banner in
 // the page's alert area rather than in the status block: an error or a
 // warning answered into a list row, which the rows' refresh would replace.
@@ -191,7 +189,24 @@ func anySelectable(p ListPage) bool {
 	return false
 }
 
+// stateID is the id of a task's status block on its page.
 func stateID(p *TaskState) string { return "state-" + p.Target + "-" + p.Task.ID }
+
+// stopTarget is where a stop's answer goes: the status block on the task's
+// page, the status cell of the task's row in a list (stopSwap says how).
+func stopTarget(p *TaskState) string {
+	if p.OnTaskPage() {
+		return "#" + stateID(p)
+	}
+	return "#" + rowID(p) + " .state-cell"
+}
+
+func stopSwap(p *TaskState) string {
+	if p.OnTaskPage() {
+		return "outerHTML"
+	}
+	return "innerHTML"
+}
 
 // OnTaskPage reports whether p is shown on the task's own page (where its
 // Overview facts follow the status), rather than in a list.

@@ -146,6 +146,8 @@ type ListPage struct {
 	// parts the browser already has.
 	RowsState                        string
 	CountsUnchanged, ErrorsUnchanged bool
+	// rendered are the rows as RowsStateOf rendered them, for the answer.
+	rendered *renderedRows
 }
 
 // StatusCounts is how many tasks each status group holds (listquery's

@@ -45,11 +45,13 @@ func ParseRowsState(h string) RowsState {
 }
 
 // RowsStateOf renders each part of p's rows' answer on its own and hashes
-// it.
+// it. The rows are kept in p, so the answer writes the changed ones from
+// the same bytes rather than rendering them again.
 func RowsStateOf(ctx context.Context, p *ListPage) RowsState {
 	var s RowsState
+	p.rendered = renderRows(ctx, p)
 	for i := range p.Rows {
-		s.Rows = append(s.Rows, version(ctx, taskRow(&p.Rows[i])))
+		s.Rows = append(s.Rows, rowVersion(p.rendered.row(i)))
 	}
 	s.Counts = version(ctx, statusCountsRead(*p))
 	s.Errors = version(ctx, targetErrors(*p, true))
@@ -78,6 +80,3 @@ func version(ctx context.Context, c templ.Component) string {
 	_, _ = h.Write(b.Bytes())
 	return strconv.FormatUint(h.Sum64(), 36)
 }
-
-// rowID is a list row's element id, unique across targets.
-func rowID(row *TaskState) string { return "row-" + row.Target + "-" + row.Task.ID }

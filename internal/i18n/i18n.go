@@ -65,7 +65,7 @@ func Load(fallback string) (*Catalog, error) {
 		if l != fallback {
 			c.langs = append(c.langs, l)
 		}
-		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(p.bundle, l), ids: p.ids[English], plain: p.plain[l]}
+		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(p.bundle, l), ids: p.ids[English], plain: p.plain[l], filled: p.filled[l]}
 	}
 	tags := make([]language.Tag, len(c.langs))
 	for i, l := range c.langs {
@@ -78,20 +78,23 @@ func Load(fallback string) (*Catalog, error) {
 // parsed is the embedded catalogs, read once: the go-i18n bundle, each
 // language's message ids (to their file) and its plain messages (one
 // form, no placeholder: most of a page's words, served without running a
-// template for every row that shows them).
+// template for every row that shows them) and its messages whose only
+// placeholders are plain {{.Name}}, filled without a template too.
 type parsed struct {
 	bundle *goi18n.Bundle
 	ids    map[string]map[string]string
 	plain  map[string]map[string]string
+	filled map[string]map[string]fillable
 }
 
 // catalogs reads the embedded files once; every Catalog shares them.
 var catalogs = sync.OnceValues(func() (*parsed, error) {
 	bundle := goi18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
-	p := &parsed{bundle: bundle, ids: map[string]map[string]string{}, plain: map[string]map[string]string{}}
+	p := &parsed{bundle: bundle, ids: map[string]map[string]string{}, plain: map[string]map[string]string{},
+		filled: map[string]map[string]fillable{}}
 	for _, lang := range Languages() {
-		ids, plain := map[string]string{}, map[string]string{}
+		ids, plain, filled := map[string]string{}, map[string]string{}, map[string]fillable{}
 		err := eachCatalog(lang, func(f string, data []byte, m map[string]any) error {
 			// go-i18n reads a file's language from its name: area.lang.yaml.
 			name := strings.TrimSuffix(path.Base(f), ".yaml") + "." + lang + ".yaml"
@@ -103,8 +106,12 @@ var catalogs = sync.OnceValues(func() (*parsed, error) {
 					return fmt.Errorf("%s: %s is also in %s", f, id, prev)
 				}
 				ids[id] = f
-				if text, ok := v.(string); ok && !strings.Contains(text, "{{") {
-					plain[id] = text
+				if text, ok := v.(string); ok {
+					if !strings.Contains(text, "{{") {
+						plain[id] = text
+					} else if f, ok := fillableOf(text); ok {
+						filled[id] = f
+					}
 				}
 			}
 			return nil
@@ -112,7 +119,7 @@ var catalogs = sync.OnceValues(func() (*parsed, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.ids[lang], p.plain[lang] = ids, plain
+		p.ids[lang], p.plain[lang], p.filled[lang] = ids, plain, filled
 	}
 	return p, nil
 })
@@ -186,10 +193,11 @@ func Messages(lang string) (map[string]string, error) {
 
 // Printer turns message ids into one language's text.
 type Printer struct {
-	lang  string
-	loc   *goi18n.Localizer
-	ids   map[string]string // every message id (to its file)
-	plain map[string]string // messages that need no template (parsed)
+	lang   string
+	loc    *goi18n.Localizer
+	ids    map[string]string   // every message id (to its file)
+	plain  map[string]string   // messages that need no template (parsed)
+	filled map[string]fillable // messages with plain placeholders only (parsed)
 }
 
 // Prefixed is every message whose id starts with prefix, in the printer's
@@ -213,6 +221,9 @@ func (p *Printer) Lang() string { return p.lang }
 func (p *Printer) T(id string, pairs ...any) string {
 	if text, ok := p.plain[id]; ok {
 		return text
+	}
+	if f, ok := p.filled[id]; ok {
+		return f.fill(pairs)
 	}
 	return p.localize(id, nil, pairs)
 }

@@ -208,8 +208,11 @@ func taskPath(pattern, target, id, returnTo string) string {
 	if returnTo == "" {
 		return u
 	}
-	return u + "?" + returnToKey + "=" + url.QueryEscape(returnTo)
+	return u + ReturnQuery(returnTo)
 }
+
+// ReturnQuery is the query that names the page a stop flow goes back to.
+func ReturnQuery(returnTo string) string { return "?" + returnToKey + "=" + url.QueryEscape(returnTo) }
 
 // segment escapes s as one path segment that no browser resolves as a
 // directory step.

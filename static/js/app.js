@@ -62,11 +62,23 @@ function onEveryPage(fn) {
   // A Stop button (a GET form that, without JavaScript, leads to the
   // confirmation page) loads its dialog into #stop-dialog-slot with htmx;
   // open it as a modal once it is in the page.
+  // A list row's Stop is a plain link to that page (views/listrow.go: no
+  // htmx attributes, since every byte of a row is repeated a hundred
+  // times); a click loads the same dialog, naming this list as the page
+  // to come back to.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#task-rows a.btn-row[href]");
+    if (!link || !window.htmx || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    var url = new URL(link.getAttribute("href"), window.location.href);
+    if (!url.searchParams.has("return_to")) url.searchParams.set("return_to", window.location.pathname + window.location.search);
+    window.htmx.ajax("GET", url.pathname + url.search, { source: link, target: "#stop-dialog-slot", swap: "innerHTML" });
+  });
   document.addEventListener("htmx:after:swap", function (event) {
     // Either a Stop button loaded the dialog, or a stop refused by the
     // dashboard itself (say, a reason too long) sent it back with the text.
     var source = event.target;
-    if (!source || !source.matches || !source.matches("form.stop-open, #batch-form, #stop-dialog-slot")) return;
+    if (!source || !source.matches || !source.matches("form.stop-open, a.btn-row, #batch-form, #stop-dialog-slot")) return;
     var dialog = document.querySelector("#stop-dialog-slot dialog");
     if (!dialog || typeof dialog.showModal !== "function") return;
     dialog.showModal();
@@ -185,8 +197,9 @@ function onEveryPage(fn) {
   // alert area, where it stays until dismissed. Its row keeps a mark too;
   // the rows' refresh rewrites them, so the mark is put back after every
   // swap, until a later stop of that task gets an answer that is no alert.
+  // A task is known by its row's id (views/listrow.go), row-TARGET-TASK.
   var refused = {};
-  function refKey(target, id) { return target + "/" + id; }
+  function refKey(target, id) { return "row-" + target + "-" + id; }
   function markRows() {
     // Each alert marks its task once: a later accepted stop clears the mark
     // even while the alert is still on the page.
@@ -198,8 +211,8 @@ function onEveryPage(fn) {
       var state = b.closest(".task-state");
       delete refused[refKey(state.getAttribute("data-target"), state.getAttribute("data-task-id"))];
     });
-    document.querySelectorAll('#task-rows tr[data-testid="task-row"]').forEach(function (row) {
-      var on = !!refused[refKey(row.getAttribute("data-target"), row.getAttribute("data-task-id"))];
+    document.querySelectorAll('#task-rows > tr[id^="row-"]:not([data-unchanged])').forEach(function (row) {
+      var on = !!refused[row.id];
       var cell = row.querySelector(".state-cell");
       var mark = cell && cell.querySelector(".refused-mark");
       if (on && cell && !mark) {
@@ -316,7 +329,8 @@ function onEveryPage(fn) {
 (function () {
   "use strict";
 
-  var ROW = 'tr[data-testid="task-row"][data-task-id]';
+  // Rows are known by their id, row-TARGET-TASK (views/listrow.go).
+  var ROW = '#task-rows > tr[id^="row-"]';
   var CURRENT = "row-current";
   var currentId = null;
 
@@ -328,7 +342,7 @@ function onEveryPage(fn) {
     if (id === null) return null;
     var all = rows();
     for (var i = 0; i < all.length; i++) {
-      if (all[i].getAttribute("data-task-id") === id) return all[i];
+      if (all[i].id === id) return all[i];
     }
     return null;
   }
@@ -337,7 +351,7 @@ function onEveryPage(fn) {
   function apply() {
     var found = false;
     rows().forEach(function (row) {
-      var on = currentId !== null && row.getAttribute("data-task-id") === currentId;
+      var on = currentId !== null && row.id === currentId;
       row.classList.toggle(CURRENT, on);
       if (on) {
         row.setAttribute("aria-current", "true");
@@ -358,7 +372,7 @@ function onEveryPage(fn) {
     if (current) index = all.indexOf(current);
     var next = index < 0 ? 0 : Math.min(all.length - 1, Math.max(0, index + step));
     var row = all[next];
-    currentId = row.getAttribute("data-task-id");
+    currentId = row.id;
     apply();
     // A control focused elsewhere in the table (a Stop button reached with
     // Tab) would take Enter for itself; the highlight is where Enter goes now.
@@ -379,7 +393,7 @@ function onEveryPage(fn) {
 
   function open() {
     var row = rowFor(currentId);
-    var link = row && row.querySelector('a[data-testid="task-link"][href]');
+    var link = row && row.querySelector("td.name > a[href]");
     if (!link) return false;
     window.location.assign(link.href);
     return true;
