@@ -26,6 +26,16 @@ func TestRowsRefreshSendsOnlyChanges(t *testing.T) {
 	if again.body != "" {
 		t.Errorf("the 204 has a body: %q", again.body)
 	}
+	// Nothing to show, so none of a document's headers: they were most of
+	// an idle tab's bytes. Not to be kept, and still traceable.
+	for _, k := range []string{"Content-Security-Policy", "X-Frame-Options", "Permissions-Policy", "Content-Language"} {
+		if v := again.header.Get(k); v != "" {
+			t.Errorf("the 204 carries %s: %q", k, v)
+		}
+	}
+	if again.header.Get("Cache-Control") != "no-store" || again.header.Get("X-Request-Id") == "" {
+		t.Errorf("the 204: Cache-Control %q, X-Request-Id %q", again.header.Get("Cache-Control"), again.header.Get("X-Request-Id"))
+	}
 	// No state, or a state from another list: everything again.
 	wantStatus(t, e.get(path, append(htmx, views.RowsStateHeader, "x.y~a~b")...), http.StatusOK)
 

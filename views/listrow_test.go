@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -141,4 +142,24 @@ func mustPrinter(t *testing.T) *i18n.Printer {
 		t.Fatal(err)
 	}
 	return c.Printer(i18n.English)
+}
+
+// TestRowTimeMatchesRFC3339: the rows' hand-written time format is
+// time.RFC3339's, for every year a row shows.
+func TestRowTimeMatchesRFC3339(t *testing.T) {
+	for _, when := range []time.Time{
+		time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), time.Date(999, 12, 31, 23, 59, 59, 999, time.UTC),
+		time.Date(2026, 11, 30, 8, 9, 10, 0, time.FixedZone("CST", 8*3600)), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+	} {
+		ts := dcs.Timestamp{Raw: when.String(), Time: when}
+		var b bytes.Buffer
+		page := views.ListPage{Rows: []views.TaskState{{Target: "t", Task: dcs.Task{ID: "x", CreatedAt: ts}}}}
+		if err := views.TaskRows(page).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		want := `<time datetime="` + when.UTC().Format(time.RFC3339) + `">`
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%v: %s lacks %s", when, b.String(), want)
+		}
+	}
 }

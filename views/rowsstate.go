@@ -3,8 +3,6 @@ package views
 import (
 	"bytes"
 	"context"
-	"hash/fnv"
-	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -76,7 +74,5 @@ func (s RowsState) Unchanged(p *ListPage, seen RowsState) bool {
 func version(ctx context.Context, c templ.Component) string {
 	var b bytes.Buffer
 	_ = c.Render(ctx, &b)
-	h := fnv.New64a()
-	_, _ = h.Write(b.Bytes())
-	return strconv.FormatUint(h.Sum64(), 36)
+	return rowVersion(b.Bytes())
 }
