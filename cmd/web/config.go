@@ -45,6 +45,7 @@ type config struct {
 	HSTS            bool
 	StopRate        int
 	ListCache       time.Duration
+	ShareReads      bool // false: taskcache.Config.NoSharing, whatever ListCache says
 	ShutdownGrace   time.Duration
 	DefaultLang     string
 	Version         bool

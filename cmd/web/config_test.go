@@ -64,6 +64,22 @@ func TestParseConfig(t *testing.T) {
 			wantErr: "at least 32"},
 		{name: "oidc mode needs its settings", args: []string{"-auth", "oidc", "-session-keys", strings.Repeat("k", 32)},
 			wantErr: "-auth oidc needs"},
+		{name: "reads shared by default", check: func(t *testing.T, c config) {
+			if !c.ShareReads || c.ListCache != 3*time.Second {
+				t.Errorf("share reads %v, list cache %s; want true and 3s", c.ShareReads, c.ListCache)
+			}
+		}},
+		{name: "share-reads off by environment", env: map[string]string{"DASHBOARD_SHARE_READS": "false"}, check: func(t *testing.T, c config) {
+			if c.ShareReads {
+				t.Error("DASHBOARD_SHARE_READS=false left reads shared")
+			}
+		}},
+		{name: "share-reads flag wins", args: []string{"-share-reads=false"}, env: map[string]string{"DASHBOARD_SHARE_READS": "true"},
+			check: func(t *testing.T, c config) {
+				if c.ShareReads {
+					t.Error("-share-reads=false left reads shared")
+				}
+			}},
 		{name: "watching defaults", check: func(t *testing.T, c config) {
 			if c.WatchInterval != 30*time.Second || c.StuckAfter != 15*time.Minute || c.LagThreshold != 10000 ||
 				c.PublicURL != "" || c.TaskMetricsMax != 500 || c.Channels != nil {

@@ -72,6 +72,9 @@ func serve(ctx context.Context, cfg config, d *dashboard, stdout io.Writer, log 
 	}
 	fmt.Fprintf(stdout, "Dashboard listening on %s (%s)\n", url, mode)
 	log.Info("dashboard started", "url", url, "dcs", d.where, "demo", cfg.demo(), "auth", cfg.Auth)
+	if !cfg.ShareReads {
+		log.Warn("DCS reads are not shared (-share-reads=false): every page makes its own calls, for measurement only")
+	}
 
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()

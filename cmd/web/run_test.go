@@ -46,7 +46,7 @@ func TestRunDemoMode(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `data-testid="demo-banner"`) ||
-		!strings.Contains(string(body), `data-testid="task-row"`) {
+		!strings.Contains(string(body), `<tr id="row-`) {
 		t.Fatalf("list page: status %d, demo banner or rows missing", resp.StatusCode)
 	}
 

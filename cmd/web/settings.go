@@ -52,6 +52,8 @@ func (c *config) settings() []setting {
 			meaning: "How often pages read tasks that are still in progress again (rows, badges, progress); they stop once nothing shown can change."},
 		{flag: "list-cache", env: "DASHBOARD_LIST_CACHE", def: "3s", value: duration(&c.ListCache),
 			meaning: "How long a page of the task list, and a task's progress figures, are reused for everyone before DCS is asked again (a stop clears them); identical reads in flight are shared regardless. `0` turns the reuse off."},
+		{flag: "share-reads", env: "DASHBOARD_SHARE_READS", def: "true", value: switchOf(&c.ShareReads),
+			meaning: "Share DCS reads between viewers: the reuse of `-list-cache`, and one call for identical reads in flight. `false`: every page makes its own DCS calls, whatever `-list-cache` says, so the load on the rate-limited API grows with every viewer; only for measuring the dashboard's own cost (`cmd/dcsload`)."},
 		{flag: "db", env: "DASHBOARD_DB", def: "sqlite:dashboard.db", value: text(&c.DB),
 			meaning: "Where the dashboard keeps its state (the audit trail first): `sqlite:PATH` (embedded, for one process) or `postgres://USER@HOST/DB` (for replicas sharing it; the password in the environment, `PGPASSWORD`). The schema is created and migrated at start; a stop is refused when its record cannot be committed."},
 		{flag: "audit-log", env: "DASHBOARD_AUDIT_LOG", def: "", value: text(&c.AuditLog),

@@ -139,7 +139,8 @@ func wire(ctx context.Context, cfg config, build buildInfo, log *slog.Logger) (_
 // buildTargets makes each target's task service: the SDK client, its
 // metrics (labelled with the target) and, in front, the cache that
 // coalesces identical reads and keeps list pages for -list-cache, so the
-// upstream rate grows with the number of targets, not of people watching.
+// upstream rate grows with the number of targets, not of people watching
+// (unless -share-reads=false, which makes every read its own call).
 // where says, for the start-up line, where each target's calls go.
 func buildTargets(specs []targetSpec, cfg config, m *metrics.Metrics) (*targets.Set, map[string]*taskcache.Cache, string, error) {
 	var ts []*targets.Target
@@ -152,7 +153,7 @@ func buildTargets(specs []targetSpec, cfg config, m *metrics.Metrics) (*targets.
 		}
 		t := sp.target
 		cache := taskcache.New(m.Instrument(client, t.Name),
-			taskcache.Config{ListTTL: cfg.ListCache, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
+			taskcache.Config{ListTTL: cfg.ListCache, NoSharing: !cfg.ShareReads, OnHit: m.CacheHit, OnMiss: m.CacheMiss})
 		t.Tasks, caches[t.Name] = cache, cache
 		ts = append(ts, &t)
 		where = append(where, t.Name+" at "+client.Endpoint())

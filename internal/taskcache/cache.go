@@ -17,6 +17,10 @@
 // Stops are writes and go straight through, never shared, cached or
 // retried; when one returns, everything cached is dropped, so no page shows
 // the stopped task's old status or progress after the stop has answered.
+//
+// Config.NoSharing turns both kinds of sharing off, so that every read makes
+// its own upstream call: for measuring what a page costs the dashboard
+// itself (cmd/dcsload), never for serving people.
 package taskcache
 
 import (
@@ -50,6 +54,13 @@ type Config struct {
 	// ListTTL is how long a list page or a task's progress is served from
 	// memory; 0 (or less) disables caching but keeps coalescing.
 	ListTTL time.Duration
+	// NoSharing makes every read go upstream on its own: nothing is cached
+	// (ListTTL is ignored) and identical reads in flight are not coalesced,
+	// so N callers cost N upstream calls. Each call runs under its caller's
+	// context. Stops behave as always. It exists to measure the dashboard's
+	// own cost per page against direct API calls; it multiplies the load on
+	// the rate-limited API by the number of viewers.
+	NoSharing bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// OnHit and OnMiss, if set, are called with one of the Cache* names.
@@ -66,12 +77,14 @@ type Config struct {
 // refresh would be most of the dashboard's memory under load. Every other
 // answer is small, and each caller gets its own copy.
 type Cache struct {
-	up      dcs.TaskService
-	ttl     time.Duration
-	now     func() time.Time
-	onHit   func(string)
-	onMiss  func(string)
-	flights singleflight.Group
+	up     dcs.TaskService
+	ttl    time.Duration
+	now    func() time.Time
+	onHit  func(string)
+	onMiss func(string)
+	// unshared: every read is its own upstream call (Config.NoSharing).
+	unshared bool
+	flights  singleflight.Group
 
 	mu sync.Mutex
 	// gen counts the stops that have returned. It is part of every flight
@@ -88,7 +101,11 @@ func New(up dcs.TaskService, cfg Config) *Cache {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{up: up, ttl: max(cfg.ListTTL, 0), now: now, onHit: cfg.OnHit, onMiss: cfg.OnMiss,
+	ttl := max(cfg.ListTTL, 0)
+	if cfg.NoSharing {
+		ttl = 0 // keep stores nothing, so lookups never hit
+	}
+	return &Cache{up: up, ttl: ttl, now: now, onHit: cfg.OnHit, onMiss: cfg.OnMiss, unshared: cfg.NoSharing,
 		lists: newShelf[listKey, dcs.TaskPage](maxListEntries), stats: newShelf[string, dcs.Stats](maxStatsEntries)}
 }
 

@@ -27,6 +27,9 @@ const flightTimeout = time.Minute
 //
 // Each caller gets clone(value): a copy it may modify, except for list
 // pages, which are shared (sharePage) and only read.
+//
+// With Config.NoSharing there is no flight: each caller makes its own call
+// (alone).
 func coalesce[T any](c *Cache, ctx context.Context, cache, op, key string,
 	cached func() (T, bool), fn func(context.Context) (T, error), clone func(T) T) (T, error) {
 	var zero T
@@ -34,6 +37,9 @@ func coalesce[T any](c *Cache, ctx context.Context, cache, op, key string,
 		// Starting a detached call for a caller already gone would be waste.
 		return zero, &dcs.APIError{Op: op, Kind: dcs.KindTimeout,
 			Message: "not sent: the request was cancelled first (" + err.Error() + ")"}
+	}
+	if c.unshared {
+		return alone(c, ctx, cache, op, fn)
 	}
 	led := false // written by this caller's fn only if it leads the flight
 	ch := c.flights.DoChan(key, func() (v any, err error) {
@@ -71,6 +77,24 @@ func coalesce[T any](c *Cache, ctx context.Context, cache, op, key string,
 		return zero, &dcs.APIError{Op: op, Kind: dcs.KindTimeout,
 			Message: "gave up waiting for an answer: " + ctx.Err().Error()}
 	}
+}
+
+// alone answers a read with an upstream call of its own (Config.NoSharing):
+// nobody else waits on it, so it runs under the caller's ctx and its answer
+// is the caller's alone, not a copy. A panicking Upstream is reported as a
+// failed call, as in a shared flight, so both modes fail alike.
+func alone[T any](c *Cache, ctx context.Context, cache, op string, fn func(context.Context) (T, error)) (v T, err error) {
+	c.miss(cache)
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			v, err = zero, &dcs.APIError{Op: op, Kind: dcs.KindConfig,
+				Message: fmt.Sprintf("the call failed unexpectedly: %v", p)}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, flightTimeout)
+	defer cancel()
+	return fn(ctx)
 }
 
 // copyErr gives each caller its own *dcs.APIError, so one handler filling
