@@ -56,15 +56,18 @@ func buildDashboard(ctx context.Context, dir string) (string, error) {
 }
 
 // startDashboard runs bin against the simulator and waits until it listens.
-// On error the process, if it started, is already stopped. cmd/web refuses
-// to start without a writable audit log (default ./audit.jsonl, which would
-// land in the caller's working directory), so the log goes to auditLog, in
-// dcsload's temporary directory. -auth none (one local operator, loopback
-// only) is named rather than left to the default, because it is what the
-// figures describe.
-func startDashboard(ctx context.Context, bin, credFile, auditLog string, sim *simServer, extra ...string) (*dashboard, error) {
+// On error the process, if it started, is already stopped. The dashboard's
+// files go next to files, in dcsload's temporary directory, never in the
+// caller's working directory (cmd/web's default database is
+// ./dashboard.db): its database (files.db, one per dashboard, so that two
+// running side by side, or two runs of dcsload, share no SQLite file) and
+// the audit log it mirrors to (files-audit.jsonl). -auth none (one local
+// operator, loopback only) is named rather than left to the default,
+// because it is what the figures describe.
+func startDashboard(ctx context.Context, bin, credFile, files string, sim *simServer, extra ...string) (*dashboard, error) {
 	d := &dashboard{logs: &tail{max: 16 << 10}, done: make(chan struct{})}
-	args := append([]string{"-listen", "127.0.0.1:0", "-auth", "none", "-audit-log", auditLog,
+	args := append([]string{"-listen", "127.0.0.1:0", "-auth", "none",
+		"-db", "sqlite:" + files + ".db", "-audit-log", files + "-audit.jsonl",
 		"-dcs-endpoint", sim.endpoint, "-dcs-project-id", simProject}, extra...)
 	d.cmd = exec.Command(bin, args...)
 	d.cmd.Env = dashboardEnv(sim, credFile)

@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
+	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
 
 // measure is one target's figures plus what the simulator saw meanwhile.
@@ -22,7 +26,7 @@ type measure struct {
 	cpu      time.Duration // CPU the measured process used (dashboard only)
 }
 
-// target is one thing under load: how to send a request and, for the
+// target is one thing under load: how to send a request and, for a
 // dashboard, how to read its process's CPU time.
 type target struct {
 	name string
@@ -75,16 +79,17 @@ func simCalls(sim *simServer) int {
 }
 
 // dashboardTarget loads the dashboard with browser-like workers, after one
-// request that proves the page renders what it should.
-func dashboardTarget(ctx context.Context, o options, dash *dashboard) (*target, error) {
+// request that proves the page renders what it should. name names the
+// target in the report.
+func dashboardTarget(ctx context.Context, o options, dash *dashboard, name string) (*target, error) {
 	b := &browsers{client: loadClient(o.concurrency), url: strings.TrimSuffix(dash.url, "/") + o.path,
 		cookies: make([]string, o.concurrency)}
 	if err := b.check(ctx, o.path == "/"); err != nil {
-		return nil, fmt.Errorf("GET %s: %w\ndashboard output:\n%s", b.url, err, dash.logs)
+		return nil, fmt.Errorf("%s: GET %s: %w\ndashboard output:\n%s", name, b.url, err, dash.logs)
 	}
 	pid := dash.pid()
-	return &target{name: "dashboard", do: b.get, cpu: func() (time.Duration, error) { return readCPU(pid) },
-		m: measure{name: "dashboard"}}, nil
+	return &target{name: name, do: b.get, cpu: func() (time.Duration, error) { return readCPU(pid) },
+		m: measure{name: name}}, nil
 }
 
 // directTarget calls ListMigrationTask through a dcs.Client of its own,
@@ -95,15 +100,51 @@ func directTarget(ctx context.Context, sim *simServer) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := func(ctx context.Context, _ int) error {
-		_, err := c.List(ctx, dcs.ListOptions{Limit: listLimit})
+	if calls, err := pageCalls(ctx, c); err != nil || calls < 2 {
+		return nil, fmt.Errorf("direct: a page would make %d calls (%v); the seed should have tasks in progress", calls, err)
+	}
+	page := func(ctx context.Context, _ int) error {
+		_, err := pageCalls(ctx, c)
 		return err
 	}
-	if page, err := c.List(ctx, dcs.ListOptions{Limit: listLimit}); err != nil || len(page.Tasks) == 0 {
-		return nil, fmt.Errorf("direct List: %d tasks, %v", len(page.Tasks), err)
-	}
-	return &target{name: "direct", do: list, m: measure{name: "direct"}}, nil
+	return &target{name: "direct", do: page, m: measure{name: "direct"}}, nil
 }
+
+// pageCalls makes, straight through the SDK client, the calls a list page
+// makes when nothing is shared: the target's tasks in one page of
+// taskcache.PageSize, then the progress of each online migration under
+// way among the first listLimit, newest first (the list's default order),
+// progressLookups at a time. It returns how many calls it made.
+func pageCalls(ctx context.Context, c *dcs.Client) (int, error) {
+	page, err := c.List(ctx, dcs.ListOptions{Limit: taskcache.PageSize})
+	if err != nil {
+		return 1, err
+	}
+	tasks := slices.Clone(page.Tasks)
+	slices.SortStableFunc(tasks, func(a, b dcs.Task) int { return b.CreatedAt.Time.Compare(a.CreatedAt.Time) })
+	var ids []string
+	for _, t := range tasks[:min(listLimit, len(tasks))] {
+		if t.ReportsProgress() {
+			ids = append(ids, t.ID)
+		}
+	}
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, progressLookups)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			_, errs[i] = c.Stats(ctx, id)
+		})
+	}
+	wg.Wait()
+	return 1 + len(ids), errors.Join(errs...)
+}
+
+// progressLookups is how many progress reads a list page makes at once
+// (handlers.progressLookups).
+const progressLookups = 8
 
 // browsers are the load workers, one returning browser each: a worker sends
 // back the session cookie its first answer set, as a browser does, so the
@@ -122,6 +163,10 @@ func (b *browsers) get(ctx context.Context, w int) error {
 	return b.fetch(ctx, w, io.Discard)
 }
 
+// listRowMarker starts every task row of the list page (views/listrow.go
+// writes each as <tr id="row-TARGET-ID">).
+const listRowMarker = `<tr id="row-`
+
 // check requests the page once and, for the list page, makes sure it lists
 // tasks: a page of error banners would measure the wrong thing.
 func (b *browsers) check(ctx context.Context, wantRows bool) error {
@@ -129,7 +174,7 @@ func (b *browsers) check(ctx context.Context, wantRows bool) error {
 	if err := b.fetch(ctx, 0, &body); err != nil {
 		return err
 	}
-	if wantRows && !strings.Contains(body.String(), `data-testid="task-row"`) {
+	if wantRows && !strings.Contains(body.String(), listRowMarker) {
 		return fmt.Errorf("the list page shows no task rows")
 	}
 	return nil

@@ -41,7 +41,7 @@ func runSoak(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return withDashboard(ctx, o, true, func(sim *simServer, dash *dashboard) error {
+	return withDashboard(ctx, true, func(sim *simServer, dash *dashboard) error {
 		return soakRun(ctx, o, out, faults, sim, dash)
 	})
 }
