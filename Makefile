@@ -59,16 +59,14 @@ unit: deps-postgres
 e2e: deps-e2e deps-postgres $(OAUTH2_PROXY_BIN)
 	$(GO) test -tags e2e -count=1 -timeout 15m ./e2e/
 
-## bench: render benchmarks (list of 100 tasks, detail) and the HTTP load comparison.
+## bench: upstream economy, watcher, slow target and audit benchmarks, then cmd/benchtable: render (list of 100 tasks, detail), bytes on the wire, task page latency, the HTTP load comparison and the 60s soak, every figure against its target in one table, printed last.
 bench: generate deps-postgres
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./views/
-	$(GO) run ./cmd/dcsload -duration 20s -concurrency 16 -rounds 2 -list-cache 0
 	$(GO) test -run '^$$' -bench UpstreamEconomy -count 1 ./internal/taskcache/
 	$(GO) test -run '^$$' -bench WatchUpstream -benchtime 1x ./internal/watch/
 	$(GO) test -run '^$$' -bench ListOneSlowTarget -benchtime 20x ./handlers/
-	$(GO) test -run '^$$' -bench TaskPageLatency -benchtime 20x ./handlers/
 	$(GO) test -run '^$$' -bench StopAudit -benchtime 500x ./internal/store/
 	$(GO) test -run '^$$' -bench AuditPageMillion -benchtime 1x -timeout 20m ./internal/store/
+	$(GO) run ./cmd/benchtable -go "$(GO)"
 
 ## fuzz: run every fuzz target for FUZZTIME each (the committed seed corpora run in `make test`).
 FUZZTIME ?= 30s
