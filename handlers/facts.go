@@ -133,6 +133,9 @@ func showEach(ctx context.Context, tasks dcs.TaskService, ids []string, got func
 // all within factDeadline: a slow API costs the page the figures it could
 // not read in time, never its answer. A read not started by then is skipped.
 func readEach(ctx context.Context, n, lookups int, read func(ctx context.Context, i int)) {
+	if n == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, factDeadline)
 	defer cancel()
 	sem := make(chan struct{}, lookups)

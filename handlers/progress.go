@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 
+	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/i18n"
 	"github.com/dcs-dashboard/migrations/views"
 )
@@ -18,14 +19,27 @@ const progressLookups = 8
 // reports none). A read that fails is kept with its error, for the cell to
 // say why its figures are missing; one not finished within factDeadline is
 // an empty RowProgress.
+// keptStats is a task service that can tell the progress it keeps without
+// a read (taskcache.Cache): the figures every viewer's refresh shares.
+type keptStats interface {
+	KeptStats(ctx context.Context, id string) (dcs.Stats, bool)
+}
+
 func progressOf(ctx context.Context, rows []row) []*views.RowProgress {
 	out := make([]*views.RowProgress, len(rows))
 	var moving []int
 	for i, r := range rows {
-		if r.task.ReportsProgress() {
-			out[i] = &views.RowProgress{}
-			moving = append(moving, i)
+		if !r.task.ReportsProgress() {
+			continue
 		}
+		out[i] = &views.RowProgress{}
+		if k, ok := r.target.Tasks.(keptStats); ok {
+			if stats, ok := k.KeptStats(ctx, r.task.ID); ok {
+				out[i].Stats = &stats
+				continue
+			}
+		}
+		moving = append(moving, i)
 	}
 	readEach(ctx, len(moving), progressLookups, func(ctx context.Context, k int) {
 		r := rows[moving[k]]

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"unicode/utf8"
 
+	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
@@ -65,6 +66,11 @@ func NewSessions(keys []SessionKey, secure bool, log *slog.Logger) (*Sessions, e
 		pairs = append(pairs, k.Hash, k.Encrypt)
 	}
 	store := sessions.NewCookieStore(pairs...)
+	for _, codec := range store.Codecs {
+		if sc, ok := codec.(*securecookie.SecureCookie); ok {
+			sc.SetSerializer(sessionSerializer{})
+		}
+	}
 	store.Options = &sessions.Options{
 		Path:     "/",
 		MaxAge:   12 * 60 * 60,

@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 // fillable is a message whose only placeholders are plain {{.Name}}, split
@@ -75,4 +78,45 @@ func valueOf(name string, pairs []any) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// pluralForms are a counted message's forms by CLDR category ("one",
+// "other", ...), each fillable.
+type pluralForms map[plural.Form]fillable
+
+// pluralCategories are the keys a plural message may have in a catalog.
+var pluralCategories = map[string]plural.Form{"zero": plural.Zero, "one": plural.One, "two": plural.Two,
+	"few": plural.Few, "many": plural.Many, "other": plural.Other}
+
+// pluralFormsOf reads a catalog entry that is a map of plural forms, if it
+// is one, has an "other" form, and every form is fillable.
+func pluralFormsOf(v any) (pluralForms, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil, false
+	}
+	forms := pluralForms{}
+	for k, raw := range m {
+		cat, known := pluralCategories[k]
+		text, isText := raw.(string)
+		if !known || !isText {
+			return nil, false
+		}
+		f, ok := fillableOf(text)
+		if !ok {
+			return nil, false
+		}
+		forms[cat] = f
+	}
+	_, hasOther := forms[plural.Other]
+	return forms, hasOther
+}
+
+// of is the form for the count n in the language tag, by CLDR's cardinal
+// rules (as go-i18n chooses), "other" when the message lacks that form.
+func (fs pluralForms) of(tag language.Tag, n int) fillable {
+	if f, ok := fs[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]; ok {
+		return f
+	}
+	return fs[plural.Other]
 }

@@ -63,3 +63,42 @@ func TestFillableOf(t *testing.T) {
 		}
 	}
 }
+
+// TestCountedMessagesMatchTemplates: every plural message filled by hand
+// reads as go-i18n makes it, in both languages, for counts that take each
+// form.
+func TestCountedMessagesMatchTemplates(t *testing.T) {
+	c, err := Load(English)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, lang := range Languages() {
+		p := c.Printer(lang)
+		for id, forms := range p.counted {
+			var names []string
+			for _, f := range forms {
+				for i := 1; i < len(f); i += 2 {
+					if f[i] != "Count" {
+						names = append(names, f[i])
+					}
+				}
+			}
+			for _, count := range []int{0, 1, 2, 5, 11, 21, 1000} {
+				pairs := []any{"Count", count}
+				for _, name := range names {
+					pairs = append(pairs, name, "<"+name+">")
+				}
+				want := p.localize(id, count, pairs)
+				if got := forms.of(p.tag, count).fill(pairs); got != want {
+					t.Errorf("%s %s, %d: filled %q, template %q", lang, id, count, got, want)
+				}
+			}
+			n++
+		}
+	}
+	if n < 5 {
+		t.Errorf("only %d plural messages are filled by hand", n)
+	}
+	t.Logf("%d plural messages filled by hand", n)
+}

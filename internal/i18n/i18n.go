@@ -65,7 +65,8 @@ func Load(fallback string) (*Catalog, error) {
 		if l != fallback {
 			c.langs = append(c.langs, l)
 		}
-		c.printers[l] = &Printer{lang: l, loc: goi18n.NewLocalizer(p.bundle, l), ids: p.ids[English], plain: p.plain[l], filled: p.filled[l]}
+		c.printers[l] = &Printer{lang: l, tag: language.MustParse(l), loc: goi18n.NewLocalizer(p.bundle, l), ids: p.ids[English],
+			plain: p.plain[l], filled: p.filled[l], counted: p.counted[l]}
 	}
 	tags := make([]language.Tag, len(c.langs))
 	for i, l := range c.langs {
@@ -85,6 +86,8 @@ type parsed struct {
 	ids    map[string]map[string]string
 	plain  map[string]map[string]string
 	filled map[string]map[string]fillable
+	// counted are the plural messages whose every form is fillable.
+	counted map[string]map[string]pluralForms
 }
 
 // catalogs reads the embedded files once; every Catalog shares them.
@@ -92,9 +95,9 @@ var catalogs = sync.OnceValues(func() (*parsed, error) {
 	bundle := goi18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	p := &parsed{bundle: bundle, ids: map[string]map[string]string{}, plain: map[string]map[string]string{},
-		filled: map[string]map[string]fillable{}}
+		filled: map[string]map[string]fillable{}, counted: map[string]map[string]pluralForms{}}
 	for _, lang := range Languages() {
-		ids, plain, filled := map[string]string{}, map[string]string{}, map[string]fillable{}
+		ids, plain, filled, counted := map[string]string{}, map[string]string{}, map[string]fillable{}, map[string]pluralForms{}
 		err := eachCatalog(lang, func(f string, data []byte, m map[string]any) error {
 			// go-i18n reads a file's language from its name: area.lang.yaml.
 			name := strings.TrimSuffix(path.Base(f), ".yaml") + "." + lang + ".yaml"
@@ -112,6 +115,8 @@ var catalogs = sync.OnceValues(func() (*parsed, error) {
 					} else if f, ok := fillableOf(text); ok {
 						filled[id] = f
 					}
+				} else if forms, ok := pluralFormsOf(v); ok {
+					counted[id] = forms
 				}
 			}
 			return nil
@@ -119,7 +124,7 @@ var catalogs = sync.OnceValues(func() (*parsed, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.ids[lang], p.plain[lang], p.filled[lang] = ids, plain, filled
+		p.ids[lang], p.plain[lang], p.filled[lang], p.counted[lang] = ids, plain, filled, counted
 	}
 	return p, nil
 })
@@ -194,10 +199,13 @@ func Messages(lang string) (map[string]string, error) {
 // Printer turns message ids into one language's text.
 type Printer struct {
 	lang   string
+	tag    language.Tag
 	loc    *goi18n.Localizer
 	ids    map[string]string   // every message id (to its file)
 	plain  map[string]string   // messages that need no template (parsed)
 	filled map[string]fillable // messages with plain placeholders only (parsed)
+	// counted are plural messages with plain placeholders only (parsed).
+	counted map[string]pluralForms
 }
 
 // Prefixed is every message whose id starts with prefix, in the printer's
@@ -231,7 +239,11 @@ func (p *Printer) T(id string, pairs ...any) string {
 // N is T for a message that depends on a count, in the language's plural
 // form for n; the message reads the count as {{.Count}}.
 func (p *Printer) N(id string, n int, pairs ...any) string {
-	return p.localize(id, n, append([]any{"Count", n}, pairs...))
+	pairs = append([]any{"Count", n}, pairs...)
+	if forms, ok := p.counted[id]; ok {
+		return forms.of(p.tag, n).fill(pairs)
+	}
+	return p.localize(id, n, pairs)
 }
 
 func (p *Printer) localize(id string, count any, pairs []any) string {

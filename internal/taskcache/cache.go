@@ -172,6 +172,23 @@ func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
 	}, cloneStats)
 }
 
+// KeptStats is a migration's progress when Stats would answer it from
+// memory now; ok is false when Stats would have to call the API (or wait
+// on a call). The list takes what is kept at once and reads only the rest,
+// so a page served from memory spawns no reads at all.
+func (c *Cache) KeptStats(ctx context.Context, id string) (_ dcs.Stats, ok bool) {
+	if dcs.WantsFresh(ctx) {
+		return dcs.Stats{}, false
+	}
+	maxAge, _ := dcs.MaxAgeOf(ctx)
+	st, ok, _ := lookup(c, &c.stats, id, maxAge)
+	if !ok {
+		return dcs.Stats{}, false
+	}
+	c.hit(CacheStats)
+	return cloneStats(st), true
+}
+
 // Logs returns a page of a task's log, shared with identical calls in
 // flight, never cached.
 func (c *Cache) Logs(ctx context.Context, id string, opt dcs.LogOptions) (dcs.LogPage, error) {

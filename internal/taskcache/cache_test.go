@@ -288,3 +288,40 @@ func TestMaxAgeReads(t *testing.T) {
 	}
 	e.wantCalls(t, dcssim.OpList, 3)
 }
+
+// TestKeptStats: the progress Stats would answer from memory is told
+// without a call; nothing is before a read, after the period, after a stop
+// or to a read marked dcs.Fresh.
+func TestKeptStats(t *testing.T) {
+	e := newEnv(t, 3*time.Second, nil)
+	id := stoppable(t)
+	ctx := context.Background()
+	if _, ok := e.cache.KeptStats(ctx, id); ok {
+		t.Fatal("progress kept before any read")
+	}
+	read, err := e.cache.Stats(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, ok := e.cache.KeptStats(ctx, id)
+	if !ok || kept.FullProgress != read.FullProgress {
+		t.Errorf("kept %v, %+v; want the read's %+v", ok, kept.FullProgress, read.FullProgress)
+	}
+	if _, ok := e.cache.KeptStats(dcs.Fresh(ctx), id); ok {
+		t.Error("a fresh read was told what is kept")
+	}
+	e.clock.Advance(4 * time.Second)
+	if _, ok := e.cache.KeptStats(ctx, id); ok {
+		t.Error("progress kept past the period")
+	}
+	if _, err := e.cache.Stats(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cache.Stop(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.cache.KeptStats(ctx, id); ok {
+		t.Error("progress kept across a stop")
+	}
+	e.wantCalls(t, dcssim.OpStats, 2)
+}
