@@ -29,19 +29,26 @@ const (
 // at the same time.
 type taskFacts struct {
 	mu      sync.Mutex
-	network map[string]string // by factKey
-	kind    map[string]string // migration type, by factKey
+	network map[factID]string
+	kind    map[factID]string // migration type
 }
 
+// factID names a task of a target: ids are the API's, unique in a project
+// but not promised across projects. (A struct, not a joined string: every
+// list view looks up each of its rows.)
+type factID struct{ target, id string }
+
+func idOf(t *targets.Target, id string) factID { return factID{t.Name, id} }
+
 func newTaskFacts() *taskFacts {
-	return &taskFacts{network: map[string]string{}, kind: map[string]string{}}
+	return &taskFacts{network: map[factID]string{}, kind: map[factID]string{}}
 }
 
 // typeOf is the migration type of task id of t, if it has been seen.
 func (f *taskFacts) typeOf(t *targets.Target, id string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.kind[factKey(t, id)]
+	return f.kind[idOf(t, id)]
 }
 
 // noteTypes records the migration types of listed rows.
@@ -52,14 +59,14 @@ func (f *taskFacts) noteTypes(rows []row) {
 		clear(f.kind)
 	}
 	for _, r := range rows {
-		if r.task.Type != "" {
-			f.kind[factKey(r.target, r.task.ID)] = r.task.Type
+		if k := idOf(r.target, r.task.ID); r.task.Type != "" && f.kind[k] != r.task.Type {
+			f.kind[k] = r.task.Type
 		}
 	}
 }
 
-// factKey names a task of a target: ids are the API's, unique in a project
-// but not promised across projects.
+// factKey is factID as one string, for keys kept outside this process's
+// maps (stop leases).
 func factKey(t *targets.Target, id string) string { return t.Name + "/" + id }
 
 // remember records the facts of a task read in full (detail page, stop),
@@ -74,12 +81,12 @@ func (f *taskFacts) remember(t *targets.Target, task dcs.Task) {
 	if len(f.network) >= maxFacts {
 		clear(f.network) // crude, but bounded; entries refill on demand
 	}
-	f.network[factKey(t, task.ID)] = task.NetworkType
+	f.network[idOf(t, task.ID)] = task.NetworkType
 	if task.Type != "" {
 		if len(f.kind) >= maxFacts {
 			clear(f.kind)
 		}
-		f.kind[factKey(t, task.ID)] = task.Type
+		f.kind[idOf(t, task.ID)] = task.Type
 	}
 }
 
@@ -88,16 +95,19 @@ func (f *taskFacts) remember(t *targets.Target, task dcs.Task) {
 // (shown as a dash).
 func (f *taskFacts) fill(ctx context.Context, rows []row) {
 	f.noteTypes(rows)
-	missing := map[*targets.Target][]int{}
+	var missing map[*targets.Target][]int // most views: none
 	f.mu.Lock()
 	for i := range rows {
 		r := &rows[i]
 		if r.task.NetworkType != "" {
 			continue
 		}
-		if n, ok := f.network[factKey(r.target, r.task.ID)]; ok {
+		if n, ok := f.network[idOf(r.target, r.task.ID)]; ok {
 			r.task.NetworkType = n
 		} else {
+			if missing == nil {
+				missing = map[*targets.Target][]int{}
+			}
 			missing[r.target] = append(missing[r.target], i)
 		}
 	}

@@ -109,6 +109,7 @@ func (s *Server) listPage(c echo.Context) (views.ListPage, int, error) {
 	// A row's stop returns to this list page (not /task-rows, which is
 	// only a fragment), with the search, filters, order and size kept.
 	returnTo := q.URL()
+	p.Rows = make([]views.TaskState, 0, len(rows)) // a row is 700 bytes: no regrowing
 	for i, r := range rows {
 		st := s.state(c, r.target, *r.task, returnTo)
 		st.Progress = progress[i]

@@ -63,6 +63,7 @@ type config struct {
 	PublicURL string
 	// TaskMetricsMax bounds how many tasks get per-task gauges; 0 means none.
 	TaskMetricsMax int
+	MemoryLimit    int64 // bytes; 0 leaves the Go runtime's collector as it is
 	authConfig
 }
 

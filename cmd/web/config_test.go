@@ -80,6 +80,22 @@ func TestParseConfig(t *testing.T) {
 					t.Error("-share-reads=false left reads shared")
 				}
 			}},
+		{name: "memory limit by default", check: func(t *testing.T, c config) {
+			if c.MemoryLimit != 48<<20 {
+				t.Errorf("memory limit %d, want 48 MiB", c.MemoryLimit)
+			}
+		}},
+		{name: "memory limit in GiB", args: []string{"-memory-limit", "1GiB"}, check: func(t *testing.T, c config) {
+			if c.MemoryLimit != 1<<30 {
+				t.Errorf("memory limit %d, want 1 GiB", c.MemoryLimit)
+			}
+		}},
+		{name: "memory limit off", env: map[string]string{"DASHBOARD_MEMORY_LIMIT": "0"}, check: func(t *testing.T, c config) {
+			if c.MemoryLimit != 0 {
+				t.Errorf("memory limit %d, want 0", c.MemoryLimit)
+			}
+		}},
+		{name: "memory limit not a size", args: []string{"-memory-limit", "64MB"}, wantErr: "not a size such as 64MiB"},
 		{name: "watching defaults", check: func(t *testing.T, c config) {
 			if c.WatchInterval != 30*time.Second || c.StuckAfter != 15*time.Minute || c.LagThreshold != 10000 ||
 				c.PublicURL != "" || c.TaskMetricsMax != 500 || c.Channels != nil {

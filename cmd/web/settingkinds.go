@@ -37,6 +37,9 @@ var (
 	// flags accept them, so no command line that worked before stops working.
 	numberKind = kind[int]{form: "int", parse: explained(parseInt, "not a whole number"), format: strconv.Itoa}
 	switchKind = kind[bool]{parse: explained(strconv.ParseBool, "not true or false"), format: strconv.FormatBool}
+	// Sizes are written as GOMEMLIMIT writes them: a whole number of
+	// bytes with an optional B, KiB, MiB or GiB.
+	sizeKind = kind[int64]{form: "size", parse: explained(parseSize, "not a size such as 64MiB"), format: formatSize}
 	// Items are trimmed and empty and repeated ones dropped, as everywhere
 	// else the dashboard reads a list.
 	listKind = kind[[]string]{form: "list", parse: func(s string) ([]string, error) { return auth.ParseList(s), nil },
@@ -54,6 +57,9 @@ func number(p *int) value { return field[int]{p, numberKind} }
 
 // switchOf is a bool field: given alone as a flag it means true.
 func switchOf(p *bool) value { return field[bool]{p, switchKind} }
+
+// size is an int64 field of bytes written as "64MiB".
+func size(p *int64) value { return field[int64]{p, sizeKind} }
 
 // list is a comma-separated field.
 func list(p *[]string) value { return field[[]string]{p, listKind} }
@@ -98,4 +104,34 @@ func explained[T any](parse func(string) (T, error), want string) func(string) (
 		}
 		return v, nil
 	}
+}
+
+// sizeUnits are the suffixes parseSize reads, largest first.
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+
+func parseSize(s string) (int64, error) {
+	unit := int64(1)
+	for _, u := range sizeUnits {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, unit = n, u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/unit {
+		return 0, errors.New("bad size")
+	}
+	return n * unit, nil
+}
+
+func formatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if n != 0 && n%u.bytes == 0 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
