@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 )
@@ -240,9 +239,19 @@ const rowErrorLength = 80
 // Clip cuts s to at most n characters (not bytes: messages may be
 // Chinese), marking the cut.
 func Clip(s string, n int) string {
-	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+	if len(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	// The byte offset of rune n-1, and whether there are more than n.
+	cut, runes := 0, 0
+	for i := range s {
+		if runes == n-1 {
+			cut = i
+		}
+		if runes == n {
+			return s[:cut] + "…"
+		}
+		runes++
+	}
+	return s
 }

@@ -126,3 +126,25 @@ func TestCompactByLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestClip: a text of at most n characters is kept; a longer one is cut to
+// n characters, the last being the ellipsis, counting characters, not
+// bytes.
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven 11!!", 10, "eleven 11…"},
+		{"迁移失败迁移失败", 8, "迁移失败迁移失败"},
+		{"迁移失败迁移失败了", 8, "迁移失败迁移失…"},
+		{"ab迁移失败", 3, "ab…"},
+	} {
+		if got := Clip(tc.in, tc.n); got != tc.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

@@ -49,6 +49,10 @@ type rowWords struct {
 	// The names of statuses and of the API's enums, escaped, as met.
 	kinds       nameCache
 	statusFacts []statusFact
+	// target is the last row's target, plainTarget whether it needs no
+	// escaping in a path.
+	target      string
+	plainTarget bool
 }
 
 // rowStatus is what a row shows of a status, worked out once per page:
@@ -239,7 +243,10 @@ func appendRow(b []byte, w *rowWords, row *TaskState) []byte {
 	b = appendAttr(b, t.ID)
 	idEnd := len(b)
 	b = append(b, `">`...)
-	plain := plainSegment(row.Target) && plainSegment(t.ID)
+	if row.Target != w.target { // a page's rows mostly share a few targets
+		w.target, w.plainTarget = row.Target, plainSegment(row.Target)
+	}
+	plain := w.plainTarget && plainSegment(t.ID)
 
 	if row.SelectCell {
 		b = append(b, `<td class="select-cell">`...)
@@ -389,13 +396,20 @@ func plainSegment(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if !plainByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// plainByte marks the bytes plainSegment accepts: letters, digits, - _ .
+var plainByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
+	}
+	return t
+}()
 
 // appendTime is TimeTag's markup: UTC for people, RFC 3339 in datetime for
 // machines; a time the API sent in a layout that could not be parsed is
