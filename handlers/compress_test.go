@@ -2,14 +2,10 @@ package handlers_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/dcs-dashboard/migrations/static"
 )
@@ -36,38 +32,6 @@ func (e *env) raw(t *testing.T, method, path, acceptEncoding string, header ...s
 		t.Fatal(err)
 	}
 	return res, b
-}
-
-// decode undoes a content coding.
-func decode(t *testing.T, coding string, b []byte) []byte {
-	t.Helper()
-	var r io.Reader
-	switch coding {
-	case "":
-		return b
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = zr
-	case "br":
-		r = brotli.NewReader(bytes.NewReader(b))
-	case "zstd":
-		zr, err := zstd.NewReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
-	default:
-		t.Fatalf("unknown coding %q", coding)
-	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatalf("decoding %s: %v", coding, err)
-	}
-	return out
 }
 
 // TestPagesCompressed: pages, fragments, error pages and exports go out
@@ -111,7 +75,7 @@ func TestPagesCompressed(t *testing.T) {
 	}
 	// A fragment htmx asks for is compressed as well.
 	res, b := e.raw(t, http.MethodGet, "/task-rows", "gzip", "HX-Request", "true")
-	if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(string(decode(t, "gzip", b)), "task-row") {
+	if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(string(decode(t, "gzip", b)), `<tr id="row-`) {
 		t.Errorf("the rows fragment: Content-Encoding %q", res.Header.Get("Content-Encoding"))
 	}
 }

@@ -148,7 +148,7 @@ func (br *browser) get(path string, header ...string) exchange {
 	}
 	sent := br.sent.Load() - sent0
 	x := exchange{status: res.StatusCode, header: res.Header, wire: sent + br.received.Load() - received0, sent: sent, coded: len(raw)}
-	x.body = decodeAny(br.tb, res.Header.Get("Content-Encoding"), raw)
+	x.body = decode(br.tb, res.Header.Get("Content-Encoding"), raw)
 	return x
 }
 
@@ -174,9 +174,8 @@ func (br *browser) subresource(a asset, referer string) exchange {
 		"Sec-Fetch-Site", "same-origin", "Sec-Fetch-Mode", "no-cors", "Sec-Fetch-Dest", dest)
 }
 
-// decodeAny undoes a content coding (compress_test.go's decode, for any
-// testing.TB and with deflate, which Chromium accepts too).
-func decodeAny(tb testing.TB, coding string, b []byte) []byte {
+// decode undoes a content coding: every one Chromium accepts.
+func decode(tb testing.TB, coding string, b []byte) []byte {
 	tb.Helper()
 	var r io.Reader
 	switch coding {

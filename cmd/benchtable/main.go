@@ -32,6 +32,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/dcs-dashboard/migrations/internal/hostload"
 )
 
 func main() {
@@ -110,7 +112,7 @@ func run(ctx context.Context, goCmd, outDir string, selected map[string]bool, st
 	} else if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return 0, err
 	}
-	m := machine{start: time.Now(), cpus: runtime.NumCPU(), loadStart: loadAverage(),
+	m := machine{start: time.Now(), cpus: runtime.NumCPU(), loadStart: hostload.Average(),
 		goVersion: goVersion(ctx, goCmd, root), revision: revision(ctx, root)}
 	fmt.Fprintf(stderr, "benchtable: raw output in %s\n", outDir)
 
@@ -122,7 +124,7 @@ func run(ctx context.Context, goCmd, outDir string, selected map[string]bool, st
 		if r.skipped {
 			continue
 		}
-		r.loadAt = loadAverage()
+		r.loadAt = hostload.Average()
 		r.file = filepath.Join(outDir, c.name+".txt")
 		fmt.Fprintf(stderr, "\n=== benchtable: %s (load %s): %s\n", c.name, r.loadAt, r.cmdShown)
 		start := time.Now()
@@ -135,7 +137,7 @@ func run(ctx context.Context, goCmd, outDir string, selected map[string]bool, st
 			r.err = cmp.Or(r.err, ctx.Err())
 		}
 	}
-	m.end, m.loadEnd = time.Now(), loadAverage()
+	m.end, m.loadEnd = time.Now(), hostload.Average()
 
 	// The failures first, so the table is what is printed last.
 	fmt.Fprintln(stdout)
@@ -171,7 +173,7 @@ func runOne(ctx context.Context, goCmd, dir string, args []string, file string, 
 		return "", "", err
 	}
 	defer f.Close()
-	fmt.Fprintf(f, "# %s\n# in %s, load average %s, %s\n", shown(goCmd, args), dir, loadAverage(), time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(f, "# %s\n# in %s, load average %s, %s\n", shown(goCmd, args), dir, hostload.Average(), time.Now().UTC().Format(time.RFC3339))
 	var outBuf bytes.Buffer
 	all := &tailBuffer{max: 4096}
 	cmd := exec.CommandContext(ctx, goCmd, args...)
@@ -327,19 +329,6 @@ func busy(load string, cpus int) bool {
 	}
 	l, err := strconv.ParseFloat(f[0], 64)
 	return err == nil && l > float64(cpus)
-}
-
-// loadAverage is /proc/loadavg's three averages, or "unknown".
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // goVersion is the version of the go command the measurements run with.

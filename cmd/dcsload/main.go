@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/hostload"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
 
@@ -240,7 +241,7 @@ func compare(ctx context.Context, o options, out io.Writer, sim *simServer, shar
 	}
 	ts = append(ts, directT)
 
-	load := loadAverage()
+	load := hostload.Average()
 	fmt.Fprintf(stderr, "dcsload: %s at %s, %s at %s; warming up, then %s per target in %d round(s)\n",
 		names[0], shared.url, names[1], unshared.url, o.duration, o.rounds)
 	for _, t := range ts {
@@ -288,7 +289,7 @@ type dashResult struct {
 // finds one.
 func report(out io.Writer, o options, load string, dashes []dashResult, direct measure) {
 	fmt.Fprintf(out, "# dcsload concurrency=%d duration=%s warmup=%s rounds=%d path=%s cpus=%d loadavg_at_start=%q loadavg_at_end=%q\n",
-		o.concurrency, o.duration, o.warmup, o.rounds, o.path, runtime.NumCPU(), load, loadAverage())
+		o.concurrency, o.duration, o.warmup, o.rounds, o.path, runtime.NumCPU(), load, hostload.Average())
 	fmt.Fprintf(out, "# dashboard_*: GET %s on the cmd/web binary (two child processes, same simulator); the list page reads ListMigrationTask upstream (and the progress of tasks in progress)\n", o.path)
 	fmt.Fprintln(out, "# dashboard_shared: the dashboard's defaults: pages kept for -list-cache, identical reads in flight shared")
 	fmt.Fprintln(out, "# dashboard_unshared: -share-reads=false: every page makes its own upstream calls")

@@ -19,4 +19,3 @@ type procMem struct{ hwmKiB, rssKiB int64 }
 
 func readMem(int) (procMem, error)       { return procMem{}, errNotLinux }
 func readCPU(int) (time.Duration, error) { return 0, errNotLinux }
-func loadAverage() string                { return "unknown" }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/hostload"
 )
 
 // Soak targets, as the issue states them.
@@ -52,7 +53,7 @@ func soakRun(ctx context.Context, o options, out io.Writer, faults dcssim.Faults
 	if err := s.check(ctx); err != nil {
 		return fmt.Errorf("%w\ndashboard output:\n%s", err, dash.logs)
 	}
-	load := loadAverage()
+	load := hostload.Average()
 	fmt.Fprintf(stderr, "dcsload: dashboard at %s; warming up %d clients for %s without faults\n", dash.url, o.clients, o.warmup)
 	// The warm-up runs without faults: sessions are minted, pools and heaps
 	// grow, and the goroutine baseline is taken from a dashboard that has

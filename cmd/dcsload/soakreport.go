@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
+	"github.com/dcs-dashboard/migrations/internal/hostload"
 )
 
 // reportSoak prints the soak's results as whitespace-separated tables whose
@@ -17,7 +18,7 @@ import (
 func reportSoak(out io.Writer, o options, faults dcssim.Faults, load string, r soakResult, sim soakSim,
 	before, after int, mem procMem) {
 	fmt.Fprintf(out, "# dcsload soak clients=%d duration=%s warmup=%s faults=%q cpus=%d loadavg_at_start=%q loadavg_at_end=%q\n",
-		o.clients, o.duration, o.warmup, faults.String(), runtime.NumCPU(), load, loadAverage())
+		o.clients, o.duration, o.warmup, faults.String(), runtime.NumCPU(), load, hostload.Average())
 	fmt.Fprintln(out, "# each client alternates GET /?page=N and GET /tasks/{id} over the seeded tasks, sending its session cookie back")
 	fmt.Fprintln(out, "# ok: 200 with the page's marker and no error banner; upstream_error_page: 404/409/502/504 whose error banner shows the upstream's HTTP status;")
 	fmt.Fprintln(out, "# upstream_banner_200: 200 page with a panel's upstream error banner; dashboard_errors: anything else (500, no answer, timeout, no marker, banner without upstream status)")
