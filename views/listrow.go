@@ -210,16 +210,9 @@ func rowsBody(p ListPage) templ.Component {
 	})
 }
 
-// taskRow is one row on its own.
-func taskRow(row *TaskState) templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		_, err := w.Write(appendRow(nil, wordsOf(ctx, row.ReturnTo), row))
-		return err
-	})
-}
-
-// rowID is a list row's element id, unique across targets.
-func rowID(row *TaskState) string { return string(appendRowID(nil, row)) }
+// rowID is a list row's element id, unique across targets (as the DOM
+// has it; appendRowID writes it escaped).
+func rowID(row *TaskState) string { return "row-" + row.Target + "-" + row.Task.ID }
 
 func appendRowID(b []byte, row *TaskState) []byte {
 	b = append(b, "row-"...)
