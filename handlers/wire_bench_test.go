@@ -1,6 +1,6 @@
 package handlers_test
 
-// Bytes on the wire, as a browser would move them (issue 15): the first and
+// Bytes on the wire, as a browser would move them: the first and
 // the repeat visit to the list page, and an idle list tab's refreshes.
 //
 // What is counted: every byte the client writes to and reads from the TCP
@@ -302,7 +302,7 @@ func taskRows(tb testing.TB, html []byte) (whole, stubs *goquery.Selection) {
 }
 
 // BenchmarkFirstVisit: a browser with nothing cached opens the list page
-// and loads every asset it links; then it comes back. Targets (issue 15):
+// and loads every asset it links; then it comes back. Targets:
 // the first visit moves at most 40 KB (40,000 bytes) on the wire, and the
 // repeat visit only the page, its assets being cached (immutable, checked
 // here, as is that the repeat links the very same asset URLs).

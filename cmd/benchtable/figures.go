@@ -16,7 +16,7 @@ type command struct {
 
 // The commands, in the order they run: one at a time, never two at once.
 var commands = []command{
-	// -bench . keeps DetailRender (another issue's target) in make bench.
+	// -bench . keeps DetailRender (the task page's render target) in make bench.
 	{name: "views", args: []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "5", "./views/"}},
 	{name: "handlers", args: []string{"test", "-run", "^$", "-bench", "^Benchmark(TaskPageLatency|FirstVisit|IdleTab)$", "-benchtime", "20x", "./handlers/"}},
 	{name: "compare", args: []string{"run", "./cmd/dcsload", "-duration", "20s", "-concurrency", "16", "-rounds", "2"}},

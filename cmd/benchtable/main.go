@@ -1,6 +1,7 @@
-// Command benchtable runs the measurements behind issue 15's targets ("lighter
-// and faster") one after another, and prints every figure against its target
-// in one table, the machine's load noted above it. `make bench` runs it last.
+// Command benchtable runs the measurements behind the dashboard's
+// performance targets (README, Performance) one after another, and prints
+// every figure against its target in one table, the machine's load noted
+// above it. `make bench` runs it last.
 //
 // Each command (see commands) runs as a subprocess of the go command, alone:
 // the machine has few cores and two measurements at once would inflate both.

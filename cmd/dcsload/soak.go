@@ -26,7 +26,7 @@ import (
 	"github.com/dcs-dashboard/migrations/internal/hostload"
 )
 
-// Soak targets, as the issue states them.
+// Soak targets (README, Performance).
 const (
 	targetSoakHWMMB = 80.0 // MB of 10^6 bytes, like targetHWMMB
 	// goroutineSlack is how many more goroutines than before the load may
