@@ -3,7 +3,9 @@ package main
 import (
 	"io"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 )
 
@@ -18,36 +20,62 @@ func TestTuneCollector(t *testing.T) {
 
 	debug.SetMemoryLimit(1 << 40)
 	debug.SetGCPercent(100)
-	tuneCollector(64<<20, env(nil), log)
+	stop := tuneCollector(64<<20, env(nil), log)
+	stop()
 	if got, gogc := debug.SetMemoryLimit(-1), debug.SetGCPercent(400); got != 64<<20 || gogc != 400 {
 		t.Errorf("limit %d, GOGC %d; want 64 MiB and 400", got, gogc)
 	}
 
 	debug.SetMemoryLimit(1 << 40)
 	debug.SetGCPercent(150)
-	tuneCollector(64<<20, env(map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "150"}), log)
+	tuneCollector(64<<20, env(map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "150"}), log)()
 	if got, gogc := debug.SetMemoryLimit(-1), debug.SetGCPercent(150); got != 1<<40 || gogc != 150 {
 		t.Errorf("with the runtime's own settings: limit %d, GOGC %d; want them untouched", got, gogc)
 	}
 
-	tuneCollector(0, env(nil), log)
+	tuneCollector(0, env(nil), log)()
 	if got, gogc := debug.SetMemoryLimit(-1), debug.SetGCPercent(150); got != 1<<40 || gogc != 150 {
 		t.Errorf("-memory-limit 0: limit %d, GOGC %d; want them untouched", got, gogc)
 	}
 }
 
-func TestSizes(t *testing.T) {
-	for in, want := range map[string]int64{"0": 0, "512": 512, "64MiB": 64 << 20, "2GiB": 2 << 30, "10KiB": 10 << 10, "7B": 7} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-		if n, _ := parseSize(formatSize(want)); n != want {
-			t.Errorf("formatSize(%d) = %q does not read back", want, formatSize(want))
+// TestLimitFollowsTheLiveHeap: a live heap past half the floor raises the
+// limit to twice it, so the collector never runs more often than by
+// default; once the heap is small again the limit is the floor.
+func TestLimitFollowsTheLiveHeap(t *testing.T) {
+	for _, tc := range []struct{ floor, live, want int64 }{
+		{48 << 20, 10 << 20, 48 << 20},
+		{48 << 20, 24 << 20, 48 << 20},
+		{48 << 20, 100 << 20, 200 << 20},
+		{48 << 20, 30<<20 + 1, 61 << 20}, // rounded up to a MiB
+	} {
+		if got := limitFor(tc.floor, tc.live); got != tc.want {
+			t.Errorf("limitFor(%d, %d) = %d, want %d", tc.floor, tc.live, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"", "-1", "64MB", "1.5GiB", "MiB", "99999999999GiB"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) accepted", bad)
-		}
+
+	limit0 := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(limit0) })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const floor = 8 << 20
+	held := make([][]byte, 0, 32)
+	for range 32 { // 32 MiB live, four times the floor
+		held = append(held, make([]byte, 1<<20))
+	}
+	runtime.GC() // the live heap is measured by a collection
+	debug.SetMemoryLimit(floor)
+	followLiveHeap(floor, log)
+	raised := debug.SetMemoryLimit(-1)
+	if raised < 64<<20 {
+		t.Errorf("limit %d MiB with 32 MiB live, want at least 64", raised>>20)
+	}
+	runtime.KeepAlive(held)
+	held = nil
+	runtime.GC()
+	followLiveHeap(floor, log)
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if got, want := debug.SetMemoryLimit(-1), limitFor(floor, int64(sample[0].Value.Uint64())); got >= raised || got != want {
+		t.Errorf("limit %d MiB once the heap is small again, want %d MiB", got>>20, want>>20)
 	}
 }

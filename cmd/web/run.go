@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"github.com/dcs-dashboard/migrations/internal/routes"
@@ -35,7 +33,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	log.Info("starting", "version", build.Version, "revision", build.Revision, "go", build.GoVersion)
-	tuneCollector(cfg.MemoryLimit, getenv, log)
+	stopTuning := tuneCollector(cfg.MemoryLimit, getenv, log)
+	defer stopTuning()
 
 	d, err := wire(ctx, cfg, build, log)
 	if err != nil {
@@ -133,25 +132,4 @@ func serveMetrics(addr string, h http.Handler, stdout io.Writer, log *slog.Logge
 	fmt.Fprintf(stdout, "Metrics on %s\n", url)
 	log.Info("metrics served apart", "url", url)
 	return func() { _ = srv.Close() }, nil
-}
-
-// tuneCollector sets the Go runtime's soft memory limit to limit and lets
-// the heap grow to five times what is live before collecting (GOGC=400),
-// which the limit keeps bounded. A page allocates tens of kilobytes that
-// die with it, around a live heap of a few megabytes; with the runtime's
-// defaults the collector ran every few megabytes allocated, which was a
-// third of the CPU of serving a page under load (make bench). GOMEMLIMIT
-// and GOGC, the runtime's own settings, win when set, and a limit of 0
-// changes nothing.
-func tuneCollector(limit int64, getenv func(string) string, log *slog.Logger) {
-	if limit <= 0 {
-		return
-	}
-	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(limit)
-	}
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	log.Info("memory", "limit", formatSize(debug.SetMemoryLimit(-1)), "gogc", cmp.Or(getenv("GOGC"), "400"))
 }

@@ -121,7 +121,7 @@ func (c *config) settings() []setting {
 		{flag: "task-metrics-max", env: "DASHBOARD_TASK_METRICS_MAX", def: "500", value: number(&c.TaskMetricsMax),
 			meaning: "Per-task gauges on `/metrics` (progress, lag, keys) for at most this many tasks in progress, so a large account cannot flood Prometheus with series; `0` turns them off."},
 		{flag: "memory-limit", env: "DASHBOARD_MEMORY_LIMIT", def: "48MiB", value: size(&c.MemoryLimit),
-			meaning: "A soft limit on the memory the Go runtime manages (`GOMEMLIMIT`; the process's resident memory is 10 to 25 MB more), below which the garbage collector runs a quarter as often as by default (`GOGC=400`): a third less CPU per page under load, the heap staying near the limit. Past it the collector works harder, never stops the dashboard: raise it where many targets of thousands of tasks are watched. `0` leaves the runtime's defaults; `GOMEMLIMIT` and `GOGC` in the environment win."},
+			meaning: "The soft limit on the memory the Go runtime manages (`GOMEMLIMIT`; the process's resident memory is 10 to 25 MB more), below which the garbage collector runs a quarter as often as by default (`GOGC=400`): a third less CPU per page under load, the heap staying near the limit. The limit follows the live heap, never below twice what is live, so a deployment that keeps more (many targets of thousands of tasks) never collects more often than by default. `0` leaves the runtime's defaults; `GOMEMLIMIT` (then fixed) and `GOGC` in the environment win."},
 		{flag: "log-format", env: "DASHBOARD_LOG_FORMAT", def: "text", value: text(&c.LogFormat),
 			meaning: "`text` or `json` structured logs (on standard error)."},
 		{flag: "log-level", env: "DASHBOARD_LOG_LEVEL", def: "info", value: text(&c.LogLevel),
