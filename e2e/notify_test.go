@@ -83,6 +83,9 @@ func TestNotificationsDeliveredOnce(t *testing.T) {
 	page := newPage(t, true)
 	goTo(t, page, at(e.baseURL, routes.Notifications))
 	must(t, expect.Locator(page.GetByText(task.TaskName).First()).ToBeVisible())
+	// Closed before the dashboard stops: a read of the open page while it is
+	// down would be a refused connection in the browser's console.
+	must(t, page.Close())
 
 	// Started again on the same database: nothing told twice.
 	opts.replicaOf = e
