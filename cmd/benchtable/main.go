@@ -44,8 +44,11 @@ func main() {
 	goCmd := flag.String("go", cmp.Or(os.Getenv("GO"), "go"), "the go command")
 	flag.Parse()
 	selected, err := selectCommands(*only, *skipSoak)
-	if err != nil || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "benchtable:", cmp.Or(fmt.Sprint(err), "no arguments expected"))
+	if err == nil && flag.NArg() > 0 {
+		err = errors.New("no arguments expected")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
