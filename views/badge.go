@@ -43,17 +43,7 @@ func StatusBadge(s dcs.Status) templ.Component {
 // that could not be parsed is shown as sent; a missing one as a dash.
 func TimeTag(t dcs.Timestamp) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		var s string
-		switch {
-		case t.IsZero():
-			s = "<time>—</time>"
-		case t.Valid() && t.Time.Year() >= 1 && t.Time.Year() <= 9999:
-			iso := t.Time.UTC().Format(time.RFC3339) // 2006-01-02T15:04:05Z
-			s = `<time datetime="` + iso + `">` + iso[:10] + " " + iso[11:19] + " UTC</time>"
-		default:
-			s = "<time>" + html.EscapeString(t.Raw) + "</time>"
-		}
-		_, err := io.WriteString(w, s)
+		_, err := w.Write(appendTime(nil, t))
 		return err
 	})
 }

@@ -404,9 +404,10 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
-// appendTime is TimeTag's markup: UTC for people, RFC 3339 in datetime for
-// machines; a time the API sent in a layout that could not be parsed is
-// shown as sent, a missing one as a dash.
+// appendTime is a <time> element (TimeTag, and every list row's creation
+// time): UTC for people, RFC 3339 in datetime for machines; a time the API
+// sent in a layout that could not be parsed is shown as sent, a missing one
+// as a dash.
 func appendTime(b []byte, t dcs.Timestamp) []byte {
 	switch {
 	case t.IsZero():
