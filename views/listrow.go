@@ -46,9 +46,9 @@ type rowWords struct {
 	// stopReturn is the Stop link's query: the list to come back to after
 	// the confirmation page, when it is not the plain list.
 	stopReturn string
-	// The names of statuses and of the API's enums, escaped, as met.
-	kinds       nameCache
-	statusFacts []statusFact
+	// What rows show of statuses and of the API's enums, as met.
+	statuses memo[rowStatus]
+	kinds    memo[string] // names, escaped
 	// target is the last row's target, plainTarget whether it needs no
 	// escaping in a path.
 	target      string
@@ -64,40 +64,36 @@ type rowStatus struct {
 
 // status is s's name, escaped, its tone and whether it may be stopped.
 func (w *rowWords) status(s dcs.Status) rowStatus {
-	raw := string(s)
-	for i := range w.statusFacts {
-		if w.statusFacts[i].raw == raw {
-			return w.statusFacts[i].rowStatus
-		}
+	if st, ok := w.statuses.find(string(s)); ok {
+		return st
 	}
-	st := rowStatus{html: escapeText(StatusName(w.ctx, s)), tone: string(s.Tone()), stoppable: s.Stoppable()}
-	w.statusFacts = append(w.statusFacts, statusFact{raw, st})
-	return st
+	return w.statuses.add(string(s), rowStatus{html: escapeText(StatusName(w.ctx, s)), tone: string(s.Tone()), stoppable: s.Stoppable()})
 }
 
-type statusFact struct {
-	raw string
-	rowStatus
-}
-
-// nameCache remembers a name per raw API value. A page meets a handful of
+// memo remembers a value per raw API value. A page meets a handful of raw
 // values a hundred times, so a short list searched in order beats both a
-// map's hashing and translating again.
-type nameCache []struct{ raw, html string }
-
-func (ws *nameCache) find(raw string) (string, bool) {
-	for _, w := range *ws {
-		if w.raw == raw {
-			return w.html, true
-		}
-	}
-	return "", false
+// map's hashing and working the value out again.
+type memo[V any] []struct {
+	raw string
+	v   V
 }
 
-func (ws *nameCache) add(raw, name string) string {
-	html := escapeText(name)
-	*ws = append(*ws, struct{ raw, html string }{raw, html})
-	return html
+func (m *memo[V]) find(raw string) (V, bool) {
+	for _, e := range *m {
+		if e.raw == raw {
+			return e.v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *memo[V]) add(raw string, v V) V {
+	*m = append(*m, struct {
+		raw string
+		v   V
+	}{raw, v})
+	return v
 }
 
 // nameMark stands for the task's name while its label is translated, so
@@ -335,7 +331,7 @@ func (w *rowWords) kind(raw string) string {
 	if html, ok := w.kinds.find(raw); ok {
 		return html
 	}
-	return w.kinds.add(raw, KindName(w.ctx, raw))
+	return w.kinds.add(raw, escapeText(KindName(w.ctx, raw)))
 }
 
 // appendStopLink is a row's Stop: a link to the confirmation page, which
