@@ -150,13 +150,12 @@ func (c *Cache) Show(ctx context.Context, id string) (dcs.Task, error) {
 // A read whose ctx is marked dcs.Fresh skips what is kept and shares only
 // with other fresh reads in flight; its answer is kept for the others.
 func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
+	st, ok, gen := c.keptStats(ctx, id)
+	if ok {
+		return st, nil
+	}
 	fresh := dcs.WantsFresh(ctx)
 	maxAge, _ := dcs.MaxAgeOf(ctx)
-	st, ok, gen := lookup(c, &c.stats, id, maxAge)
-	if ok && !fresh {
-		c.hit(CacheStats)
-		return cloneStats(st), nil
-	}
 	key := fmt.Sprintf("%d stats %q", gen, id)
 	cached := func() (dcs.Stats, bool) { st, ok, _ := lookup(c, &c.stats, id, maxAge); return st, ok }
 	if fresh {
@@ -176,17 +175,21 @@ func (c *Cache) Stats(ctx context.Context, id string) (dcs.Stats, error) {
 // memory now; ok is false when Stats would have to call the API (or wait
 // on a call). The list takes what is kept at once and reads only the rest,
 // so a page served from memory spawns no reads at all.
-func (c *Cache) KeptStats(ctx context.Context, id string) (_ dcs.Stats, ok bool) {
-	if dcs.WantsFresh(ctx) {
-		return dcs.Stats{}, false
-	}
+func (c *Cache) KeptStats(ctx context.Context, id string) (dcs.Stats, bool) {
+	st, ok, _ := c.keptStats(ctx, id)
+	return st, ok
+}
+
+// keptStats is KeptStats, with the generation of stops its lookup saw
+// (part of the key of a read that follows a miss, as in List).
+func (c *Cache) keptStats(ctx context.Context, id string) (_ dcs.Stats, ok bool, gen uint64) {
 	maxAge, _ := dcs.MaxAgeOf(ctx)
-	st, ok, _ := lookup(c, &c.stats, id, maxAge)
-	if !ok {
-		return dcs.Stats{}, false
+	st, ok, gen := lookup(c, &c.stats, id, maxAge)
+	if !ok || dcs.WantsFresh(ctx) {
+		return dcs.Stats{}, false, gen
 	}
 	c.hit(CacheStats)
-	return cloneStats(st), true
+	return cloneStats(st), true, gen
 }
 
 // Logs returns a page of a task's log, shared with identical calls in
