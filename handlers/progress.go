@@ -8,11 +8,11 @@ import (
 	"github.com/dcs-dashboard/migrations/views"
 )
 
-// progressLookups bounds the concurrent ShowMigrationTaskStats calls made
+// ProgressLookups bounds the concurrent ShowMigrationTaskStats calls made
 // to fill one list's progress column. The task cache shares them between
 // viewers and keeps each answer for -list-cache, so a page costs one call
 // per task in progress per cache period however many people watch it.
-const progressLookups = 8
+const ProgressLookups = 8
 
 // progressOf reads the progress of every row whose task reports it, each
 // from its own target, and answers it by row index (nil where the task
@@ -41,7 +41,7 @@ func progressOf(ctx context.Context, rows []row) []*views.RowProgress {
 		}
 		moving = append(moving, i)
 	}
-	readEach(ctx, len(moving), progressLookups, func(ctx context.Context, k int) {
+	readEach(ctx, len(moving), ProgressLookups, func(ctx context.Context, k int) {
 		r := rows[moving[k]]
 		stats, err := r.target.Tasks.Stats(ctx, r.task.ID)
 		if err != nil {

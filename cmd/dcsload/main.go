@@ -53,6 +53,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs/dcssim"
 	"github.com/dcs-dashboard/migrations/internal/hostload"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
@@ -293,7 +294,7 @@ func report(out io.Writer, o options, load string, dashes []dashResult, direct m
 	fmt.Fprintf(out, "# dashboard_*: GET %s on the cmd/web binary (two child processes, same simulator); the list page reads ListMigrationTask upstream (and the progress of tasks in progress)\n", o.path)
 	fmt.Fprintln(out, "# dashboard_shared: the dashboard's defaults: pages kept for -list-cache, identical reads in flight shared")
 	fmt.Fprintln(out, "# dashboard_unshared: -share-reads=false: every page makes its own upstream calls")
-	fmt.Fprintf(out, "# direct: the calls an unshared list page makes (List(limit=%d), then the progress of the tasks in progress among the first %d, %d at a time), from this process through dcs.Client: the SDK client's own cost included (signing, reflection, decoding)\n", taskcache.PageSize, listLimit, progressLookups)
+	fmt.Fprintf(out, "# direct: the calls an unshared list page makes (List(limit=%d), then the progress of the tasks in progress among the first %d, %d at a time), from this process through dcs.Client: the SDK client's own cost included (signing, reflection, decoding)\n", taskcache.PageSize, listLimit, handlers.ProgressLookups)
 	fmt.Fprintln(out, "# sim_calls counts every upstream call the simulator answered during the phase (the idle dashboard's background watcher included)")
 	fmt.Fprintln(out, "# the load generator, the simulator and both dashboards share the machine's CPUs; rps and latencies count successful requests only")
 	if o.path != "/" {

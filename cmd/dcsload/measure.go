@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dcs-dashboard/migrations/handlers"
 	"github.com/dcs-dashboard/migrations/internal/dcs"
 	"github.com/dcs-dashboard/migrations/internal/taskcache"
 )
@@ -114,7 +115,7 @@ func directTarget(ctx context.Context, sim *simServer) (*target, error) {
 // makes when nothing is shared: the target's tasks in one page of
 // taskcache.PageSize, then the progress of each online migration under
 // way among the first listLimit, newest first (the list's default order),
-// progressLookups at a time. It returns how many calls it made.
+// handlers.ProgressLookups at a time. It returns how many calls it made.
 func pageCalls(ctx context.Context, c *dcs.Client) (int, error) {
 	page, err := c.List(ctx, dcs.ListOptions{Limit: taskcache.PageSize})
 	if err != nil {
@@ -129,7 +130,7 @@ func pageCalls(ctx context.Context, c *dcs.Client) (int, error) {
 		}
 	}
 	errs := make([]error, len(ids))
-	sem := make(chan struct{}, progressLookups)
+	sem := make(chan struct{}, handlers.ProgressLookups)
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() {
@@ -141,10 +142,6 @@ func pageCalls(ctx context.Context, c *dcs.Client) (int, error) {
 	wg.Wait()
 	return 1 + len(ids), errors.Join(errs...)
 }
-
-// progressLookups is how many progress reads a list page makes at once
-// (handlers.progressLookups).
-const progressLookups = 8
 
 // browsers are the load workers, one returning browser each: a worker sends
 // back the session cookie its first answer set, as a browser does, so the
